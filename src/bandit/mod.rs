@@ -1,0 +1,11 @@
+//! The routing bandit: posteriors, the Thompson-sampling policy with its
+//! exploration cap, baseline policies and offline replay. No I/O here except
+//! reading replay data from a reader.
+
+pub mod baselines;
+pub mod policy;
+pub mod posterior;
+pub mod replay;
+
+pub use policy::{ExplorationCap, Objective, Pick};
+pub use posterior::{Evidence, Posterior, Prior};

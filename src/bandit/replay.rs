@@ -1,0 +1,575 @@
+//! Offline replay of routing policies on logged per-task outcomes.
+//!
+//! Every arm has an outcome for every task, so the replay is exact: each step
+//! draws a task uniformly at random, the policy picks an arm, and the logged
+//! outcome of that arm on that task is what the policy observes.
+
+use super::baselines::{egreedy_pick, seed_pick, ucb1_pick, Means};
+use super::policy::{pick, ExplorationCap, Objective};
+use super::posterior::{Evidence, Posterior, Prior};
+use crate::error::{input, Result};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::Read;
+use std::str::FromStr;
+
+/// Outcomes of every arm on every task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplayData {
+    /// Task ids, in first-seen order.
+    pub tasks: Vec<String>,
+    /// Arm ids, in first-seen order.
+    pub arms: Vec<String>,
+    /// `eval[task][arm]` in [0, 1].
+    pub eval: Vec<Vec<f64>>,
+    /// `cost[task][arm]` in USD.
+    pub cost: Vec<Vec<f64>>,
+}
+
+impl ReplayData {
+    /// Reads CSV with columns `instance_id`, `arm`, `resolved` or `eval`, and
+    /// `cost_usd` (others are ignored). `name` is used in error messages.
+    /// Only arms in `keep` are loaded when it is given.
+    pub fn from_csv<R: Read>(reader: R, name: &str, keep: Option<&[String]>) -> Result<ReplayData> {
+        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(reader);
+        let headers = rdr
+            .headers()
+            .map_err(|e| input(format!("{name}: cannot read the CSV header: {e}")))?
+            .clone();
+        let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h));
+        let missing = |what: &str| input(format!("{name}: missing column `{what}` (header: {})", headers.iter().collect::<Vec<_>>().join(",")));
+        let c_task = col(&["instance_id", "task"]).ok_or_else(|| missing("instance_id"))?;
+        let c_arm = col(&["arm"]).ok_or_else(|| missing("arm"))?;
+        let c_eval = col(&["eval", "resolved", "score"]).ok_or_else(|| missing("resolved` or `eval"))?;
+        let c_cost = col(&["cost_usd", "cost"]).ok_or_else(|| missing("cost_usd"))?;
+
+        let mut task_ix: HashMap<String, usize> = HashMap::new();
+        let mut arm_ix: HashMap<String, usize> = HashMap::new();
+        let mut data = ReplayData {
+            tasks: Vec::new(),
+            arms: Vec::new(),
+            eval: Vec::new(),
+            cost: Vec::new(),
+        };
+        if let Some(keep) = keep {
+            for a in keep {
+                arm_ix.insert(a.clone(), data.arms.len());
+                data.arms.push(a.clone());
+            }
+        }
+        let mut seen: Vec<Vec<bool>> = Vec::new();
+        for (i, rec) in rdr.records().enumerate() {
+            let line = i + 2;
+            let rec = rec.map_err(|e| input(format!("{name}:{line}: malformed CSV: {e}")))?;
+            let field = |c: usize| rec.get(c).unwrap_or("");
+            let arm = field(c_arm);
+            let a = match arm_ix.get(arm) {
+                Some(&a) => a,
+                None if keep.is_some() => continue,
+                None => {
+                    arm_ix.insert(arm.to_string(), data.arms.len());
+                    data.arms.push(arm.to_string());
+                    for row in seen.iter_mut() {
+                        row.push(false);
+                    }
+                    for row in data.eval.iter_mut().chain(data.cost.iter_mut()) {
+                        row.push(0.0);
+                    }
+                    data.arms.len() - 1
+                }
+            };
+            let eval = parse_num(field(c_eval)).filter(|v| (0.0..=1.0).contains(v)).ok_or_else(|| {
+                input(format!("{name}:{line}: `{}` is not an eval in [0,1]", field(c_eval)))
+            })?;
+            let cost = parse_num(field(c_cost))
+                .filter(|v| *v >= 0.0)
+                .ok_or_else(|| input(format!("{name}:{line}: `{}` is not a cost >= 0", field(c_cost))))?;
+            let task = field(c_task);
+            let t = *task_ix.entry(task.to_string()).or_insert_with(|| {
+                data.tasks.push(task.to_string());
+                data.eval.push(vec![0.0; data.arms.len()]);
+                data.cost.push(vec![0.0; data.arms.len()]);
+                seen.push(vec![false; data.arms.len()]);
+                data.tasks.len() - 1
+            });
+            if seen[t][a] {
+                return Err(input(format!("{name}:{line}: duplicate outcome for task `{task}` and arm `{arm}`")));
+            }
+            seen[t][a] = true;
+            data.eval[t][a] = eval;
+            data.cost[t][a] = cost;
+        }
+        if data.tasks.is_empty() {
+            return Err(input(format!("{name}: no outcomes for the selected arms")));
+        }
+        for (a, arm) in data.arms.iter().enumerate() {
+            let missing = seen.iter().filter(|row| !row[a]).count();
+            if missing == data.tasks.len() {
+                return Err(input(format!("{name}: no outcomes for arm `{arm}`")));
+            }
+            if missing > 0 {
+                return Err(input(format!(
+                    "{name}: arm `{arm}` has no outcome for {missing} of {} tasks; replay needs every arm on every task",
+                    data.tasks.len()
+                )));
+            }
+        }
+        Ok(data)
+    }
+
+    /// Mean eval and cost of each arm over all tasks.
+    pub fn arm_means(&self) -> (Vec<f64>, Vec<f64>) {
+        let n = self.tasks.len() as f64;
+        let k = self.arms.len();
+        let mut e = vec![0.0; k];
+        let mut c = vec![0.0; k];
+        for t in 0..self.tasks.len() {
+            for a in 0..k {
+                e[a] += self.eval[t][a] / n;
+                c[a] += self.cost[t][a] / n;
+            }
+        }
+        (e, c)
+    }
+}
+
+fn parse_num(s: &str) -> Option<f64> {
+    match s {
+        "true" | "True" | "TRUE" => Some(1.0),
+        "false" | "False" | "FALSE" => Some(0.0),
+        _ => s.parse::<f64>().ok().filter(|v| v.is_finite()),
+    }
+}
+
+/// A policy to replay.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PolicySpec {
+    /// maestro's router: Thompson sampling under the exploration cap.
+    Ts,
+    /// The seed document's sampler, defects included.
+    Seed,
+    /// UCB1.
+    Ucb1,
+    /// ε-greedy with the given ε.
+    EGreedy(f64),
+    /// Always the named arm.
+    Fixed(String),
+}
+
+impl FromStr for PolicySpec {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "ts" => Ok(PolicySpec::Ts),
+            "seed" => Ok(PolicySpec::Seed),
+            "ucb1" => Ok(PolicySpec::Ucb1),
+            "egreedy" => Ok(PolicySpec::EGreedy(0.1)),
+            _ => {
+                if let Some(eps) = s.strip_prefix("egreedy:") {
+                    match eps.parse::<f64>() {
+                        Ok(e) if (0.0..=1.0).contains(&e) => Ok(PolicySpec::EGreedy(e)),
+                        _ => Err(format!("`{eps}` is not an epsilon in [0,1]")),
+                    }
+                } else if let Some(arm) = s.strip_prefix("fixed:").filter(|a| !a.is_empty()) {
+                    Ok(PolicySpec::Fixed(arm.to_string()))
+                } else {
+                    Err(format!("unknown policy `{s}` (expected ts, seed, ucb1, egreedy[:EPS] or fixed:ARM)"))
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for PolicySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicySpec::Ts => f.write_str("ts"),
+            PolicySpec::Seed => f.write_str("seed"),
+            PolicySpec::Ucb1 => f.write_str("ucb1"),
+            PolicySpec::EGreedy(e) => write!(f, "egreedy:{e}"),
+            PolicySpec::Fixed(a) => write!(f, "fixed:{a}"),
+        }
+    }
+}
+
+/// Router settings a replay runs with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplaySettings {
+    /// What the policies optimise.
+    pub objective: Objective,
+    /// λ used for the seed policy and for regret (reward units).
+    pub lambda: f64,
+    /// Exploration cap of the `ts` policy.
+    pub cap: ExplorationCap,
+    /// Evidence half-life of the `ts` policy, in decisions (0 = none).
+    pub half_life: f64,
+    /// Steps per run.
+    pub tasks: usize,
+    /// Number of runs (seeds 0..seeds).
+    pub seeds: u64,
+}
+
+/// Metrics of one run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct RunMetrics {
+    /// Mean eval (pass rate for 0/1 outcomes).
+    pub eval: f64,
+    /// Mean cost per task in USD.
+    pub cost_per_task: f64,
+    /// Share of non-greedy picks.
+    pub exploration: f64,
+    /// Mean reward lost against the per-task oracle.
+    pub regret_oracle: f64,
+    /// Mean reward lost against the best fixed arm.
+    pub regret_best_fixed: f64,
+}
+
+/// Mean and standard deviation over seeds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct MeanSd {
+    /// Mean over seeds.
+    pub mean: f64,
+    /// Sample standard deviation over seeds.
+    pub sd: f64,
+}
+
+impl MeanSd {
+    fn of(xs: &[f64]) -> MeanSd {
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let sd = if xs.len() > 1 {
+            (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        MeanSd { mean, sd }
+    }
+}
+
+/// Summary of one policy over all seeds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PolicyReport {
+    /// The policy, as given on the command line.
+    pub policy: String,
+    /// Mean eval.
+    pub eval: MeanSd,
+    /// USD per task.
+    pub cost_per_task: MeanSd,
+    /// Share of non-greedy picks.
+    pub exploration: MeanSd,
+    /// Regret per task against the per-task oracle (reward units).
+    pub regret_oracle: MeanSd,
+    /// Regret per task against the best fixed arm (reward units).
+    pub regret_best_fixed: MeanSd,
+    /// Share of picks per arm, averaged over seeds.
+    pub arm_share: BTreeMap<String, f64>,
+}
+
+/// The whole replay result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReplayReport {
+    /// Number of distinct tasks in the data.
+    pub tasks_in_data: usize,
+    /// Steps per run.
+    pub steps: usize,
+    /// Runs per policy.
+    pub seeds: u64,
+    /// The objective, in words.
+    pub objective: String,
+    /// λ used for regret.
+    pub lambda: f64,
+    /// The best fixed arm under the objective, with its mean eval and cost.
+    pub best_fixed: FixedArm,
+    /// One entry per policy.
+    pub policies: Vec<PolicyReport>,
+}
+
+/// An arm with its mean outcome over the data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FixedArm {
+    /// Arm id.
+    pub arm: String,
+    /// Mean eval.
+    pub eval: f64,
+    /// Mean cost in USD.
+    pub cost_per_task: f64,
+}
+
+/// Stable 64-bit FNV-1a hash, used to derive per-policy seeds.
+pub fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// Replays every policy for every seed.
+pub fn replay(data: &ReplayData, policies: &[PolicySpec], s: &ReplaySettings) -> Result<ReplayReport> {
+    for p in policies {
+        if let PolicySpec::Fixed(a) = p {
+            if !data.arms.contains(a) {
+                return Err(input(format!("unknown arm `{a}` in policy fixed:{a} (arms: {})", data.arms.join(", "))));
+            }
+        }
+    }
+    let (means_e, means_c) = data.arm_means();
+    let best = s.objective.choose(&means_e, &means_c);
+    let reward = |t: usize, a: usize| data.eval[t][a] - s.lambda * data.cost[t][a];
+    let oracle: Vec<f64> = (0..data.tasks.len())
+        .map(|t| (0..data.arms.len()).map(|a| reward(t, a)).fold(f64::NEG_INFINITY, f64::max))
+        .collect();
+
+    let mut reports = Vec::new();
+    for spec in policies {
+        let mut runs = Vec::new();
+        let mut share = vec![0.0; data.arms.len()];
+        for seed in 0..s.seeds {
+            let mut task_rng = StdRng::seed_from_u64(seed);
+            let mut rng = StdRng::seed_from_u64(seed ^ fnv1a(&spec.to_string()));
+            let mut policy = Runner::new(spec, data, s);
+            let mut m = RunMetrics::default();
+            for _ in 0..s.tasks {
+                let t = task_rng.gen_range(0..data.tasks.len());
+                let (a, explored) = policy.pick(&mut rng);
+                policy.observe(a, data.eval[t][a], data.cost[t][a], &mut rng);
+                share[a] += 1.0;
+                m.eval += data.eval[t][a];
+                m.cost_per_task += data.cost[t][a];
+                m.exploration += f64::from(u8::from(explored));
+                m.regret_oracle += oracle[t] - reward(t, a);
+                m.regret_best_fixed += reward(t, best) - reward(t, a);
+            }
+            let n = s.tasks as f64;
+            m.eval /= n;
+            m.cost_per_task /= n;
+            m.exploration /= n;
+            m.regret_oracle /= n;
+            m.regret_best_fixed /= n;
+            runs.push(m);
+        }
+        let col = |f: fn(&RunMetrics) -> f64| MeanSd::of(&runs.iter().map(f).collect::<Vec<_>>());
+        let total: f64 = share.iter().sum();
+        reports.push(PolicyReport {
+            policy: spec.to_string(),
+            eval: col(|m| m.eval),
+            cost_per_task: col(|m| m.cost_per_task),
+            exploration: col(|m| m.exploration),
+            regret_oracle: col(|m| m.regret_oracle),
+            regret_best_fixed: col(|m| m.regret_best_fixed),
+            arm_share: data
+                .arms
+                .iter()
+                .zip(&share)
+                .filter(|(_, &c)| c > 0.0)
+                .map(|(a, &c)| (a.clone(), c / total))
+                .collect(),
+        });
+    }
+    Ok(ReplayReport {
+        tasks_in_data: data.tasks.len(),
+        steps: s.tasks,
+        seeds: s.seeds,
+        objective: s.objective.describe(),
+        lambda: s.lambda,
+        best_fixed: FixedArm {
+            arm: data.arms[best].clone(),
+            eval: means_e[best],
+            cost_per_task: means_c[best],
+        },
+        policies: reports,
+    })
+}
+
+/// The state of one policy during one run.
+enum Runner {
+    Ts {
+        objective: Objective,
+        cap: ExplorationCap,
+        half_life: f64,
+        evidence: Vec<Evidence>,
+        clock: u64,
+        recent: std::collections::VecDeque<bool>,
+    },
+    Seed { lambda: f64, means: Means, objective: Objective },
+    Ucb1 { means: Means, objective: Objective, t: u64 },
+    EGreedy { eps: f64, means: Means, objective: Objective },
+    Fixed(usize),
+}
+
+impl Runner {
+    fn new(spec: &PolicySpec, data: &ReplayData, s: &ReplaySettings) -> Runner {
+        let k = data.arms.len();
+        match spec {
+            PolicySpec::Ts => Runner::Ts {
+                objective: s.objective,
+                cap: s.cap,
+                half_life: s.half_life,
+                evidence: vec![Evidence::default(); k],
+                clock: 0,
+                recent: std::collections::VecDeque::new(),
+            },
+            PolicySpec::Seed => Runner::Seed {
+                lambda: s.lambda,
+                means: Means::new(k),
+                objective: Objective::Reward { lambda: s.lambda },
+            },
+            PolicySpec::Ucb1 => Runner::Ucb1 {
+                means: Means::new(k),
+                objective: s.objective,
+                t: 0,
+            },
+            PolicySpec::EGreedy(eps) => Runner::EGreedy {
+                eps: *eps,
+                means: Means::new(k),
+                objective: s.objective,
+            },
+            PolicySpec::Fixed(a) => Runner::Fixed(data.arms.iter().position(|x| x == a).unwrap_or(0)),
+        }
+    }
+
+    /// Returns the chosen arm and whether the pick was non-greedy.
+    fn pick(&mut self, rng: &mut StdRng) -> (usize, bool) {
+        match self {
+            Runner::Ts {
+                objective,
+                cap,
+                half_life,
+                evidence,
+                clock,
+                recent,
+            } => {
+                let posts: Vec<Posterior> = evidence
+                    .iter()
+                    .map(|e| Posterior::new(&Prior::default(), &e.at(*clock, *half_life)))
+                    .collect();
+                let explored_recent = recent.iter().filter(|&&x| x).count() as u32;
+                let p = pick(objective, &posts, *cap, explored_recent, 0, rng);
+                recent.push_back(p.explored);
+                if recent.len() >= cap.window as usize {
+                    recent.pop_front();
+                }
+                *clock += 1;
+                (p.arm, p.explored)
+            }
+            Runner::Seed { lambda, means, objective } => {
+                let a = seed_pick(means, *lambda, rng);
+                (a, a != means.greedy(objective))
+            }
+            Runner::Ucb1 { means, objective, t } => {
+                *t += 1;
+                let a = ucb1_pick(means, objective, *t);
+                (a, a != means.greedy(objective))
+            }
+            Runner::EGreedy { eps, means, objective } => {
+                let a = egreedy_pick(means, objective, *eps, rng);
+                (a, a != means.greedy(objective))
+            }
+            Runner::Fixed(a) => (*a, false),
+        }
+    }
+
+    fn observe(&mut self, arm: usize, eval: f64, cost: f64, rng: &mut StdRng) {
+        match self {
+            Runner::Ts {
+                half_life,
+                evidence,
+                clock,
+                ..
+            } => {
+                let success = bernoulli(eval, rng.gen());
+                evidence[arm].observe(*clock, *half_life, success, cost);
+            }
+            Runner::Seed { means, .. } | Runner::Ucb1 { means, .. } | Runner::EGreedy { means, .. } => {
+                means.observe(arm, eval, cost)
+            }
+            Runner::Fixed(_) => {}
+        }
+    }
+}
+
+/// The Bernoulli trick: an eval in [0, 1] becomes one success with
+/// probability `eval`, given a uniform draw `u` in [0, 1).
+pub fn bernoulli(eval: f64, u: f64) -> bool {
+    u < eval
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synthetic() -> ReplayData {
+        // Arm a: always resolves, costs 1.0; arm b: resolves 80%, costs 0.1;
+        // arm c: resolves 20%, costs 0.05.
+        let mut csv = String::from("instance_id,arm,resolved,cost_usd\n");
+        for t in 0..50 {
+            csv += &format!("t{t},a,1,1.0\n");
+            csv += &format!("t{t},b,{},0.1\n", u8::from(t % 5 != 0));
+            csv += &format!("t{t},c,{},0.05\n", u8::from(t % 5 == 0));
+        }
+        ReplayData::from_csv(csv.as_bytes(), "synthetic.csv", None).unwrap()
+    }
+
+    fn settings(objective: Objective) -> ReplaySettings {
+        ReplaySettings {
+            objective,
+            lambda: 0.5,
+            cap: ExplorationCap { cap: 0.2, window: 100 },
+            half_life: 0.0,
+            tasks: 600,
+            seeds: 4,
+        }
+    }
+
+    #[test]
+    fn ts_converges_to_the_best_arm_and_beats_the_seed() {
+        let data = synthetic();
+        let r = replay(&data, &[PolicySpec::Ts, PolicySpec::Seed], &settings(Objective::Reward { lambda: 0.5 })).unwrap();
+        assert_eq!(r.best_fixed.arm, "b");
+        let ts = &r.policies[0];
+        assert!(ts.arm_share["b"] > 0.8, "{:?}", ts.arm_share);
+        assert!(ts.exploration.mean <= 0.2);
+        assert!(ts.regret_best_fixed.mean < r.policies[1].regret_best_fixed.mean);
+    }
+
+    #[test]
+    fn min_cost_objective_respects_the_floor() {
+        let data = synthetic();
+        let r = replay(&data, &[PolicySpec::Ts], &settings(Objective::MinCost { min_eval: 0.9 })).unwrap();
+        assert_eq!(r.best_fixed.arm, "a");
+        assert!(r.policies[0].eval.mean > 0.9, "{:?}", r.policies[0]);
+    }
+
+    #[test]
+    fn fixed_policy_reproduces_the_arm_means() {
+        let data = synthetic();
+        let r = replay(&data, &[PolicySpec::Fixed("a".into())], &settings(Objective::Reward { lambda: 0.5 })).unwrap();
+        assert_eq!(r.policies[0].eval.mean, 1.0);
+        assert!((r.policies[0].cost_per_task.mean - 1.0).abs() < 1e-9);
+        assert_eq!(r.policies[0].exploration.mean, 0.0);
+    }
+
+    #[test]
+    fn incomplete_data_is_rejected_with_the_arm_named() {
+        let csv = "instance_id,arm,resolved,cost_usd\nt1,a,1,0.1\nt1,b,0,0.1\nt2,a,1,0.1\n";
+        let err = ReplayData::from_csv(csv.as_bytes(), "x.csv", None).unwrap_err().to_string();
+        assert!(err.contains("x.csv") && err.contains("`b`"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_line() {
+        let csv = "instance_id,arm,resolved,cost_usd\nt1,a,1.5,0.1\n";
+        let err = ReplayData::from_csv(csv.as_bytes(), "x.csv", None).unwrap_err().to_string();
+        assert!(err.starts_with("x.csv:2:"), "{err}");
+        let csv = "instance_id,arm,cost_usd\n";
+        let err = ReplayData::from_csv(csv.as_bytes(), "x.csv", None).unwrap_err().to_string();
+        assert!(err.contains("missing column"), "{err}");
+    }
+
+    #[test]
+    fn policy_specs_parse() {
+        assert_eq!("egreedy:0.2".parse::<PolicySpec>(), Ok(PolicySpec::EGreedy(0.2)));
+        assert_eq!("fixed:x".parse::<PolicySpec>(), Ok(PolicySpec::Fixed("x".into())));
+        assert!("fixed:".parse::<PolicySpec>().is_err());
+        assert!("nope".parse::<PolicySpec>().is_err());
+    }
+}

@@ -1,0 +1,203 @@
+//! Command-line definitions for every subcommand and the global flags.
+
+use crate::config::Tier;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// maestro: a self-tuning AI-agent delivery pipeline, one CI step at a time.
+#[derive(Debug, Parser)]
+#[command(name = "maestro", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Print one JSON document instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// State location: a SQLite path (default .maestro/state.db).
+    #[arg(long, global = true, value_name = "LOCATION")]
+    pub state: Option<String>,
+    /// Config file (default: the nearest maestro.toml walking up).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Only print results and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More diagnostics on stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every subcommand.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Pick an arm (agent chain × model) for a task.
+    Route(RouteArgs),
+    /// Report a task's eval score and cost so the router learns.
+    Report(ReportArgs),
+    /// Add, list or retire arms.
+    #[command(subcommand)]
+    Arms(ArmsCommand),
+    /// Per-arm statistics, exploration share, spend and downshift state.
+    Stats(StatsArgs),
+    /// Evaluate routing policies offline on logged per-task outcomes.
+    Replay(ReplayArgs),
+    /// Restrict routing to cheaper tiers, or lift the restriction.
+    #[command(subcommand)]
+    Downshift(DownshiftCommand),
+    /// Show the resolved configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script.
+    Completions {
+        /// Shell to generate for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `maestro route`.
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// Task id (e.g. the PR or issue id).
+    #[arg(long)]
+    pub task: String,
+    /// Context for the task, recorded with the decision (repeatable).
+    #[arg(long = "context", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub context: Vec<(String, String)>,
+    /// Make a fresh decision even if the task has a pending one.
+    #[arg(long)]
+    pub new: bool,
+}
+
+/// `maestro report`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["task", "decision"]))]
+pub struct ReportArgs {
+    /// Report the task's latest decision.
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Report a decision by id.
+    #[arg(long)]
+    pub decision: Option<String>,
+    /// Eval score in [0, 1].
+    #[arg(long = "eval", allow_negative_numbers = true)]
+    pub eval: f64,
+    /// Cost in USD (>= 0).
+    #[arg(long = "cost", value_name = "USD", allow_negative_numbers = true)]
+    pub cost: f64,
+    /// Prompt tokens.
+    #[arg(long)]
+    pub tokens_in: Option<u64>,
+    /// Completion tokens.
+    #[arg(long)]
+    pub tokens_out: Option<u64>,
+}
+
+/// `maestro arms …`.
+#[derive(Debug, Subcommand)]
+pub enum ArmsCommand {
+    /// Add an arm (or re-activate a retired one).
+    Add {
+        /// Arm id, e.g. planner_v2+implementer_v3@small.
+        id: String,
+        /// Model tier.
+        #[arg(long, value_enum)]
+        tier: Tier,
+        /// Prior mean eval in [0, 1].
+        #[arg(long)]
+        prior_eval: Option<f64>,
+        /// Prior mean cost in USD.
+        #[arg(long)]
+        prior_cost: Option<f64>,
+        /// How many observations the prior is worth.
+        #[arg(long, default_value_t = 0.0)]
+        prior_weight: f64,
+    },
+    /// List arms from the config and the state.
+    List,
+    /// Stop routing to an arm; its history is kept.
+    Retire {
+        /// Arm id.
+        id: String,
+    },
+}
+
+/// `maestro stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print markdown (for a PR comment or step summary).
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
+}
+
+/// `maestro replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// CSV with instance_id, arm, resolved|eval, cost_usd.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Policies to compare: ts, seed, ucb1, egreedy[:EPS], fixed:ARM (repeatable).
+    #[arg(long = "policy", value_delimiter = ',', default_values = ["ts", "seed"])]
+    pub policies: Vec<String>,
+    /// Only these arms (comma-separated); default all in the file.
+    #[arg(long, value_delimiter = ',')]
+    pub arms: Vec<String>,
+    /// Steps (tasks drawn) per run.
+    #[arg(long, default_value_t = 2000)]
+    pub tasks: usize,
+    /// Runs per policy, with seeds 0..K.
+    #[arg(long, default_value_t = 10)]
+    pub seeds: u64,
+    /// Reward objective with this λ (overrides the config).
+    #[arg(long, conflicts_with = "min_eval")]
+    pub lambda: Option<f64>,
+    /// Min-cost objective with this quality floor (overrides the config).
+    #[arg(long)]
+    pub min_eval: Option<f64>,
+    /// Print markdown.
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
+}
+
+/// `maestro downshift …`.
+#[derive(Debug, Subcommand)]
+pub enum DownshiftCommand {
+    /// Route only to the downshift tiers until turned off.
+    On {
+        /// Why (recorded in the audit table).
+        #[arg(long)]
+        reason: String,
+        /// Who (default: $GITHUB_ACTOR, then $USER).
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Route to all tiers again.
+    Off {
+        /// Why.
+        #[arg(long, default_value = "manual")]
+        reason: String,
+        /// Who (default: $GITHUB_ACTOR, then $USER).
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Current state and the audit trail.
+    Status {
+        /// Audit rows to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+/// `maestro config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every resolved setting and where it came from.
+    Show,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
+}

@@ -1,0 +1,69 @@
+//! `maestro arms add | list | retire`.
+
+use super::Ctx;
+use crate::cli::ArmsCommand;
+use crate::config::ArmConfig;
+use crate::error::Result;
+use crate::output::markdown::text_table;
+use crate::routing::{self, Arm, Clock};
+
+/// Runs an `arms` subcommand.
+pub fn exec(ctx: &Ctx, cmd: ArmsCommand) -> Result<i32> {
+    match cmd {
+        ArmsCommand::Add {
+            id,
+            tier,
+            prior_eval,
+            prior_cost,
+            prior_weight,
+        } => {
+            let arm = ArmConfig {
+                id,
+                tier,
+                prior_eval,
+                prior_cost,
+                prior_weight,
+            };
+            let a = routing::add_arm(&mut ctx.store()?, ctx.cfg(), &arm, &Clock::now())?;
+            ctx.out.result(&a, &format!("added arm {} (tier {})", a.id, a.tier), None)?;
+        }
+        ArmsCommand::Retire { id } => {
+            let a = routing::retire_arm(&mut ctx.store()?, ctx.cfg(), &id, &Clock::now())?;
+            ctx.out.result(&a, &format!("retired arm {}", a.id), None)?;
+        }
+        ArmsCommand::List => {
+            let store = ctx.store_read()?;
+            let arms = routing::all_arms(store.conn(), ctx.cfg())?;
+            ctx.out.result(&arms, &list_text(&arms), None)?;
+        }
+    }
+    Ok(0)
+}
+
+fn list_text(arms: &[Arm]) -> String {
+    if arms.is_empty() {
+        return "no arms: declare [[arms]] in maestro.toml or run `maestro arms add ID --tier TIER`".into();
+    }
+    let rows: Vec<Vec<String>> = arms
+        .iter()
+        .map(|a| {
+            let prior = match (a.prior.eval, a.prior.cost) {
+                (None, None) => "-".to_string(),
+                (e, c) => format!(
+                    "eval {} cost {} x{}",
+                    e.map_or("-".into(), |v| v.to_string()),
+                    c.map_or("-".into(), |v| v.to_string()),
+                    a.prior.weight
+                ),
+            };
+            vec![
+                a.id.clone(),
+                a.tier.to_string(),
+                a.origin.to_string(),
+                if a.retired { "retired" } else { "active" }.into(),
+                prior,
+            ]
+        })
+        .collect();
+    text_table(&["ARM", "TIER", "FROM", "STATUS", "PRIOR"], &rows)
+}

@@ -1,0 +1,46 @@
+//! `maestro route`.
+
+use super::Ctx;
+use crate::cli::RouteArgs;
+use crate::error::Result;
+use crate::routing::{self, Clock, Decision, RouteRequest};
+
+/// Picks an arm for the task and prints the decision.
+pub fn exec(ctx: &Ctx, args: RouteArgs) -> Result<i32> {
+    let req = RouteRequest {
+        task: args.task,
+        context: args.context.into_iter().collect(),
+        fresh: args.new,
+    };
+    let mut store = ctx.store()?;
+    let mut rng = ctx.rng(&req.task);
+    let d = routing::route(&mut store, ctx.cfg(), &req, &Clock::now(), &mut rng)?;
+    if let Some(reason) = &d.downshift.reason {
+        ctx.out.warn(&format!("routing restricted: {reason}"));
+    }
+    ctx.out.outputs(&[
+        ("arm", d.arm.clone()),
+        ("decision_id", d.decision_id.clone()),
+        ("tier", d.tier.to_string()),
+        ("explored", d.explored.to_string()),
+    ])?;
+    ctx.out.result(&d, &text(&d), None)?;
+    Ok(0)
+}
+
+fn text(d: &Decision) -> String {
+    let mut s = format!(
+        "{}\n  decision {} for task {}{}\n  tier {}, {}, propensity {:.3}\n",
+        d.arm,
+        d.decision_id,
+        d.task,
+        if d.reused { " (pending decision reused)" } else { "" },
+        d.tier,
+        if d.explored { "exploring" } else if d.capped { "greedy (exploration cap reached)" } else { "greedy" },
+        d.propensity
+    );
+    if let Some(r) = &d.downshift.reason {
+        s += &format!("  downshift: {r}\n");
+    }
+    s
+}

@@ -1,0 +1,13 @@
+//! maestro: a self-tuning AI-agent delivery pipeline in one binary.
+//!
+//! The library holds every capability; `main.rs` only parses arguments,
+//! runs a command and maps errors to exit codes.
+
+pub mod bandit;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod output;
+pub mod routing;
+pub mod state;

@@ -1,0 +1,115 @@
+//! The only place maestro writes user-facing output: results to stdout as
+//! text or one `--json` document, diagnostics to stderr, and GitHub Actions
+//! files and commands through [`github`].
+
+pub mod github;
+pub mod markdown;
+
+use serde::Serialize;
+use std::io::{self, Write};
+
+pub use github::Github;
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// One JSON document.
+    Json,
+    /// Markdown (for PR comments and step summaries).
+    Markdown,
+}
+
+/// Output settings for one invocation.
+#[derive(Debug)]
+pub struct Output {
+    /// Result format.
+    pub format: Format,
+    /// `-q`: no diagnostics except errors.
+    pub quiet: bool,
+    /// `-v` count.
+    pub verbose: u8,
+    /// GitHub Actions context, when running there.
+    pub github: Option<Github>,
+}
+
+impl Output {
+    /// Output for the process environment.
+    pub fn new(format: Format, quiet: bool, verbose: u8) -> Output {
+        Output {
+            format,
+            quiet,
+            verbose,
+            github: Github::from_env(),
+        }
+    }
+
+    /// Prints a result: `value` as JSON with `--json`, otherwise `text`
+    /// (or `markdown` when that format was asked for and one is given).
+    pub fn result<T: Serialize>(&self, value: &T, text: &str, markdown: Option<&str>) -> anyhow::Result<()> {
+        let mut out = io::stdout().lock();
+        let r = match self.format {
+            Format::Json => write_block(&mut out, &serde_json::to_string_pretty(value)?),
+            Format::Markdown => write_block(&mut out, markdown.unwrap_or(text)),
+            Format::Text => write_block(&mut out, text),
+        };
+        match r {
+            // A closed pipe (`maestro stats | head`) is not an error.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
+        }
+    }
+
+    /// A diagnostic line on stderr, unless `-q`.
+    pub fn note(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    /// A warning on stderr, and an annotation in Actions.
+    pub fn warn(&self, msg: &str) {
+        if let Some(cmd) = self.github.as_ref().and_then(|g| g.annotation(github::Level::Warning, None, None, msg)) {
+            println!("{cmd}");
+        } else if !self.quiet {
+            eprintln!("warning: {msg}");
+        }
+    }
+
+    /// A diagnostic shown only with `-v`.
+    pub fn debug(&self, msg: &str) {
+        if self.verbose > 0 && !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    /// Step outputs, when in Actions.
+    pub fn outputs(&self, pairs: &[(&str, String)]) -> anyhow::Result<()> {
+        if let Some(g) = &self.github {
+            for (k, v) in pairs {
+                g.set_output(k, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends to the step summary, when in Actions.
+    pub fn summary(&self, markdown: &str) -> anyhow::Result<()> {
+        if let Some(g) = &self.github {
+            g.append_summary(markdown)?;
+            if let Some(note) = g.overflow_note() {
+                println!("{note}");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write_block(out: &mut impl Write, text: &str) -> io::Result<()> {
+    out.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}

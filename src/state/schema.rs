@@ -1,0 +1,74 @@
+//! Schema migrations, applied in order and keyed on `PRAGMA user_version`.
+
+/// Each entry migrates from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE events (
+    seq        INTEGER PRIMARY KEY,
+    idem_key   TEXT NOT NULL UNIQUE,
+    kind       TEXT NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    payload    TEXT NOT NULL
+);
+CREATE TABLE arms (
+    id           TEXT PRIMARY KEY,
+    tier         TEXT NOT NULL,
+    prior_eval   REAL,
+    prior_cost   REAL,
+    prior_weight REAL NOT NULL DEFAULT 0,
+    added_at_ms  INTEGER NOT NULL,
+    retired_at_ms INTEGER
+);
+CREATE TABLE decisions (
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    task         TEXT NOT NULL,
+    arm          TEXT NOT NULL,
+    explored     INTEGER NOT NULL,
+    propensity   REAL NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'pending',
+    at_ms        INTEGER NOT NULL,
+    body         TEXT NOT NULL
+);
+CREATE INDEX decisions_by_task ON decisions(task, seq);
+CREATE TABLE outcomes (
+    decision_id  TEXT PRIMARY KEY,
+    arm          TEXT NOT NULL,
+    eval         REAL NOT NULL,
+    cost_usd     REAL NOT NULL,
+    tokens_in    INTEGER,
+    tokens_out   INTEGER,
+    day          TEXT NOT NULL,
+    at_ms        INTEGER NOT NULL
+);
+CREATE TABLE arm_stats (
+    arm          TEXT PRIMARY KEY,
+    pulls        INTEGER NOT NULL DEFAULT 0,
+    reports      INTEGER NOT NULL DEFAULT 0,
+    eval_sum     REAL NOT NULL DEFAULT 0,
+    cost_sum     REAL NOT NULL DEFAULT 0,
+    ev_clock     INTEGER NOT NULL DEFAULT 0,
+    ev_successes REAL NOT NULL DEFAULT 0,
+    ev_failures  REAL NOT NULL DEFAULT 0,
+    ev_cost_weight REAL NOT NULL DEFAULT 0,
+    ev_cost_mean REAL NOT NULL DEFAULT 0,
+    ev_cost_m2   REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE daily_spend (
+    day          TEXT PRIMARY KEY,
+    usd          REAL NOT NULL
+);
+CREATE TABLE downshift_audit (
+    id           INTEGER PRIMARY KEY,
+    at_ms        INTEGER NOT NULL,
+    active       INTEGER NOT NULL,
+    reason       TEXT NOT NULL,
+    actor        TEXT NOT NULL
+);
+CREATE TABLE meta (
+    key          TEXT PRIMARY KEY,
+    value        TEXT NOT NULL
+);
+"#];
+
+/// The schema version this build writes.
+pub const VERSION: u32 = MIGRATIONS.len() as u32;
