@@ -1,0 +1,179 @@
+//! Property tests on a real SQLite state: report idempotency and count
+//! conservation under random operation sequences, plus the drift check.
+
+use maestro::config::{parse, Config};
+use maestro::routing::{self, Clock, Outcome, ReportTarget, RouteRequest};
+use maestro::state::Store;
+use proptest::prelude::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use rusqlite::Connection;
+
+fn config(extra: &str) -> Config {
+    parse(&format!(
+        "{extra}\n[[arms]]\nid = \"x@small\"\ntier = \"small\"\n[[arms]]\nid = \"y@large\"\ntier = \"large\"\n[[arms]]\nid = \"z@medium\"\ntier = \"medium\"\n"
+    ))
+    .unwrap()
+}
+
+fn clock(i: i64) -> Clock {
+    Clock {
+        now_ms: 1_700_000_000_000 + i,
+        day: "2026-11-25".into(),
+    }
+}
+
+fn route(store: &mut Store, cfg: &Config, task: &str, fresh: bool, rng: &mut StdRng, i: i64) -> routing::Decision {
+    let req = RouteRequest {
+        task: task.into(),
+        context: Default::default(),
+        fresh,
+    };
+    routing::route(store, cfg, &req, &clock(i), rng).unwrap()
+}
+
+fn scalar(conn: &Connection, sql: &str) -> f64 {
+    conn.query_row(sql, [], |r| r.get::<_, f64>(0)).unwrap()
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Route { task: u8, fresh: bool },
+    Report { task: u8, eval: u8, cost: u8 },
+    Repeat,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0u8..6, any::<bool>()).prop_map(|(task, fresh)| Op::Route { task, fresh }),
+        (0u8..6, 0u8..=10, 0u8..5).prop_map(|(task, eval, cost)| Op::Report { task, eval, cost }),
+        Just(Op::Repeat),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    /// Whatever the order of routes, reports, repeats and conflicting
+    /// reports, every accepted report is counted exactly once and the
+    /// aggregates equal the sums over the outcomes.
+    #[test]
+    fn reports_are_idempotent_and_counts_are_conserved(ops in proptest::collection::vec(op(), 1..60)) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("state.db")).unwrap();
+        let cfg = config("[router]\nhalf_life = 20");
+        let mut rng = StdRng::seed_from_u64(1);
+        let mut last: Option<(u8, Outcome)> = None;
+        let mut accepted = std::collections::HashMap::<String, Outcome>::new();
+        for (i, op) in ops.iter().enumerate() {
+            let (task, outcome) = match op {
+                Op::Route { task, fresh } => {
+                    route(&mut store, &cfg, &format!("t{task}"), *fresh, &mut rng, i as i64);
+                    continue;
+                }
+                Op::Report { task, eval, cost } => (*task, Outcome {
+                    eval: f64::from(*eval) / 10.0,
+                    cost_usd: f64::from(*cost) * 0.25,
+                    tokens_in: None,
+                    tokens_out: None,
+                }),
+                Op::Repeat => match &last {
+                    Some(l) => l.clone(),
+                    None => continue,
+                },
+            };
+            last = Some((task, outcome.clone()));
+            let before = routing::stats(store.conn(), &cfg, &clock(0), &mut rng).unwrap();
+            match routing::report(&mut store, &cfg, &ReportTarget::Task(format!("t{task}")), &outcome, &clock(i as i64)) {
+                Ok(r) => {
+                    match accepted.get(&r.decision_id) {
+                        Some(prev) => {
+                            prop_assert!(r.duplicate);
+                            prop_assert_eq!(prev, &outcome);
+                        }
+                        None => {
+                            prop_assert!(!r.duplicate);
+                            accepted.insert(r.decision_id.clone(), outcome.clone());
+                        }
+                    }
+                }
+                Err(_) => {
+                    // Refused (no decision, or different values): nothing changed.
+                    let after = routing::stats(store.conn(), &cfg, &clock(0), &mut rng).unwrap();
+                    prop_assert_eq!(before.reported, after.reported);
+                    prop_assert_eq!(before.spend_today, after.spend_today);
+                }
+            }
+        }
+        let conn = store.conn();
+        let outcomes = scalar(conn, "SELECT count(*) FROM outcomes");
+        prop_assert_eq!(outcomes as usize, accepted.len());
+        prop_assert_eq!(scalar(conn, "SELECT COALESCE(SUM(reports), 0) FROM arm_stats"), outcomes);
+        prop_assert_eq!(scalar(conn, "SELECT count(*) FROM events WHERE kind = 'report'"), outcomes);
+        let eval_sum: f64 = accepted.values().map(|o| o.eval).sum();
+        let cost_sum: f64 = accepted.values().map(|o| o.cost_usd).sum();
+        prop_assert!((scalar(conn, "SELECT COALESCE(SUM(eval_sum), 0) FROM arm_stats") - eval_sum).abs() < 1e-9);
+        prop_assert!((scalar(conn, "SELECT COALESCE(SUM(cost_sum), 0) FROM arm_stats") - cost_sum).abs() < 1e-9);
+        prop_assert!((scalar(conn, "SELECT COALESCE(SUM(usd), 0) FROM daily_spend") - cost_sum).abs() < 1e-9);
+        prop_assert_eq!(scalar(conn, "SELECT COALESCE(SUM(pulls), 0) FROM arm_stats"), scalar(conn, "SELECT count(*) FROM decisions"));
+        // Each task has at most one pending decision.
+        prop_assert_eq!(scalar(conn, "SELECT COALESCE(MAX(c), 0) FROM (SELECT count(*) c FROM decisions WHERE status = 'pending' GROUP BY task)") <= 1.0, true);
+    }
+}
+
+/// Acceptance 2: with a half-life, the router re-learns after the better arm changes.
+#[test]
+fn drift_is_followed_with_a_half_life() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("state.db")).unwrap();
+    let cfg = parse(
+        "[router]\nhalf_life = 60\n[[arms]]\nid = \"X\"\ntier = \"small\"\n[[arms]]\nid = \"Y\"\ntier = \"small\"\n",
+    )
+    .unwrap();
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut outcome_rng = StdRng::seed_from_u64(12);
+    let mut picks = Vec::new();
+    for i in 0..600 {
+        let task = format!("t{i}");
+        let d = route(&mut store, &cfg, &task, false, &mut rng, i);
+        let good = (i < 300) == (d.arm == "X");
+        let p = if good { 0.8 } else { 0.4 };
+        let eval = f64::from(u8::from(rand::Rng::gen::<f64>(&mut outcome_rng) < p));
+        let o = Outcome { eval, cost_usd: 0.1, tokens_in: None, tokens_out: None };
+        routing::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock(i)).unwrap();
+        picks.push(d.arm);
+    }
+    let y_last = picks[450..].iter().filter(|a| *a == "Y").count();
+    let x_first = picks[150..300].iter().filter(|a| *a == "X").count();
+    eprintln!("drift: X {x_first}/150 before the change, Y {y_last}/150 at the end");
+    assert!(x_first >= 105, "X picked {x_first} of 150 before the drift");
+    assert!(y_last >= 105, "Y picked {y_last} of the last 150 (need >= 70%)");
+}
+
+/// Without a half-life the same drift is followed far more slowly, which is
+/// what the setting is for.
+#[test]
+fn without_half_life_old_evidence_dominates_longer() {
+    let run = |half_life: f64| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("state.db")).unwrap();
+        let cfg = parse(&format!(
+            "[router]\nhalf_life = {half_life}\n[[arms]]\nid = \"X\"\ntier = \"small\"\n[[arms]]\nid = \"Y\"\ntier = \"small\"\n"
+        ))
+        .unwrap();
+        let mut rng = StdRng::seed_from_u64(21);
+        let mut y = 0;
+        for i in 0..450 {
+            let task = format!("t{i}");
+            let d = route(&mut store, &cfg, &task, false, &mut rng, i);
+            let good = (i < 300) == (d.arm == "X");
+            let o = Outcome { eval: if good { 0.8 } else { 0.4 }, cost_usd: 0.1, tokens_in: None, tokens_out: None };
+            routing::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock(i)).unwrap();
+            if i >= 300 && d.arm == "Y" {
+                y += 1;
+            }
+        }
+        y
+    };
+    assert!(run(60.0) > run(0.0), "half-life did not speed up re-learning");
+}
