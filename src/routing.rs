@@ -3,7 +3,7 @@
 //! itself lives in [`crate::bandit`].
 
 use crate::bandit::replay::fnv1a;
-use crate::bandit::{policy, Evidence, Objective, Posterior, Prior};
+use crate::bandit::{policy, Evidence, Posterior, Prior};
 use crate::config::{ArmConfig, Config, Tier};
 use crate::error::{input, Result};
 use crate::state::{append_event, get_meta, set_meta, Appended, Store};
@@ -312,7 +312,8 @@ pub fn route<R: Rng>(store: &mut Store, cfg: &Config, req: &RouteRequest, clock:
     store.write(|tx| {
         let pending: Option<(String, String)> = tx
             .query_row(
-                "SELECT id, body FROM decisions WHERE task = ?1 AND status = 'pending' ORDER BY seq DESC LIMIT 1",
+                "SELECT d.id, e.payload FROM decisions d JOIN events e ON e.idem_key = 'route:' || d.id
+                 WHERE d.task = ?1 AND d.status = 'pending' ORDER BY d.seq DESC LIMIT 1",
                 [&req.task],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -417,7 +418,7 @@ pub fn route<R: Rng>(store: &mut Store, cfg: &Config, req: &RouteRequest, clock:
             propensity: round6(pick.propensity),
             greedy_arm: arms[eligible[pick.greedy]].id.clone(),
             capped: pick.capped,
-            objective: objective_text(&objective),
+            objective: objective.describe(),
             alternatives,
             downshift: Downshift {
                 active: reason.is_some(),
@@ -430,18 +431,14 @@ pub fn route<R: Rng>(store: &mut Store, cfg: &Config, req: &RouteRequest, clock:
         let body = serde_json::to_string(&decision)?;
         append_event(tx, &format!("route:{id}"), "route", clock.now_ms, &body)?;
         tx.execute(
-            "INSERT INTO decisions (seq, id, task, arm, explored, propensity, at_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![(t + 1) as i64, id, req.task, decision.arm, decision.explored, decision.propensity, clock.now_ms, body],
+            "INSERT INTO decisions (seq, id, task, arm, explored, propensity, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![(t + 1) as i64, id, req.task, decision.arm, decision.explored, decision.propensity, clock.now_ms],
         )?;
         let mut s = posts[chosen].1.clone();
         s.pulls += 1;
         save_arm_stats(tx, &decision.arm, &s)?;
         Ok(decision)
     })
-}
-
-fn objective_text(o: &Objective) -> String {
-    o.describe()
 }
 
 fn round6(x: f64) -> f64 {
@@ -761,7 +758,7 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
     )?;
     let manual = manual_downshift(conn)?;
     Ok(Stats {
-        objective: objective_text(&r.objective()),
+        objective: r.objective().describe(),
         decisions,
         reported,
         pending,

@@ -26,8 +26,7 @@ CREATE TABLE decisions (
     explored     INTEGER NOT NULL,
     propensity   REAL NOT NULL,
     status       TEXT NOT NULL DEFAULT 'pending',
-    at_ms        INTEGER NOT NULL,
-    body         TEXT NOT NULL
+    at_ms        INTEGER NOT NULL
 );
 CREATE INDEX decisions_by_task ON decisions(task, seq);
 CREATE TABLE outcomes (
