@@ -19,12 +19,24 @@ fn arms(k: usize) -> Vec<Posterior> {
 }
 
 fn bench_pick(c: &mut Criterion) {
-    let cap = ExplorationCap { cap: 0.2, window: 100 };
+    let cap = ExplorationCap {
+        cap: 0.2,
+        window: 100,
+    };
     let mut rng = StdRng::seed_from_u64(1);
     for k in [2usize, 6, 24] {
         let a = arms(k);
         c.bench_function(&format!("route pick, {k} arms, 1000 p_best draws"), |b| {
-            b.iter(|| policy::pick(&Objective::Reward { lambda: 0.5 }, black_box(&a), cap, 5, 1000, &mut rng))
+            b.iter(|| {
+                policy::pick(
+                    &Objective::Reward { lambda: 0.5 },
+                    black_box(&a),
+                    cap,
+                    5,
+                    1000,
+                    &mut rng,
+                )
+            })
         });
     }
 }

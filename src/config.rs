@@ -16,7 +16,19 @@ pub const FILE_NAME: &str = "maestro.toml";
 pub const DEFAULT_STATE: &str = ".maestro/state.db";
 
 /// The size class of an arm's model; downshifts route to cheaper tiers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
     /// Cheapest models.
@@ -106,7 +118,9 @@ impl RouterConfig {
     pub fn objective(&self) -> Objective {
         match (self.objective, self.min_eval) {
             (ObjectiveKind::MinCost, Some(m)) => Objective::MinCost { min_eval: m },
-            _ => Objective::Reward { lambda: self.lambda },
+            _ => Objective::Reward {
+                lambda: self.lambda,
+            },
         }
     }
 
@@ -256,7 +270,9 @@ pub struct Overrides {
 
 /// Finds the nearest `maestro.toml` at or above `dir`.
 pub fn discover(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+    dir.ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
 }
 
 impl Resolved {
@@ -266,17 +282,26 @@ impl Resolved {
     }
 
     /// Like [`Resolved::load`], with the environment given as a function.
-    pub fn load_with(cwd: &Path, overrides: &Overrides, env: impl Fn(&str) -> Option<String>) -> Result<Resolved> {
+    pub fn load_with(
+        cwd: &Path,
+        overrides: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Resolved> {
         let explicit = overrides
             .config_file
             .clone()
             .map(|p| (p, "--config".to_string()))
-            .or_else(|| env("MAESTRO_CONFIG").map(|p| (PathBuf::from(p), "MAESTRO_CONFIG".to_string())));
+            .or_else(|| {
+                env("MAESTRO_CONFIG").map(|p| (PathBuf::from(p), "MAESTRO_CONFIG".to_string()))
+            });
         let file = match explicit {
             Some((p, via)) => {
                 let p = if p.is_absolute() { p } else { cwd.join(p) };
                 if !p.is_file() {
-                    return Err(input(format!("{}: config file not found (given by {via})", p.display())));
+                    return Err(input(format!(
+                        "{}: config file not found (given by {via})",
+                        p.display()
+                    )));
                 }
                 Some(p)
             }
@@ -284,7 +309,8 @@ impl Resolved {
         };
         let mut table = match &file {
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| input(format!("{}: cannot read: {e}", p.display())))?;
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| input(format!("{}: cannot read: {e}", p.display())))?;
                 parse_table(&text).map_err(|e| input(format!("{}: {e}", p.display())))?
             }
             None => toml::Table::new(),
@@ -292,16 +318,23 @@ impl Resolved {
         let mut sources = BTreeMap::new();
         for (key, _) in KEYS {
             if get_path(&table, key).is_some() {
-                sources.insert(key.to_string(), Source::File(file.clone().unwrap_or_default()));
+                sources.insert(
+                    key.to_string(),
+                    Source::File(file.clone().unwrap_or_default()),
+                );
             }
         }
         if table.contains_key("arms") {
-            sources.insert("arms".into(), Source::File(file.clone().unwrap_or_default()));
+            sources.insert(
+                "arms".into(),
+                Source::File(file.clone().unwrap_or_default()),
+            );
         }
         for (key, kind) in KEYS {
             let var = env_var(key);
             if let Some(raw) = env(&var) {
-                let value = env_value(&raw, *kind).map_err(|e| input(format!("{var}={raw}: {e}")))?;
+                let value =
+                    env_value(&raw, *kind).map_err(|e| input(format!("{var}={raw}: {e}")))?;
                 set_path(&mut table, key, value);
                 sources.insert(key.to_string(), Source::Env(var));
             }
@@ -310,7 +343,10 @@ impl Resolved {
             set_path(&mut table, "state", toml::Value::String(state.clone()));
             sources.insert("state".into(), Source::Flag("--state".into()));
         }
-        let origin = file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "environment".into());
+        let origin = file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "environment".into());
         let config: Config = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| input(format!("{origin}: {}", e.message().trim())))?;
@@ -381,7 +417,9 @@ pub fn parse_table(text: &str) -> std::result::Result<toml::Table, String> {
 /// Parses and validates config text on its own (no env, no file lookup).
 pub fn parse(text: &str) -> std::result::Result<Config, String> {
     let table = parse_table(text)?;
-    let config: Config = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| e.message().trim().to_string())?;
+    let config: Config = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().trim().to_string())?;
     validate(&config)?;
     Ok(config)
 }
@@ -389,8 +427,16 @@ pub fn parse(text: &str) -> std::result::Result<Config, String> {
 fn env_value(raw: &str, kind: Kind) -> std::result::Result<toml::Value, String> {
     Ok(match kind {
         Kind::Str => toml::Value::String(raw.to_string()),
-        Kind::Float => toml::Value::Float(raw.trim().parse::<f64>().map_err(|_| "expected a number".to_string())?),
-        Kind::Int => toml::Value::Integer(raw.trim().parse::<i64>().map_err(|_| "expected an integer".to_string())?),
+        Kind::Float => toml::Value::Float(
+            raw.trim()
+                .parse::<f64>()
+                .map_err(|_| "expected a number".to_string())?,
+        ),
+        Kind::Int => toml::Value::Integer(
+            raw.trim()
+                .parse::<i64>()
+                .map_err(|_| "expected an integer".to_string())?,
+        ),
         Kind::TierList => toml::Value::Array(
             raw.split(',')
                 .map(str::trim)
@@ -414,7 +460,9 @@ fn set_path(table: &mut toml::Table, key: &str, value: toml::Value) {
     let parts: Vec<&str> = key.split('.').collect();
     let mut t = table;
     for p in &parts[..parts.len() - 1] {
-        let entry = t.entry(p.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = t
+            .entry(p.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         if !entry.is_table() {
             *entry = toml::Value::Table(toml::Table::new());
         }
@@ -449,7 +497,9 @@ pub fn validate(c: &Config) -> std::result::Result<(), String> {
     }
     check_non_negative("router.half_life", r.half_life)?;
     match (r.objective, r.min_eval) {
-        (ObjectiveKind::MinCost, None) => return Err("router.objective = \"min-cost\" needs router.min_eval".into()),
+        (ObjectiveKind::MinCost, None) => {
+            return Err("router.objective = \"min-cost\" needs router.min_eval".into())
+        }
         (_, Some(m)) => check_unit("router.min_eval", m)?,
         _ => {}
     }
@@ -477,8 +527,15 @@ pub fn validate(c: &Config) -> std::result::Result<(), String> {
 
 /// Arm ids are non-empty, printable and without whitespace or commas.
 pub fn validate_arm_id(id: &str) -> std::result::Result<(), String> {
-    if id.is_empty() || id.len() > 200 || id.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',') {
-        Err(format!("`{id}` is not a valid arm id (1-200 characters, no whitespace or commas)"))
+    if id.is_empty()
+        || id.len() > 200
+        || id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',')
+    {
+        Err(format!(
+            "`{id}` is not a valid arm id (1-200 characters, no whitespace or commas)"
+        ))
     } else {
         Ok(())
     }
@@ -501,19 +558,34 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(dir: &Path, env: &[(&str, &str)], ov: Overrides) -> Result<Resolved> {
-        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Resolved::load_with(dir, &ov, |k| env.get(k).cloned())
     }
 
     #[test]
     fn precedence_is_flag_env_file_default() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(FILE_NAME), "state = 'from-file.db'\n[router]\nlambda = 0.3\nwindow = 50\n").unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "state = 'from-file.db'\n[router]\nlambda = 0.3\nwindow = 50\n",
+        )
+        .unwrap();
         let sub = dir.path().join("a/b");
         std::fs::create_dir_all(&sub).unwrap();
-        let r = load(&sub, &[("MAESTRO_ROUTER_LAMBDA", "0.7")], Overrides::default()).unwrap();
+        let r = load(
+            &sub,
+            &[("MAESTRO_ROUTER_LAMBDA", "0.7")],
+            Overrides::default(),
+        )
+        .unwrap();
         assert_eq!(r.config.router.lambda, 0.7);
-        assert_eq!(r.source("router.lambda"), Source::Env("MAESTRO_ROUTER_LAMBDA".into()));
+        assert_eq!(
+            r.source("router.lambda"),
+            Source::Env("MAESTRO_ROUTER_LAMBDA".into())
+        );
         assert_eq!(r.config.router.window, 50);
         assert!(matches!(r.source("router.window"), Source::File(_)));
         assert_eq!(r.source("router.exploration_cap"), Source::Default);
@@ -540,21 +612,43 @@ mod tests {
             ("[router]\nexploration_cap = 1.5", "exploration_cap"),
             ("[router]\nobjective = 'min-cost'", "min_eval"),
             ("[[arms]]\nid = 'a'\ntier = 'huge'", "huge"),
-            ("[[arms]]\nid = 'a'\ntier = 'small'\n[[arms]]\nid = 'a'\ntier = 'large'", "twice"),
+            (
+                "[[arms]]\nid = 'a'\ntier = 'small'\n[[arms]]\nid = 'a'\ntier = 'large'",
+                "twice",
+            ),
         ] {
             std::fs::write(&f, text).unwrap();
-            let err = load(dir.path(), &[], Overrides::default()).unwrap_err().to_string();
-            assert!(err.contains(FILE_NAME) && err.contains(needle), "{text:?} gave {err}");
+            let err = load(dir.path(), &[], Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(FILE_NAME) && err.contains(needle),
+                "{text:?} gave {err}"
+            );
         }
     }
 
     #[test]
     fn bad_env_values_are_rejected() {
         let dir = tempfile::tempdir().unwrap();
-        let err = load(dir.path(), &[("MAESTRO_ROUTER_WINDOW", "many")], Overrides::default()).unwrap_err().to_string();
+        let err = load(
+            dir.path(),
+            &[("MAESTRO_ROUTER_WINDOW", "many")],
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("MAESTRO_ROUTER_WINDOW"), "{err}");
-        let r = load(dir.path(), &[("MAESTRO_ROUTER_DOWNSHIFT_TIERS", "small, medium")], Overrides::default()).unwrap();
-        assert_eq!(r.config.router.downshift_tiers, vec![Tier::Small, Tier::Medium]);
+        let r = load(
+            dir.path(),
+            &[("MAESTRO_ROUTER_DOWNSHIFT_TIERS", "small, medium")],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            r.config.router.downshift_tiers,
+            vec![Tier::Small, Tier::Medium]
+        );
     }
 
     #[test]
@@ -564,6 +658,9 @@ mod tests {
             config_file: Some("nope.toml".into()),
             ..Default::default()
         };
-        assert!(load(dir.path(), &[], ov).unwrap_err().to_string().contains("not found"));
+        assert!(load(dir.path(), &[], ov)
+            .unwrap_err()
+            .to_string()
+            .contains("not found"));
     }
 }

@@ -66,7 +66,8 @@ pub fn all_arms(conn: &Connection, cfg: &Config) -> Result<Vec<Arm>> {
     })?;
     for row in rows {
         let (id, tier, eval, cost, weight, retired) = row?;
-        let tier = Tier::parse(&tier).ok_or_else(|| input(format!("state: arm `{id}` has unknown tier `{tier}`")))?;
+        let tier = Tier::parse(&tier)
+            .ok_or_else(|| input(format!("state: arm `{id}` has unknown tier `{tier}`")))?;
         by_id.insert(
             id.clone(),
             Arm {
@@ -91,7 +92,10 @@ pub fn all_arms(conn: &Connection, cfg: &Config) -> Result<Vec<Arm>> {
 }
 
 fn active_arms(conn: &Connection, cfg: &Config) -> Result<Vec<Arm>> {
-    let arms: Vec<Arm> = all_arms(conn, cfg)?.into_iter().filter(|a| !a.retired).collect();
+    let arms: Vec<Arm> = all_arms(conn, cfg)?
+        .into_iter()
+        .filter(|a| !a.retired)
+        .collect();
     if arms.is_empty() {
         return Err(input("no active arms: declare [[arms]] in maestro.toml or run `maestro arms add ID --tier TIER`"));
     }
@@ -168,14 +172,26 @@ fn save_arm_stats(tx: &Transaction, arm: &str, s: &ArmStats) -> Result<()> {
 
 /// The decision clock: how many decisions have been made.
 fn decision_clock(conn: &Connection) -> Result<u64> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM decisions", [], |r| r.get::<_, i64>(0))? as u64)
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM decisions", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
 }
 
-fn posteriors(conn: &Connection, arms: &[Arm], clock: u64, half_life: f64) -> Result<Vec<(Posterior, ArmStats)>> {
+fn posteriors(
+    conn: &Connection,
+    arms: &[Arm],
+    clock: u64,
+    half_life: f64,
+) -> Result<Vec<(Posterior, ArmStats)>> {
     arms.iter()
         .map(|a| {
             let s = arm_stats(conn, &a.id)?;
-            Ok((Posterior::new(&a.prior, &s.evidence.at(clock, half_life)), s))
+            Ok((
+                Posterior::new(&a.prior, &s.evidence.at(clock, half_life)),
+                s,
+            ))
         })
         .collect()
 }
@@ -262,14 +278,18 @@ struct ManualDownshift {
 fn manual_downshift(conn: &Connection) -> Result<Option<ManualDownshift>> {
     match get_meta(conn, "downshift")? {
         None => Ok(None),
-        Some(s) => Ok(serde_json::from_str::<ManualDownshift>(&s).ok().filter(|d| d.active)),
+        Some(s) => Ok(serde_json::from_str::<ManualDownshift>(&s)
+            .ok()
+            .filter(|d| d.active)),
     }
 }
 
 /// USD reported as spent on `day`.
 pub fn spend_on(conn: &Connection, day: &str) -> Result<f64> {
     Ok(conn
-        .query_row("SELECT usd FROM daily_spend WHERE day = ?1", [day], |r| r.get(0))
+        .query_row("SELECT usd FROM daily_spend WHERE day = ?1", [day], |r| {
+            r.get(0)
+        })
         .optional()?
         .unwrap_or(0.0))
 }
@@ -295,7 +315,13 @@ fn note_budget_pressure(tx: &Transaction, clock: &Clock, reason: Option<&str>) -
             }
             _ => {
                 if was.is_some() {
-                    audit(tx, clock.now_ms, false, "budget: spend back under the daily ceiling", "budget")?;
+                    audit(
+                        tx,
+                        clock.now_ms,
+                        false,
+                        "budget: spend back under the daily ceiling",
+                        "budget",
+                    )?;
                 }
                 tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
             }
@@ -305,7 +331,13 @@ fn note_budget_pressure(tx: &Transaction, clock: &Clock, reason: Option<&str>) -
 }
 
 /// Picks an arm for a task, or returns the task's pending decision.
-pub fn route<R: Rng>(store: &mut Store, cfg: &Config, req: &RouteRequest, clock: &Clock, rng: &mut R) -> Result<Decision> {
+pub fn route<R: Rng>(
+    store: &mut Store,
+    cfg: &Config,
+    req: &RouteRequest,
+    clock: &Clock,
+    rng: &mut R,
+) -> Result<Decision> {
     if req.task.trim().is_empty() {
         return Err(input("--task must not be empty"));
     }
@@ -491,12 +523,21 @@ pub struct Reported {
 
 /// Records an outcome for a decision. Reporting identical values again is a
 /// no-op; different values for a reported decision are refused.
-pub fn report(store: &mut Store, cfg: &Config, target: &ReportTarget, outcome: &Outcome, clock: &Clock) -> Result<Reported> {
+pub fn report(
+    store: &mut Store,
+    cfg: &Config,
+    target: &ReportTarget,
+    outcome: &Outcome,
+    clock: &Clock,
+) -> Result<Reported> {
     if !(0.0..=1.0).contains(&outcome.eval) {
         return Err(input(format!("--eval {} must be in [0, 1]", outcome.eval)));
     }
     if !(outcome.cost_usd.is_finite() && outcome.cost_usd >= 0.0) {
-        return Err(input(format!("--cost {} must be a number >= 0", outcome.cost_usd)));
+        return Err(input(format!(
+            "--cost {} must be a number >= 0",
+            outcome.cost_usd
+        )));
     }
     let half_life = cfg.router.half_life;
     let lambda = cfg.router.lambda;
@@ -645,7 +686,13 @@ pub struct AuditEntry {
 }
 
 /// Turns the manual downshift on or off; returns whether it changed.
-pub fn set_downshift(store: &mut Store, active: bool, reason: &str, actor: &str, clock: &Clock) -> Result<bool> {
+pub fn set_downshift(
+    store: &mut Store,
+    active: bool,
+    reason: &str,
+    actor: &str,
+    clock: &Clock,
+) -> Result<bool> {
     if reason.trim().is_empty() {
         return Err(input("--reason must not be empty"));
     }
@@ -661,7 +708,13 @@ pub fn set_downshift(store: &mut Store, active: bool, reason: &str, actor: &str,
             at_ms: clock.now_ms,
         };
         let body = serde_json::to_string(&state)?;
-        append_event(tx, &format!("downshift:{}:{active}", clock.now_ms), "downshift", clock.now_ms, &body)?;
+        append_event(
+            tx,
+            &format!("downshift:{}:{active}", clock.now_ms),
+            "downshift",
+            clock.now_ms,
+            &body,
+        )?;
         set_meta(tx, "downshift", &body)?;
         audit(tx, clock.now_ms, active, reason, actor)?;
         Ok(true)
@@ -670,7 +723,9 @@ pub fn set_downshift(store: &mut Store, active: bool, reason: &str, actor: &str,
 
 /// The downshift audit trail, newest first.
 pub fn audit_log(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>> {
-    let mut stmt = conn.prepare("SELECT at_ms, active, reason, actor FROM downshift_audit ORDER BY id DESC LIMIT ?1")?;
+    let mut stmt = conn.prepare(
+        "SELECT at_ms, active, reason, actor FROM downshift_audit ORDER BY id DESC LIMIT ?1",
+    )?;
     let rows = stmt.query_map([limit], |r| {
         Ok(AuditEntry {
             at_ms: r.get(0)?,
@@ -762,7 +817,11 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
         decisions,
         reported,
         pending,
-        exploration_share: if seen > 0 { round6(explored as f64 / seen as f64) } else { 0.0 },
+        exploration_share: if seen > 0 {
+            round6(explored as f64 / seen as f64)
+        } else {
+            0.0
+        },
         exploration_cap: r.exploration_cap,
         window: r.window,
         spend_today: round6(spend_on(conn, &clock.day)?),
@@ -783,7 +842,11 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
                 pulls: s.pulls,
                 mean_eval: (s.reports > 0).then(|| round6(s.eval_sum / s.reports as f64)),
                 mean_cost: (s.reports > 0).then(|| round6(s.cost_sum / s.reports as f64)),
-                traffic_share: if decisions > 0 { round6(s.pulls as f64 / decisions as f64) } else { 0.0 },
+                traffic_share: if decisions > 0 {
+                    round6(s.pulls as f64 / decisions as f64)
+                } else {
+                    0.0
+                },
                 p_best: pb,
             })
             .collect(),

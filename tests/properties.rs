@@ -23,7 +23,14 @@ fn clock(i: i64) -> Clock {
     }
 }
 
-fn route(store: &mut Store, cfg: &Config, task: &str, fresh: bool, rng: &mut StdRng, i: i64) -> routing::Decision {
+fn route(
+    store: &mut Store,
+    cfg: &Config,
+    task: &str,
+    fresh: bool,
+    rng: &mut StdRng,
+    i: i64,
+) -> routing::Decision {
     let req = RouteRequest {
         task: task.into(),
         context: Default::default(),
@@ -139,7 +146,12 @@ fn drift_is_followed_with_a_half_life() {
         let good = (i < 300) == (d.arm == "X");
         let p = if good { 0.8 } else { 0.4 };
         let eval = f64::from(u8::from(rand::Rng::gen::<f64>(&mut outcome_rng) < p));
-        let o = Outcome { eval, cost_usd: 0.1, tokens_in: None, tokens_out: None };
+        let o = Outcome {
+            eval,
+            cost_usd: 0.1,
+            tokens_in: None,
+            tokens_out: None,
+        };
         routing::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock(i)).unwrap();
         picks.push(d.arm);
     }
@@ -147,7 +159,10 @@ fn drift_is_followed_with_a_half_life() {
     let x_first = picks[150..300].iter().filter(|a| *a == "X").count();
     eprintln!("drift: X {x_first}/150 before the change, Y {y_last}/150 at the end");
     assert!(x_first >= 105, "X picked {x_first} of 150 before the drift");
-    assert!(y_last >= 105, "Y picked {y_last} of the last 150 (need >= 70%)");
+    assert!(
+        y_last >= 105,
+        "Y picked {y_last} of the last 150 (need >= 70%)"
+    );
 }
 
 /// Without a half-life the same drift is followed far more slowly, which is
@@ -167,7 +182,12 @@ fn without_half_life_old_evidence_dominates_longer() {
             let task = format!("t{i}");
             let d = route(&mut store, &cfg, &task, false, &mut rng, i);
             let good = (i < 300) == (d.arm == "X");
-            let o = Outcome { eval: if good { 0.8 } else { 0.4 }, cost_usd: 0.1, tokens_in: None, tokens_out: None };
+            let o = Outcome {
+                eval: if good { 0.8 } else { 0.4 },
+                cost_usd: 0.1,
+                tokens_in: None,
+                tokens_out: None,
+            };
             routing::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock(i)).unwrap();
             if i >= 300 && d.arm == "Y" {
                 y += 1;
@@ -175,5 +195,8 @@ fn without_half_life_old_evidence_dominates_longer() {
         }
         y
     };
-    assert!(run(60.0) > run(0.0), "half-life did not speed up re-learning");
+    assert!(
+        run(60.0) > run(0.0),
+        "half-life did not speed up re-learning"
+    );
 }

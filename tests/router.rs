@@ -27,7 +27,10 @@ fn seed_acceptance_cheaper_arm_wins_through_the_binary() {
         let d = p.json(&["route", "--task", &task]);
         let arm = d["arm"].as_str().unwrap().to_string();
         let cost = if arm == "chainA@small" { "0.2" } else { "0.8" };
-        p.cmd().args(["report", "--task", &task, "--eval", "0.9", "--cost", cost]).assert().success();
+        p.cmd()
+            .args(["report", "--task", &task, "--eval", "0.9", "--cost", cost])
+            .assert()
+            .success();
         picks.push(arm);
     }
     let a_total = picks.iter().filter(|a| *a == "chainA@small").count();
@@ -45,7 +48,15 @@ fn seed_acceptance_cheaper_arm_wins_through_the_binary() {
 fn route_json_contract_and_pending_reuse() {
     let p = Project::new(TWO_ARMS);
     let d = p.json(&["route", "--task", "pr-1", "--context", "repo=x/y"]);
-    for key in ["decision_id", "task", "arm", "explored", "propensity", "alternatives", "downshift"] {
+    for key in [
+        "decision_id",
+        "task",
+        "arm",
+        "explored",
+        "propensity",
+        "alternatives",
+        "downshift",
+    ] {
         assert!(d.get(key).is_some(), "missing {key} in {d}");
     }
     let alts = d["alternatives"].as_array().unwrap();
@@ -78,7 +89,10 @@ fn report_is_idempotent_and_refuses_different_values() {
     let p = Project::new(TWO_ARMS);
     let d = p.json(&["route", "--task", "t"]);
     let id = d["decision_id"].as_str().unwrap();
-    p.cmd().args(["report", "--decision", id, "--eval", "0.5", "--cost", "0.3"]).assert().success();
+    p.cmd()
+        .args(["report", "--decision", id, "--eval", "0.5", "--cost", "0.3"])
+        .assert()
+        .success();
     let before = p.snapshot();
     let dup = p.json(&["report", "--decision", id, "--eval", "0.5", "--cost", "0.3"]);
     assert_eq!(dup["duplicate"], true);
@@ -101,7 +115,15 @@ fn bad_input_is_one_line_exit_2_and_leaves_state_alone() {
         vec!["report", "--task", "t", "--eval", "-0.1", "--cost", "0.1"],
         vec!["report", "--task", "t", "--eval", "0.5", "--cost", "-1"],
         vec!["report", "--task", "nope", "--eval", "0.5", "--cost", "1"],
-        vec!["report", "--decision", "d123", "--eval", "0.5", "--cost", "1"],
+        vec![
+            "report",
+            "--decision",
+            "d123",
+            "--eval",
+            "0.5",
+            "--cost",
+            "1",
+        ],
         vec!["arms", "retire", "no-such-arm"],
         vec!["arms", "add", "chainA@small", "--tier", "small"],
         vec!["arms", "add", "x", "--tier", "small", "--prior-eval", "2"],
@@ -126,7 +148,11 @@ fn bad_input_is_one_line_exit_2_and_leaves_state_alone() {
         .stderr(predicate::str::contains("maestro.toml").and(predicate::str::contains("line 1")));
     // Unknown key: named.
     std::fs::write(p.path().join("maestro.toml"), "[router]\nlamda = 0.3\n").unwrap();
-    p.cmd().args(["stats"]).assert().code(2).stderr(predicate::str::contains("lamda"));
+    p.cmd()
+        .args(["stats"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("lamda"));
     assert_eq!(p.snapshot(), before, "state changed");
 }
 
@@ -136,12 +162,15 @@ fn corrupt_state_is_refused_and_untouched() {
     std::fs::create_dir_all(p.state().parent().unwrap()).unwrap();
     let junk = b"SQLite format 2\0 definitely not a database ".repeat(40);
     std::fs::write(p.state(), &junk).unwrap();
-    for args in [vec!["route", "--task", "t"], vec!["stats"], vec!["report", "--task", "t", "--eval", "1", "--cost", "0"]] {
-        p.cmd()
-            .args(&args)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("state.db").and(predicate::str::contains("not a maestro state")));
+    for args in [
+        vec!["route", "--task", "t"],
+        vec!["stats"],
+        vec!["report", "--task", "t", "--eval", "1", "--cost", "0"],
+    ] {
+        p.cmd().args(&args).assert().code(2).stderr(
+            predicate::str::contains("state.db")
+                .and(predicate::str::contains("not a maestro state")),
+        );
     }
     assert_eq!(std::fs::read(p.state()).unwrap(), junk);
 }
@@ -160,7 +189,12 @@ fn no_arms_is_a_clear_error() {
 fn sixteen_concurrent_reports_are_all_counted() {
     let p = Project::new(TWO_ARMS);
     let ids: Vec<String> = (0..16)
-        .map(|i| p.json(&["route", "--task", &format!("c{i}")])["decision_id"].as_str().unwrap().to_string())
+        .map(|i| {
+            p.json(&["route", "--task", &format!("c{i}")])["decision_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     let bin = assert_cmd::cargo::cargo_bin("maestro");
     let children: Vec<_> = ids
@@ -179,7 +213,12 @@ fn sixteen_concurrent_reports_are_all_counted() {
     }
     let s = p.json(&["stats"]);
     assert_eq!(s["reported"], 16);
-    let n: i64 = s["arms"].as_array().unwrap().iter().map(|a| a["n"].as_i64().unwrap()).sum();
+    let n: i64 = s["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["n"].as_i64().unwrap())
+        .sum();
     assert_eq!(n, 16);
     assert!((s["spend_today"].as_f64().unwrap() - 4.0).abs() < 1e-9);
 }
@@ -188,35 +227,81 @@ fn sixteen_concurrent_reports_are_all_counted() {
 fn arms_lifecycle() {
     let p = Project::new(TWO_ARMS);
     p.cmd()
-        .args(["arms", "add", "chainC@medium", "--tier", "medium", "--prior-eval", "0.7", "--prior-cost", "0.4", "--prior-weight", "5"])
+        .args([
+            "arms",
+            "add",
+            "chainC@medium",
+            "--tier",
+            "medium",
+            "--prior-eval",
+            "0.7",
+            "--prior-cost",
+            "0.4",
+            "--prior-weight",
+            "5",
+        ])
         .assert()
         .success();
     let list = p.json(&["arms", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 3);
-    p.cmd().args(["arms", "retire", "chainB@large"]).assert().success();
+    p.cmd()
+        .args(["arms", "retire", "chainB@large"])
+        .assert()
+        .success();
     for i in 0..20 {
         let d = p.json(&["route", "--task", &format!("r{i}")]);
         assert_ne!(d["arm"], "chainB@large");
         assert_eq!(d["alternatives"].as_array().unwrap().len(), 2);
     }
     let list = p.json(&["arms", "list"]);
-    let b = list.as_array().unwrap().iter().find(|a| a["id"] == "chainB@large").unwrap();
+    let b = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "chainB@large")
+        .unwrap();
     assert_eq!(b["retired"], true);
     // Re-adding a retired arm re-activates it.
-    p.cmd().args(["arms", "add", "chainB@large", "--tier", "large"]).assert().success();
+    p.cmd()
+        .args(["arms", "add", "chainB@large", "--tier", "large"])
+        .assert()
+        .success();
 }
 
 #[test]
 fn downshift_restricts_tiers_and_is_audited() {
     let p = Project::new(TWO_ARMS);
-    p.cmd().args(["downshift", "on", "--reason", "SLO burn", "--actor", "slo-bot"]).assert().success();
+    p.cmd()
+        .args([
+            "downshift",
+            "on",
+            "--reason",
+            "SLO burn",
+            "--actor",
+            "slo-bot",
+        ])
+        .assert()
+        .success();
     for i in 0..15 {
         let d = p.json(&["route", "--task", &format!("d{i}")]);
         assert_eq!(d["arm"], "chainA@small");
         assert_eq!(d["downshift"]["active"], true);
-        assert!(d["downshift"]["reason"].as_str().unwrap().contains("SLO burn"));
+        assert!(d["downshift"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("SLO burn"));
     }
-    p.cmd().args(["downshift", "off", "--reason", "recovered", "--actor", "slo-bot"]).assert().success();
+    p.cmd()
+        .args([
+            "downshift",
+            "off",
+            "--reason",
+            "recovered",
+            "--actor",
+            "slo-bot",
+        ])
+        .assert()
+        .success();
     let st = p.json(&["downshift", "status"]);
     assert_eq!(st["active"], false);
     let audit = st["audit"].as_array().unwrap();
@@ -234,13 +319,22 @@ fn budget_pressure_downshifts_with_a_reason() {
     while spent < 1.0 {
         let task = format!("b{i}");
         p.json(&["route", "--task", &task]);
-        p.cmd().args(["report", "--task", &task, "--eval", "1", "--cost", "0.5"]).assert().success();
+        p.cmd()
+            .args(["report", "--task", &task, "--eval", "1", "--cost", "0.5"])
+            .assert()
+            .success();
         spent += 0.5;
         i += 1;
     }
     let d = p.json(&["route", "--task", "after"]);
     assert_eq!(d["downshift"]["active"], true);
-    assert!(d["downshift"]["reason"].as_str().unwrap().contains("budget"), "{d}");
+    assert!(
+        d["downshift"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("budget"),
+        "{d}"
+    );
     assert_eq!(d["arm"], "chainA@small");
     let st = p.json(&["downshift", "status"]);
     assert_eq!(st["audit"][0]["actor"], "budget");
@@ -260,27 +354,51 @@ fn github_actions_outputs_and_summary() {
         .success();
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.lines().any(|l| l.starts_with("arm=chain")), "{text}");
-    assert!(text.lines().any(|l| l.starts_with("decision_id=d")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("decision_id=d")),
+        "{text}"
+    );
     p.cmd()
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_STEP_SUMMARY", &summary)
         .args(["stats"])
         .assert()
         .success();
-    assert!(std::fs::read_to_string(&summary).unwrap().contains("| ARM |"));
+    assert!(std::fs::read_to_string(&summary)
+        .unwrap()
+        .contains("| ARM |"));
 }
 
 #[test]
 fn config_show_reports_sources() {
     let p = Project::new("[router]\nlambda = 0.25\n");
     let doc = p.json(&["config", "show"]);
-    let find = |k: &str| doc["values"].as_array().unwrap().iter().find(|v| v["key"] == k).unwrap().clone();
+    let find = |k: &str| {
+        doc["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["key"] == k)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(find("router.lambda")["value"], 0.25);
     assert_eq!(find("router.lambda")["source"]["kind"], "file");
     assert_eq!(find("router.window")["source"]["kind"], "default");
-    let out = p.cmd().env("MAESTRO_ROUTER_WINDOW", "7").args(["--json", "config", "show"]).output().unwrap();
+    let out = p
+        .cmd()
+        .env("MAESTRO_ROUTER_WINDOW", "7")
+        .args(["--json", "config", "show"])
+        .output()
+        .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let w = doc["values"].as_array().unwrap().iter().find(|v| v["key"] == "router.window").unwrap().clone();
+    let w = doc["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["key"] == "router.window")
+        .unwrap()
+        .clone();
     assert_eq!(w["value"], 7);
     assert_eq!(w["source"]["from"], "MAESTRO_ROUTER_WINDOW");
 }
@@ -289,7 +407,11 @@ fn config_show_reports_sources() {
 fn completions_are_generated() {
     let p = Project::new("");
     for shell in ["bash", "zsh", "fish"] {
-        p.cmd().args(["completions", shell]).assert().success().stdout(predicate::str::contains("route"));
+        p.cmd()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("route"));
     }
 }
 
@@ -304,14 +426,30 @@ fn replay_rejects_bad_data_and_runs_on_synthetic_data() {
     }
     std::fs::write(&data, &csv).unwrap();
     let r = p.json(&[
-        "replay", "--data", data.to_str().unwrap(), "--policy", "ts,seed,ucb1,egreedy,fixed:big", "--tasks", "300", "--seeds", "3", "--min-eval", "0.8",
+        "replay",
+        "--data",
+        data.to_str().unwrap(),
+        "--policy",
+        "ts,seed,ucb1,egreedy,fixed:big",
+        "--tasks",
+        "300",
+        "--seeds",
+        "3",
+        "--min-eval",
+        "0.8",
     ]);
     assert_eq!(r["best_fixed"]["arm"], "big");
     let pols = r["policies"].as_array().unwrap();
     assert_eq!(pols.len(), 5);
     assert!(pols[0]["eval"]["mean"].as_f64().unwrap() > 0.75);
     p.cmd()
-        .args(["replay", "--data", data.to_str().unwrap(), "--policy", "fixed:nope"])
+        .args([
+            "replay",
+            "--data",
+            data.to_str().unwrap(),
+            "--policy",
+            "fixed:nope",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown arm `nope`"));

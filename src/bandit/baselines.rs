@@ -36,7 +36,9 @@ impl Means {
     /// The arm the objective prefers on the current means (untried arms count
     /// as eval 0.5 and cost 0).
     pub fn greedy(&self, objective: &Objective) -> usize {
-        let evals: Vec<f64> = (0..self.n.len()).map(|i| if self.n[i] > 0.0 { self.eval[i] } else { 0.5 }).collect();
+        let evals: Vec<f64> = (0..self.n.len())
+            .map(|i| if self.n[i] > 0.0 { self.eval[i] } else { 0.5 })
+            .collect();
         objective.choose(&evals, &self.cost)
     }
 }
@@ -86,7 +88,12 @@ pub fn ucb1_pick(means: &Means, objective: &Objective, t: u64) -> usize {
 }
 
 /// ε-greedy: a uniformly random arm with probability ε, else the greedy arm.
-pub fn egreedy_pick<R: Rng + ?Sized>(means: &Means, objective: &Objective, epsilon: f64, rng: &mut R) -> usize {
+pub fn egreedy_pick<R: Rng + ?Sized>(
+    means: &Means,
+    objective: &Objective,
+    epsilon: f64,
+    rng: &mut R,
+) -> usize {
     if rng.gen::<f64>() < epsilon {
         rng.gen_range(0..means.n.len())
     } else {

@@ -37,11 +37,14 @@ impl Objective {
                 }
             }
             Objective::MinCost { min_eval } => {
-                let feasible: Vec<usize> = (0..evals.len()).filter(|&i| evals[i] >= min_eval).collect();
+                let feasible: Vec<usize> =
+                    (0..evals.len()).filter(|&i| evals[i] >= min_eval).collect();
                 if let Some(&first) = feasible.first() {
                     best = first;
                     for &i in &feasible[1..] {
-                        if costs[i] < costs[best] || (costs[i] == costs[best] && evals[i] > evals[best]) {
+                        if costs[i] < costs[best]
+                            || (costs[i] == costs[best] && evals[i] > evals[best])
+                        {
                             best = i;
                         }
                     }
@@ -87,12 +90,19 @@ pub fn thompson<R: Rng + ?Sized>(objective: &Objective, arms: &[Posterior], rng:
 
 /// Monte Carlo estimate of each arm's probability of being chosen by Thompson
 /// sampling, i.e. of being the best arm under the posterior.
-pub fn p_best<R: Rng + ?Sized>(objective: &Objective, arms: &[Posterior], draws: u32, rng: &mut R) -> Vec<f64> {
+pub fn p_best<R: Rng + ?Sized>(
+    objective: &Objective,
+    arms: &[Posterior],
+    draws: u32,
+    rng: &mut R,
+) -> Vec<f64> {
     let mut wins = vec![0u32; arms.len()];
     for _ in 0..draws {
         wins[thompson(objective, arms, rng)] += 1;
     }
-    wins.iter().map(|&w| f64::from(w) / f64::from(draws.max(1))).collect()
+    wins.iter()
+        .map(|&w| f64::from(w) / f64::from(draws.max(1)))
+        .collect()
 }
 
 /// The exploration budget: at most `cap` of the last `window` decisions may be
@@ -219,20 +229,36 @@ mod tests {
 
     #[test]
     fn cap_limits_exploring_picks() {
-        let cap = ExplorationCap { cap: 0.2, window: 100 };
+        let cap = ExplorationCap {
+            cap: 0.2,
+            window: 100,
+        };
         assert!(cap.allows(19));
         assert!(!cap.allows(20));
-        let zero = ExplorationCap { cap: 0.0, window: 100 };
+        let zero = ExplorationCap {
+            cap: 0.0,
+            window: 100,
+        };
         assert!(!zero.allows(0));
     }
 
     #[test]
     fn binding_cap_forces_the_greedy_arm_with_propensity_one() {
         let arms = [arm(50.0, 50.0, 0.1), arm(5.0, 5.0, 0.1)];
-        let cap = ExplorationCap { cap: 0.0, window: 10 };
+        let cap = ExplorationCap {
+            cap: 0.0,
+            window: 10,
+        };
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         for _ in 0..50 {
-            let p = pick(&Objective::Reward { lambda: 0.5 }, &arms, cap, 0, 64, &mut rng);
+            let p = pick(
+                &Objective::Reward { lambda: 0.5 },
+                &arms,
+                cap,
+                0,
+                64,
+                &mut rng,
+            );
             assert_eq!(p.arm, p.greedy);
             assert!(!p.explored);
             assert_eq!(p.propensity, 1.0);
@@ -241,13 +267,20 @@ mod tests {
 
     #[test]
     fn thompson_prefers_the_clearly_better_arm_and_p_best_sums_to_one() {
-        let arms = [arm(90.0, 10.0, 0.2), arm(50.0, 50.0, 0.2), arm(9.0, 1.0, 0.2)];
+        let arms = [
+            arm(90.0, 10.0, 0.2),
+            arm(50.0, 50.0, 0.2),
+            arm(9.0, 1.0, 0.2),
+        ];
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
         let o = Objective::Reward { lambda: 0.5 };
         let p = p_best(&o, &arms, 4000, &mut rng);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!(p[0] > 0.5 && p[1] < 0.01, "{p:?}");
-        let open = ExplorationCap { cap: 1.0, window: 10 };
+        let open = ExplorationCap {
+            cap: 1.0,
+            window: 10,
+        };
         let pk = pick(&o, &arms, open, 0, 500, &mut rng);
         assert!(pk.propensity > 0.0 && pk.propensity <= 1.0);
         assert_eq!(pk.explored, pk.arm != pk.greedy);

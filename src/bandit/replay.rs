@@ -34,16 +34,24 @@ impl ReplayData {
     /// `cost_usd` (others are ignored). `name` is used in error messages.
     /// Only arms in `keep` are loaded when it is given.
     pub fn from_csv<R: Read>(reader: R, name: &str, keep: Option<&[String]>) -> Result<ReplayData> {
-        let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(reader);
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(reader);
         let headers = rdr
             .headers()
             .map_err(|e| input(format!("{name}: cannot read the CSV header: {e}")))?
             .clone();
         let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h));
-        let missing = |what: &str| input(format!("{name}: missing column `{what}` (header: {})", headers.iter().collect::<Vec<_>>().join(",")));
+        let missing = |what: &str| {
+            input(format!(
+                "{name}: missing column `{what}` (header: {})",
+                headers.iter().collect::<Vec<_>>().join(",")
+            ))
+        };
         let c_task = col(&["instance_id", "task"]).ok_or_else(|| missing("instance_id"))?;
         let c_arm = col(&["arm"]).ok_or_else(|| missing("arm"))?;
-        let c_eval = col(&["eval", "resolved", "score"]).ok_or_else(|| missing("resolved` or `eval"))?;
+        let c_eval =
+            col(&["eval", "resolved", "score"]).ok_or_else(|| missing("resolved` or `eval"))?;
         let c_cost = col(&["cost_usd", "cost"]).ok_or_else(|| missing("cost_usd"))?;
 
         let mut task_ix: HashMap<String, usize> = HashMap::new();
@@ -81,12 +89,22 @@ impl ReplayData {
                     data.arms.len() - 1
                 }
             };
-            let eval = parse_num(field(c_eval)).filter(|v| (0.0..=1.0).contains(v)).ok_or_else(|| {
-                input(format!("{name}:{line}: `{}` is not an eval in [0,1]", field(c_eval)))
-            })?;
+            let eval = parse_num(field(c_eval))
+                .filter(|v| (0.0..=1.0).contains(v))
+                .ok_or_else(|| {
+                    input(format!(
+                        "{name}:{line}: `{}` is not an eval in [0,1]",
+                        field(c_eval)
+                    ))
+                })?;
             let cost = parse_num(field(c_cost))
                 .filter(|v| *v >= 0.0)
-                .ok_or_else(|| input(format!("{name}:{line}: `{}` is not a cost >= 0", field(c_cost))))?;
+                .ok_or_else(|| {
+                    input(format!(
+                        "{name}:{line}: `{}` is not a cost >= 0",
+                        field(c_cost)
+                    ))
+                })?;
             let task = field(c_task);
             let t = *task_ix.entry(task.to_string()).or_insert_with(|| {
                 data.tasks.push(task.to_string());
@@ -96,7 +114,9 @@ impl ReplayData {
                 data.tasks.len() - 1
             });
             if seen[t][a] {
-                return Err(input(format!("{name}:{line}: duplicate outcome for task `{task}` and arm `{arm}`")));
+                return Err(input(format!(
+                    "{name}:{line}: duplicate outcome for task `{task}` and arm `{arm}`"
+                )));
             }
             seen[t][a] = true;
             data.eval[t][a] = eval;
@@ -300,15 +320,24 @@ pub struct FixedArm {
 
 /// Stable 64-bit FNV-1a hash, used to derive per-policy seeds.
 pub fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// Replays every policy for every seed.
-pub fn replay(data: &ReplayData, policies: &[PolicySpec], s: &ReplaySettings) -> Result<ReplayReport> {
+pub fn replay(
+    data: &ReplayData,
+    policies: &[PolicySpec],
+    s: &ReplaySettings,
+) -> Result<ReplayReport> {
     for p in policies {
         if let PolicySpec::Fixed(a) = p {
             if !data.arms.contains(a) {
-                return Err(input(format!("unknown arm `{a}` in policy fixed:{a} (arms: {})", data.arms.join(", "))));
+                return Err(input(format!(
+                    "unknown arm `{a}` in policy fixed:{a} (arms: {})",
+                    data.arms.join(", ")
+                )));
             }
         }
     }
@@ -316,7 +345,11 @@ pub fn replay(data: &ReplayData, policies: &[PolicySpec], s: &ReplaySettings) ->
     let best = s.objective.choose(&means_e, &means_c);
     let reward = |t: usize, a: usize| data.eval[t][a] - s.lambda * data.cost[t][a];
     let oracle: Vec<f64> = (0..data.tasks.len())
-        .map(|t| (0..data.arms.len()).map(|a| reward(t, a)).fold(f64::NEG_INFINITY, f64::max))
+        .map(|t| {
+            (0..data.arms.len())
+                .map(|a| reward(t, a))
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
         .collect();
 
     let mut reports = Vec::new();
@@ -390,9 +423,21 @@ enum Runner {
         clock: u64,
         recent: std::collections::VecDeque<bool>,
     },
-    Seed { lambda: f64, means: Means, objective: Objective },
-    Ucb1 { means: Means, objective: Objective, t: u64 },
-    EGreedy { eps: f64, means: Means, objective: Objective },
+    Seed {
+        lambda: f64,
+        means: Means,
+        objective: Objective,
+    },
+    Ucb1 {
+        means: Means,
+        objective: Objective,
+        t: u64,
+    },
+    EGreedy {
+        eps: f64,
+        means: Means,
+        objective: Objective,
+    },
     Fixed(usize),
 }
 
@@ -423,7 +468,9 @@ impl Runner {
                 means: Means::new(k),
                 objective: s.objective,
             },
-            PolicySpec::Fixed(a) => Runner::Fixed(data.arms.iter().position(|x| x == a).unwrap_or(0)),
+            PolicySpec::Fixed(a) => {
+                Runner::Fixed(data.arms.iter().position(|x| x == a).unwrap_or(0))
+            }
         }
     }
 
@@ -451,16 +498,28 @@ impl Runner {
                 *clock += 1;
                 (p.arm, p.explored)
             }
-            Runner::Seed { lambda, means, objective } => {
+            Runner::Seed {
+                lambda,
+                means,
+                objective,
+            } => {
                 let a = seed_pick(means, *lambda, rng);
                 (a, a != means.greedy(objective))
             }
-            Runner::Ucb1 { means, objective, t } => {
+            Runner::Ucb1 {
+                means,
+                objective,
+                t,
+            } => {
                 *t += 1;
                 let a = ucb1_pick(means, objective, *t);
                 (a, a != means.greedy(objective))
             }
-            Runner::EGreedy { eps, means, objective } => {
+            Runner::EGreedy {
+                eps,
+                means,
+                objective,
+            } => {
                 let a = egreedy_pick(means, objective, *eps, rng);
                 (a, a != means.greedy(objective))
             }
@@ -479,9 +538,9 @@ impl Runner {
                 let success = bernoulli(eval, rng.gen());
                 evidence[arm].observe(*clock, *half_life, success, cost);
             }
-            Runner::Seed { means, .. } | Runner::Ucb1 { means, .. } | Runner::EGreedy { means, .. } => {
-                means.observe(arm, eval, cost)
-            }
+            Runner::Seed { means, .. }
+            | Runner::Ucb1 { means, .. }
+            | Runner::EGreedy { means, .. } => means.observe(arm, eval, cost),
             Runner::Fixed(_) => {}
         }
     }
@@ -513,7 +572,10 @@ mod tests {
         ReplaySettings {
             objective,
             lambda: 0.5,
-            cap: ExplorationCap { cap: 0.2, window: 100 },
+            cap: ExplorationCap {
+                cap: 0.2,
+                window: 100,
+            },
             half_life: 0.0,
             tasks: 600,
             seeds: 4,
@@ -523,7 +585,12 @@ mod tests {
     #[test]
     fn ts_converges_to_the_best_arm_and_beats_the_seed() {
         let data = synthetic();
-        let r = replay(&data, &[PolicySpec::Ts, PolicySpec::Seed], &settings(Objective::Reward { lambda: 0.5 })).unwrap();
+        let r = replay(
+            &data,
+            &[PolicySpec::Ts, PolicySpec::Seed],
+            &settings(Objective::Reward { lambda: 0.5 }),
+        )
+        .unwrap();
         assert_eq!(r.best_fixed.arm, "b");
         let ts = &r.policies[0];
         assert!(ts.arm_share["b"] > 0.8, "{:?}", ts.arm_share);
@@ -534,7 +601,12 @@ mod tests {
     #[test]
     fn min_cost_objective_respects_the_floor() {
         let data = synthetic();
-        let r = replay(&data, &[PolicySpec::Ts], &settings(Objective::MinCost { min_eval: 0.9 })).unwrap();
+        let r = replay(
+            &data,
+            &[PolicySpec::Ts],
+            &settings(Objective::MinCost { min_eval: 0.9 }),
+        )
+        .unwrap();
         assert_eq!(r.best_fixed.arm, "a");
         assert!(r.policies[0].eval.mean > 0.9, "{:?}", r.policies[0]);
     }
@@ -542,7 +614,12 @@ mod tests {
     #[test]
     fn fixed_policy_reproduces_the_arm_means() {
         let data = synthetic();
-        let r = replay(&data, &[PolicySpec::Fixed("a".into())], &settings(Objective::Reward { lambda: 0.5 })).unwrap();
+        let r = replay(
+            &data,
+            &[PolicySpec::Fixed("a".into())],
+            &settings(Objective::Reward { lambda: 0.5 }),
+        )
+        .unwrap();
         assert_eq!(r.policies[0].eval.mean, 1.0);
         assert!((r.policies[0].cost_per_task.mean - 1.0).abs() < 1e-9);
         assert_eq!(r.policies[0].exploration.mean, 0.0);
@@ -551,24 +628,36 @@ mod tests {
     #[test]
     fn incomplete_data_is_rejected_with_the_arm_named() {
         let csv = "instance_id,arm,resolved,cost_usd\nt1,a,1,0.1\nt1,b,0,0.1\nt2,a,1,0.1\n";
-        let err = ReplayData::from_csv(csv.as_bytes(), "x.csv", None).unwrap_err().to_string();
+        let err = ReplayData::from_csv(csv.as_bytes(), "x.csv", None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("x.csv") && err.contains("`b`"), "{err}");
     }
 
     #[test]
     fn bad_values_name_the_line() {
         let csv = "instance_id,arm,resolved,cost_usd\nt1,a,1.5,0.1\n";
-        let err = ReplayData::from_csv(csv.as_bytes(), "x.csv", None).unwrap_err().to_string();
+        let err = ReplayData::from_csv(csv.as_bytes(), "x.csv", None)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("x.csv:2:"), "{err}");
         let csv = "instance_id,arm,cost_usd\n";
-        let err = ReplayData::from_csv(csv.as_bytes(), "x.csv", None).unwrap_err().to_string();
+        let err = ReplayData::from_csv(csv.as_bytes(), "x.csv", None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("missing column"), "{err}");
     }
 
     #[test]
     fn policy_specs_parse() {
-        assert_eq!("egreedy:0.2".parse::<PolicySpec>(), Ok(PolicySpec::EGreedy(0.2)));
-        assert_eq!("fixed:x".parse::<PolicySpec>(), Ok(PolicySpec::Fixed("x".into())));
+        assert_eq!(
+            "egreedy:0.2".parse::<PolicySpec>(),
+            Ok(PolicySpec::EGreedy(0.2))
+        );
+        assert_eq!(
+            "fixed:x".parse::<PolicySpec>(),
+            Ok(PolicySpec::Fixed("x".into()))
+        );
         assert!("fixed:".parse::<PolicySpec>().is_err());
         assert!("nope".parse::<PolicySpec>().is_err());
     }

@@ -25,7 +25,8 @@ pub fn exec(ctx: &Ctx, cmd: ArmsCommand) -> Result<i32> {
                 prior_weight,
             };
             let a = routing::add_arm(&mut ctx.store()?, ctx.cfg(), &arm, &Clock::now())?;
-            ctx.out.result(&a, &format!("added arm {} (tier {})", a.id, a.tier), None)?;
+            ctx.out
+                .result(&a, &format!("added arm {} (tier {})", a.id, a.tier), None)?;
         }
         ArmsCommand::Retire { id } => {
             let a = routing::retire_arm(&mut ctx.store()?, ctx.cfg(), &id, &Clock::now())?;

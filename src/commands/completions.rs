@@ -6,6 +6,11 @@ use clap::CommandFactory;
 
 /// Prints the completion script for `shell` to stdout.
 pub fn exec(shell: clap_complete::Shell) -> Result<i32> {
-    clap_complete::generate(shell, &mut Cli::command(), "maestro", &mut std::io::stdout());
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "maestro",
+        &mut std::io::stdout(),
+    );
     Ok(0)
 }

@@ -29,7 +29,9 @@ pub fn exec(ctx: &Ctx, cmd: ConfigCommand) -> Result<i32> {
         .collect();
     let text = format!(
         "config file: {}\n\n{}",
-        r.file.as_ref().map_or("none (defaults)".into(), |p| p.display().to_string()),
+        r.file
+            .as_ref()
+            .map_or("none (defaults)".into(), |p| p.display().to_string()),
         text_table(&["KEY", "VALUE", "SOURCE"], &rows)
     );
     ctx.out.result(&doc, &text, None)?;

@@ -23,18 +23,50 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
             let store = ctx.store_read()?;
             let audit = routing::audit_log(store.conn(), limit)?;
             let s = routing::stats(store.conn(), ctx.cfg(), &clock, &mut ctx.rng("status"))?;
-            let mut text = format!("downshift: {}\n", s.downshift.reason.as_deref().map_or("off".into(), |r| format!("on, {r}")));
+            let mut text = format!(
+                "downshift: {}\n",
+                s.downshift
+                    .reason
+                    .as_deref()
+                    .map_or("off".into(), |r| format!("on, {r}"))
+            );
             for e in &audit {
-                text += &format!("  {} {} by {}: {}\n", e.at_ms, if e.active { "on " } else { "off" }, e.actor, e.reason);
+                text += &format!(
+                    "  {} {} by {}: {}\n",
+                    e.at_ms,
+                    if e.active { "on " } else { "off" },
+                    e.actor,
+                    e.reason
+                );
             }
-            ctx.out.result(&Status { active: s.downshift.active, changed: None, audit }, &text, None)?;
+            ctx.out.result(
+                &Status {
+                    active: s.downshift.active,
+                    changed: None,
+                    audit,
+                },
+                &text,
+                None,
+            )?;
             return Ok(0);
         }
     };
     let changed = routing::set_downshift(&mut ctx.store()?, active, &reason, &who, &clock)?;
     let state = if active { "on" } else { "off" };
-    let text = if changed { format!("downshift {state}: {reason} (by {who})") } else { format!("downshift already {state}") };
+    let text = if changed {
+        format!("downshift {state}: {reason} (by {who})")
+    } else {
+        format!("downshift already {state}")
+    };
     ctx.out.outputs(&[("downshift", state.to_string())])?;
-    ctx.out.result(&Status { active, changed: Some(changed), audit: Vec::new() }, &text, None)?;
+    ctx.out.result(
+        &Status {
+            active,
+            changed: Some(changed),
+            audit: Vec::new(),
+        },
+        &text,
+        None,
+    )?;
     Ok(0)
 }

@@ -75,7 +75,8 @@ pub fn run(cli: Cli) -> Result<i32> {
     if let Command::Completions { shell } = &cli.command {
         return completions::exec(*shell);
     }
-    let cwd = std::env::current_dir().map_err(|e| input(format!("cannot read the working directory: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| input(format!("cannot read the working directory: {e}")))?;
     let overrides = Overrides {
         config_file: cli.config.clone(),
         state: cli.state.clone(),

@@ -13,21 +13,29 @@ pub fn exec(ctx: &Ctx, args: ReplayArgs) -> Result<i32> {
     let policies = args
         .policies
         .iter()
-        .map(|p| p.parse::<PolicySpec>().map_err(|e| input(format!("--policy: {e}"))))
+        .map(|p| {
+            p.parse::<PolicySpec>()
+                .map_err(|e| input(format!("--policy: {e}")))
+        })
         .collect::<Result<Vec<_>>>()?;
     if args.tasks == 0 || args.seeds == 0 {
         return Err(input("--tasks and --seeds must be at least 1"));
     }
     let name = args.data.display().to_string();
-    let file = std::fs::File::open(&args.data).map_err(|e| input(format!("{name}: cannot open: {e}")))?;
+    let file =
+        std::fs::File::open(&args.data).map_err(|e| input(format!("{name}: cannot open: {e}")))?;
     let keep = (!args.arms.is_empty()).then_some(args.arms.as_slice());
     let data = ReplayData::from_csv(std::io::BufReader::new(file), &name, keep)?;
     let r = &ctx.cfg().router;
     let lambda = args.lambda.unwrap_or(r.lambda);
     let objective = match (args.min_eval, args.lambda) {
-        (Some(m), _) if !(0.0..=1.0).contains(&m) => return Err(input(format!("--min-eval {m} must be in [0, 1]"))),
+        (Some(m), _) if !(0.0..=1.0).contains(&m) => {
+            return Err(input(format!("--min-eval {m} must be in [0, 1]")))
+        }
         (Some(m), _) => Objective::MinCost { min_eval: m },
-        (None, Some(l)) if !(l.is_finite() && l >= 0.0) => return Err(input(format!("--lambda {l} must be >= 0"))),
+        (None, Some(l)) if !(l.is_finite() && l >= 0.0) => {
+            return Err(input(format!("--lambda {l} must be >= 0")))
+        }
         (None, Some(l)) => Objective::Reward { lambda: l },
         (None, None) => r.objective(),
     };
@@ -58,7 +66,14 @@ pub fn exec(ctx: &Ctx, args: ReplayArgs) -> Result<i32> {
     Ok(0)
 }
 
-const HEADER: [&str; 6] = ["POLICY", "EVAL", "$/TASK", "EXPLORATION", "REGRET/ORACLE", "REGRET/BEST-FIXED"];
+const HEADER: [&str; 6] = [
+    "POLICY",
+    "EVAL",
+    "$/TASK",
+    "EXPLORATION",
+    "REGRET/ORACLE",
+    "REGRET/BEST-FIXED",
+];
 
 fn rows(r: &ReplayReport) -> Vec<Vec<String>> {
     let f = |m: &crate::bandit::replay::MeanSd, d: usize| format!("{:.d$} ± {:.d$}", m.mean, m.sd);
@@ -89,5 +104,9 @@ fn text(r: &ReplayReport) -> String {
 }
 
 fn markdown(r: &ReplayReport) -> String {
-    format!("### maestro replay\n\n{}\n\n{}", headline(r).replace('\n', "\n\n"), table(&HEADER, &rows(r)))
+    format!(
+        "### maestro replay\n\n{}\n\n{}",
+        headline(r).replace('\n', "\n\n"),
+        table(&HEADER, &rows(r))
+    )
 }

@@ -22,7 +22,11 @@ pub fn exec(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
     let r = routing::report(&mut store, ctx.cfg(), &target, &outcome, &Clock::now())?;
     let text = format!(
         "{} decision {} (task {}, arm {}): eval {}, cost ${}, reward {:.4}",
-        if r.duplicate { "already reported" } else { "reported" },
+        if r.duplicate {
+            "already reported"
+        } else {
+            "reported"
+        },
         r.decision_id,
         r.task,
         r.arm,

@@ -34,9 +34,19 @@ fn text(d: &Decision) -> String {
         d.arm,
         d.decision_id,
         d.task,
-        if d.reused { " (pending decision reused)" } else { "" },
+        if d.reused {
+            " (pending decision reused)"
+        } else {
+            ""
+        },
         d.tier,
-        if d.explored { "exploring" } else if d.capped { "greedy (exploration cap reached)" } else { "greedy" },
+        if d.explored {
+            "exploring"
+        } else if d.capped {
+            "greedy (exploration cap reached)"
+        } else {
+            "greedy"
+        },
         d.propensity
     );
     if let Some(r) = &d.downshift.reason {

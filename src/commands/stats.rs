@@ -43,12 +43,23 @@ fn rows(s: &Stats) -> Vec<Vec<String>> {
         .collect()
 }
 
-const HEADER: [&str; 7] = ["ARM", "TIER", "N", "MEAN EVAL", "MEAN COST", "TRAFFIC", "P_BEST"];
+const HEADER: [&str; 7] = [
+    "ARM",
+    "TIER",
+    "N",
+    "MEAN EVAL",
+    "MEAN COST",
+    "TRAFFIC",
+    "P_BEST",
+];
 
 fn headline(s: &Stats) -> Vec<String> {
     vec![
         format!("objective: {}", s.objective),
-        format!("decisions: {} ({} reported, {} pending)", s.decisions, s.reported, s.pending),
+        format!(
+            "decisions: {} ({} reported, {} pending)",
+            s.decisions, s.reported, s.pending
+        ),
         format!(
             "exploration: {:.1}% of the last {} decisions (cap {:.0}%)",
             100.0 * s.exploration_share,
@@ -58,20 +69,35 @@ fn headline(s: &Stats) -> Vec<String> {
         format!(
             "spend today: ${:.2}{}",
             s.spend_today,
-            s.budget_daily_usd.map_or(String::new(), |b| format!(" of ${b:.2}"))
+            s.budget_daily_usd
+                .map_or(String::new(), |b| format!(" of ${b:.2}"))
         ),
-        format!("downshift: {}", s.downshift.reason.as_deref().map_or("off".to_string(), |r| format!("on, {r}"))),
+        format!(
+            "downshift: {}",
+            s.downshift
+                .reason
+                .as_deref()
+                .map_or("off".to_string(), |r| format!("on, {r}"))
+        ),
     ]
 }
 
 fn text(s: &Stats) -> String {
-    format!("{}\n\n{}", headline(s).join("\n"), text_table(&HEADER, &rows(s)))
+    format!(
+        "{}\n\n{}",
+        headline(s).join("\n"),
+        text_table(&HEADER, &rows(s))
+    )
 }
 
 fn markdown(s: &Stats) -> String {
     format!(
         "### maestro router\n\n{}\n\n{}",
-        headline(s).iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n"),
+        headline(s)
+            .iter()
+            .map(|l| format!("- {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
         table(&HEADER, &rows(s))
     )
 }

@@ -41,12 +41,24 @@ impl Github {
         if std::env::var("GITHUB_ACTIONS").ok().as_deref() != Some("true") {
             return None;
         }
-        let path = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-        Some(Github::with_files(path("GITHUB_OUTPUT"), path("GITHUB_ENV"), path("GITHUB_STEP_SUMMARY")))
+        let path = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Some(Github::with_files(
+            path("GITHUB_OUTPUT"),
+            path("GITHUB_ENV"),
+            path("GITHUB_STEP_SUMMARY"),
+        ))
     }
 
     /// A context writing to the given files.
-    pub fn with_files(output: Option<PathBuf>, env: Option<PathBuf>, summary: Option<PathBuf>) -> Github {
+    pub fn with_files(
+        output: Option<PathBuf>,
+        env: Option<PathBuf>,
+        summary: Option<PathBuf>,
+    ) -> Github {
         Github {
             output_file: output,
             env_file: env,
@@ -69,11 +81,15 @@ impl Github {
 
     /// Appends markdown to the step summary, keeping the file under 1 MiB.
     pub fn append_summary(&self, markdown: &str) -> std::io::Result<()> {
-        let Some(path) = &self.summary_file else { return Ok(()) };
-        let used = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
+        let Some(path) = &self.summary_file else {
+            return Ok(());
+        };
+        let used = std::fs::metadata(path)
+            .map(|m| m.len() as usize)
+            .unwrap_or(0);
         let room = SUMMARY_LIMIT.saturating_sub(used);
         let note = "\n\n_…truncated: the step summary is limited to 1 MiB._\n";
-        let text = if markdown.len() + 1 <= room {
+        let text = if markdown.len() < room {
             format!("{markdown}\n")
         } else if room > note.len() {
             let mut cut = room - note.len();
@@ -84,13 +100,23 @@ impl Github {
         } else {
             return Ok(());
         };
-        OpenOptions::new().create(true).append(true).open(path)?.write_all(text.as_bytes())
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?
+            .write_all(text.as_bytes())
     }
 
     /// The workflow command for an annotation, or `None` once the step's
     /// limit for that level is reached (the rest are counted for
     /// [`Github::overflow_note`]).
-    pub fn annotation(&self, level: Level, file: Option<&str>, line: Option<u32>, message: &str) -> Option<String> {
+    pub fn annotation(
+        &self,
+        level: Level,
+        file: Option<&str>,
+        line: Option<u32>,
+        message: &str,
+    ) -> Option<String> {
         let counter = match level {
             Level::Error => Some(&self.errors),
             Level::Warning => Some(&self.warnings),
@@ -115,7 +141,11 @@ impl Github {
         if let Some(l) = line {
             props.push(format!("line={l}"));
         }
-        let props = if props.is_empty() { String::new() } else { format!(" {}", props.join(",")) };
+        let props = if props.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", props.join(","))
+        };
         Some(format!("::{cmd}{props}::{}", escape_data(message)))
     }
 
@@ -151,12 +181,18 @@ fn append_kv(path: Option<&PathBuf>, name: &str, value: &str) -> std::io::Result
     } else {
         format!("{name}={value}\n")
     };
-    OpenOptions::new().create(true).append(true).open(path)?.write_all(line.as_bytes())
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(line.as_bytes())
 }
 
 /// Escapes a workflow command's message.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow command's property value.
@@ -184,8 +220,13 @@ mod tests {
     #[test]
     fn annotations_stop_at_the_limit_and_are_escaped() {
         let gh = Github::with_files(None, None, None);
-        let first = gh.annotation(Level::Error, Some("a,b:c.rs"), Some(3), "50% bad\nreally").unwrap();
-        assert_eq!(first, "::error file=a%2Cb%3Ac.rs,line=3::50%25 bad%0Areally");
+        let first = gh
+            .annotation(Level::Error, Some("a,b:c.rs"), Some(3), "50% bad\nreally")
+            .unwrap();
+        assert_eq!(
+            first,
+            "::error file=a%2Cb%3Ac.rs,line=3::50%25 bad%0Areally"
+        );
         for _ in 1..ANNOTATION_LIMIT {
             assert!(gh.annotation(Level::Error, None, None, "x").is_some());
         }
@@ -209,7 +250,12 @@ mod tests {
     #[test]
     fn stop_commands_wraps_with_a_matching_token() {
         let s = stop_commands("::error::injected");
-        let token = s.lines().next().unwrap().trim_start_matches("::stop-commands::").to_string();
+        let token = s
+            .lines()
+            .next()
+            .unwrap()
+            .trim_start_matches("::stop-commands::")
+            .to_string();
         assert!(s.ends_with(&format!("::{token}::")));
         assert!(mask("a%b").ends_with("a%25b"));
     }

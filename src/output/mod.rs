@@ -47,7 +47,12 @@ impl Output {
 
     /// Prints a result: `value` as JSON with `--json`, otherwise `text`
     /// (or `markdown` when that format was asked for and one is given).
-    pub fn result<T: Serialize>(&self, value: &T, text: &str, markdown: Option<&str>) -> anyhow::Result<()> {
+    pub fn result<T: Serialize>(
+        &self,
+        value: &T,
+        text: &str,
+        markdown: Option<&str>,
+    ) -> anyhow::Result<()> {
         let mut out = io::stdout().lock();
         let r = match self.format {
             Format::Json => write_block(&mut out, &serde_json::to_string_pretty(value)?),
@@ -70,7 +75,11 @@ impl Output {
 
     /// A warning on stderr, and an annotation in Actions.
     pub fn warn(&self, msg: &str) {
-        if let Some(cmd) = self.github.as_ref().and_then(|g| g.annotation(github::Level::Warning, None, None, msg)) {
+        if let Some(cmd) = self
+            .github
+            .as_ref()
+            .and_then(|g| g.annotation(github::Level::Warning, None, None, msg))
+        {
             println!("{cmd}");
         } else if !self.quiet {
             eprintln!("warning: {msg}");

@@ -6,7 +6,9 @@
 pub mod schema;
 
 use crate::error::{infra, input, Result};
-use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{
+    params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -33,7 +35,8 @@ impl Store {
     /// its schema up to date.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| input(format!("{}: cannot create directory: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| input(format!("{}: cannot create directory: {e}", dir.display())))?;
         }
         let conn = Connection::open(path).map_err(|e| classify(path, e))?;
         let mut store = Store {
@@ -56,9 +59,13 @@ impl Store {
             store.migrate()?;
             return Ok(store);
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| classify(path, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| classify(path, e))?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
@@ -88,7 +95,9 @@ impl Store {
 
     fn configure(&mut self) -> Result<()> {
         let path = self.path.clone();
-        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| classify(&path, e))?;
+        self.conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| classify(&path, e))?;
         // Reading the journal mode is the first real access: it fails cleanly
         // on a file that is not a database, before anything is written.
         let mode: String = self
@@ -159,9 +168,19 @@ impl Store {
 }
 
 /// Appends an event unless its idempotency key exists.
-pub fn append_event(tx: &Transaction, key: &str, kind: &str, at_ms: i64, payload: &str) -> Result<Appended> {
+pub fn append_event(
+    tx: &Transaction,
+    key: &str,
+    kind: &str,
+    at_ms: i64,
+    payload: &str,
+) -> Result<Appended> {
     let existing: Option<String> = tx
-        .query_row("SELECT payload FROM events WHERE idem_key = ?1", [key], |r| r.get(0))
+        .query_row(
+            "SELECT payload FROM events WHERE idem_key = ?1",
+            [key],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(p) = existing {
         return Ok(Appended::Existing(p));
@@ -204,12 +223,13 @@ pub fn classify(path: &Path, e: rusqlite::Error) -> anyhow::Error {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
             input(format!("{p}: not a maestro state file or corrupt ({e})"))
         }
-        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
-            infra(format!("{p}: state is locked by another process for more than {}s", BUSY_TIMEOUT.as_secs()))
-        }
-        Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) | Some(ErrorCode::ReadOnly) => {
-            input(format!("{p}: cannot open state file ({e})"))
-        }
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => infra(format!(
+            "{p}: state is locked by another process for more than {}s",
+            BUSY_TIMEOUT.as_secs()
+        )),
+        Some(ErrorCode::CannotOpen)
+        | Some(ErrorCode::PermissionDenied)
+        | Some(ErrorCode::ReadOnly) => input(format!("{p}: cannot open state file ({e})")),
         Some(ErrorCode::DiskFull) | Some(ErrorCode::SystemIoFailure) => infra(format!("{p}: {e}")),
         _ => input(format!("{p}: state error: {e}")),
     }
@@ -232,10 +252,15 @@ mod tests {
     fn garbage_file_is_rejected_and_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("state.db");
-        let junk = b"this is not sqlite at all, just some bytes that are long enough to matter ........".repeat(20);
+        let junk =
+            b"this is not sqlite at all, just some bytes that are long enough to matter ........"
+                .repeat(20);
         std::fs::write(&p, &junk).unwrap();
         let err = Store::open(&p).err().unwrap().to_string();
-        assert!(err.contains("state.db") && err.contains("not a maestro state"), "{err}");
+        assert!(
+            err.contains("state.db") && err.contains("not a maestro state"),
+            "{err}"
+        );
         assert_eq!(std::fs::read(&p).unwrap(), junk);
         assert!(Store::open_read(&p).is_err());
     }
@@ -245,7 +270,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("none.db");
         let s = Store::open_read(&p).unwrap();
-        let n: i64 = s.conn().query_row("SELECT count(*) FROM decisions", [], |r| r.get(0)).unwrap();
+        let n: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 0);
         assert!(!p.exists());
     }
@@ -254,8 +282,12 @@ mod tests {
     fn events_are_idempotent() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("state.db")).unwrap();
-        let a = s.write(|tx| append_event(tx, "k", "test", 1, "{}")).unwrap();
-        let b = s.write(|tx| append_event(tx, "k", "test", 2, "{\"x\":1}")).unwrap();
+        let a = s
+            .write(|tx| append_event(tx, "k", "test", 1, "{}"))
+            .unwrap();
+        let b = s
+            .write(|tx| append_event(tx, "k", "test", 2, "{\"x\":1}"))
+            .unwrap();
         assert_eq!(a, Appended::New);
         assert_eq!(b, Appended::Existing("{}".into()));
     }
@@ -264,7 +296,10 @@ mod tests {
     fn foreign_database_is_not_adopted() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("other.db");
-        Connection::open(&p).unwrap().execute_batch("CREATE TABLE t(x)").unwrap();
+        Connection::open(&p)
+            .unwrap()
+            .execute_batch("CREATE TABLE t(x)")
+            .unwrap();
         let err = Store::open(&p).err().unwrap().to_string();
         assert!(err.contains("not a maestro state"), "{err}");
     }

@@ -38,7 +38,11 @@ impl Project {
 
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.cmd().arg("--json").args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
@@ -54,8 +58,19 @@ impl Project {
             // No sqlite3 CLI: fall back to reading through the library.
             let conn = rusqlite::Connection::open(self.state()).unwrap();
             let mut out = Vec::new();
-            for table in ["events", "decisions", "outcomes", "arm_stats", "arms", "daily_spend", "downshift_audit", "meta"] {
-                let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap();
+            for table in [
+                "events",
+                "decisions",
+                "outcomes",
+                "arm_stats",
+                "arms",
+                "daily_spend",
+                "downshift_audit",
+                "meta",
+            ] {
+                let n: i64 = conn
+                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                    .unwrap();
                 out.extend(format!("{table}:{n};").bytes());
             }
             return out;
