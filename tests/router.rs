@@ -460,3 +460,24 @@ fn replay_rejects_bad_data_and_runs_on_synthetic_data() {
         .code(2)
         .stderr(predicate::str::contains("outcomes.csv").and(predicate::str::contains("cost_usd")));
 }
+
+#[test]
+fn annotations_in_actions_never_pollute_json_on_stdout() {
+    let p = Project::new(TWO_ARMS);
+    p.cmd()
+        .args(["downshift", "on", "--reason", "burn"])
+        .assert()
+        .success();
+    let out = p
+        .cmd()
+        .env("GITHUB_ACTIONS", "true")
+        .args(["--json", "route", "--task", "gh-warn"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    assert_eq!(doc["downshift"]["active"], true);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("::warning::routing restricted"), "{err}");
+}

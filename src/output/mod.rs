@@ -73,14 +73,15 @@ impl Output {
         }
     }
 
-    /// A warning on stderr, and an annotation in Actions.
+    /// A warning on stderr, as an annotation in Actions. Workflow commands go
+    /// to stderr (GitHub reads both streams) so stdout holds only results.
     pub fn warn(&self, msg: &str) {
         if let Some(cmd) = self
             .github
             .as_ref()
             .and_then(|g| g.annotation(github::Level::Warning, None, None, msg))
         {
-            println!("{cmd}");
+            eprintln!("{cmd}");
         } else if !self.quiet {
             eprintln!("warning: {msg}");
         }
@@ -108,7 +109,7 @@ impl Output {
         if let Some(g) = &self.github {
             g.append_summary(markdown)?;
             if let Some(note) = g.overflow_note() {
-                println!("{note}");
+                eprintln!("{note}");
             }
         }
         Ok(())
