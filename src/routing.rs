@@ -685,6 +685,15 @@ pub struct AuditEntry {
     pub actor: String,
 }
 
+/// The manual downshift state, as `stats` and `downshift status` show it.
+pub fn downshift_state(conn: &Connection) -> Result<Downshift> {
+    let manual = manual_downshift(conn)?;
+    Ok(Downshift {
+        active: manual.is_some(),
+        reason: manual.map(|m| format!("{} (by {})", m.reason, m.actor)),
+    })
+}
+
 /// Turns the manual downshift on or off; returns whether it changed.
 pub fn set_downshift(
     store: &mut Store,
@@ -811,7 +820,6 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
         [r.window],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
-    let manual = manual_downshift(conn)?;
     Ok(Stats {
         objective: r.objective().describe(),
         decisions,
@@ -826,10 +834,7 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
         window: r.window,
         spend_today: round6(spend_on(conn, &clock.day)?),
         budget_daily_usd: cfg.budget.daily_usd,
-        downshift: Downshift {
-            active: manual.is_some(),
-            reason: manual.map(|m| format!("{} (by {})", m.reason, m.actor)),
-        },
+        downshift: downshift_state(conn)?,
         arms: arms
             .iter()
             .zip(&posts)

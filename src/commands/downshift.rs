@@ -22,10 +22,10 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
         DownshiftCommand::Status { limit } => {
             let store = ctx.store_read()?;
             let audit = routing::audit_log(store.conn(), limit)?;
-            let s = routing::stats(store.conn(), ctx.cfg(), &clock, &mut ctx.rng("status"))?;
+            let state = routing::downshift_state(store.conn())?;
             let mut text = format!(
                 "downshift: {}\n",
-                s.downshift
+                state
                     .reason
                     .as_deref()
                     .map_or("off".into(), |r| format!("on, {r}"))
@@ -41,7 +41,7 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
             }
             ctx.out.result(
                 &Status {
-                    active: s.downshift.active,
+                    active: state.active,
                     changed: None,
                     audit,
                 },
