@@ -27,10 +27,7 @@ fn seed_acceptance_cheaper_arm_wins_through_the_binary() {
         let d = p.json(&["route", "--task", &task]);
         let arm = d["arm"].as_str().unwrap().to_string();
         let cost = if arm == "chainA@small" { "0.2" } else { "0.8" };
-        p.cmd()
-            .args(["report", "--task", &task, "--eval", "0.9", "--cost", cost])
-            .assert()
-            .success();
+        p.ok(&["report", "--task", &task, "--eval", "0.9", "--cost", cost]);
         picks.push(arm);
     }
     let a_total = picks.iter().filter(|a| *a == "chainA@small").count();
@@ -89,10 +86,7 @@ fn report_is_idempotent_and_refuses_different_values() {
     let p = Project::new(TWO_ARMS);
     let d = p.json(&["route", "--task", "t"]);
     let id = d["decision_id"].as_str().unwrap();
-    p.cmd()
-        .args(["report", "--decision", id, "--eval", "0.5", "--cost", "0.3"])
-        .assert()
-        .success();
+    p.ok(&["report", "--decision", id, "--eval", "0.5", "--cost", "0.3"]);
     let before = p.snapshot();
     let dup = p.json(&["report", "--decision", id, "--eval", "0.5", "--cost", "0.3"]);
     assert_eq!(dup["duplicate"], true);
@@ -226,28 +220,22 @@ fn sixteen_concurrent_reports_are_all_counted() {
 #[test]
 fn arms_lifecycle() {
     let p = Project::new(TWO_ARMS);
-    p.cmd()
-        .args([
-            "arms",
-            "add",
-            "chainC@medium",
-            "--tier",
-            "medium",
-            "--prior-eval",
-            "0.7",
-            "--prior-cost",
-            "0.4",
-            "--prior-weight",
-            "5",
-        ])
-        .assert()
-        .success();
+    p.ok(&[
+        "arms",
+        "add",
+        "chainC@medium",
+        "--tier",
+        "medium",
+        "--prior-eval",
+        "0.7",
+        "--prior-cost",
+        "0.4",
+        "--prior-weight",
+        "5",
+    ]);
     let list = p.json(&["arms", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 3);
-    p.cmd()
-        .args(["arms", "retire", "chainB@large"])
-        .assert()
-        .success();
+    p.ok(&["arms", "retire", "chainB@large"]);
     for i in 0..20 {
         let d = p.json(&["route", "--task", &format!("r{i}")]);
         assert_ne!(d["arm"], "chainB@large");
@@ -262,26 +250,20 @@ fn arms_lifecycle() {
         .unwrap();
     assert_eq!(b["retired"], true);
     // Re-adding a retired arm re-activates it.
-    p.cmd()
-        .args(["arms", "add", "chainB@large", "--tier", "large"])
-        .assert()
-        .success();
+    p.ok(&["arms", "add", "chainB@large", "--tier", "large"]);
 }
 
 #[test]
 fn downshift_restricts_tiers_and_is_audited() {
     let p = Project::new(TWO_ARMS);
-    p.cmd()
-        .args([
-            "downshift",
-            "on",
-            "--reason",
-            "SLO burn",
-            "--actor",
-            "slo-bot",
-        ])
-        .assert()
-        .success();
+    p.ok(&[
+        "downshift",
+        "on",
+        "--reason",
+        "SLO burn",
+        "--actor",
+        "slo-bot",
+    ]);
     for i in 0..15 {
         let d = p.json(&["route", "--task", &format!("d{i}")]);
         assert_eq!(d["arm"], "chainA@small");
@@ -291,17 +273,14 @@ fn downshift_restricts_tiers_and_is_audited() {
             .unwrap()
             .contains("SLO burn"));
     }
-    p.cmd()
-        .args([
-            "downshift",
-            "off",
-            "--reason",
-            "recovered",
-            "--actor",
-            "slo-bot",
-        ])
-        .assert()
-        .success();
+    p.ok(&[
+        "downshift",
+        "off",
+        "--reason",
+        "recovered",
+        "--actor",
+        "slo-bot",
+    ]);
     let st = p.json(&["downshift", "status"]);
     assert_eq!(st["active"], false);
     let audit = st["audit"].as_array().unwrap();
@@ -319,10 +298,7 @@ fn budget_pressure_downshifts_with_a_reason() {
     while spent < 1.0 {
         let task = format!("b{i}");
         p.json(&["route", "--task", &task]);
-        p.cmd()
-            .args(["report", "--task", &task, "--eval", "1", "--cost", "0.5"])
-            .assert()
-            .success();
+        p.ok(&["report", "--task", &task, "--eval", "1", "--cost", "0.5"]);
         spent += 0.5;
         i += 1;
     }
@@ -464,10 +440,7 @@ fn replay_rejects_bad_data_and_runs_on_synthetic_data() {
 #[test]
 fn annotations_in_actions_never_pollute_json_on_stdout() {
     let p = Project::new(TWO_ARMS);
-    p.cmd()
-        .args(["downshift", "on", "--reason", "burn"])
-        .assert()
-        .success();
+    p.ok(&["downshift", "on", "--reason", "burn"]);
     let out = p
         .cmd()
         .env("GITHUB_ACTIONS", "true")

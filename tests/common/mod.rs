@@ -36,6 +36,11 @@ impl Project {
         c
     }
 
+    /// Runs `maestro ARGS` and asserts it succeeded.
+    pub fn ok(&self, args: &[&str]) {
+        self.cmd().args(args).assert().success();
+    }
+
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.cmd().arg("--json").args(args).output().unwrap();
         assert!(
