@@ -72,7 +72,7 @@ impl fmt::Display for Tier {
 pub enum ObjectiveKind {
     /// `eval - lambda * cost`.
     Reward,
-    /// Cheapest arm with eval at least `min_eval`.
+    /// Cheapest mix of arms whose average eval is at least `min_eval`.
     MinCost,
 }
 

@@ -379,7 +379,8 @@ pub fn route<R: Rng>(
             [i64::from(r.window.saturating_sub(1))],
             |row| row.get(0),
         )?;
-        let objective = r.objective();
+        let observed: Vec<Evidence> = posts.iter().map(|p| p.1.evidence.at(t, r.half_life)).collect();
+        let objective = r.objective().paced(&observed, r.window);
         let in_tiers = |a: &Arm| r.downshift_tiers.contains(&a.tier);
         let restrict = |reason: &Option<String>| -> Vec<usize> {
             let all: Vec<usize> = (0..arms.len()).collect();

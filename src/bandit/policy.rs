@@ -1,7 +1,7 @@
 //! Choosing an arm: the objective, the greedy choice, Thompson sampling and
 //! the exploration cap. Pure functions; randomness comes from the caller.
 
-use super::posterior::Posterior;
+use super::posterior::{Evidence, Posterior};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,8 @@ pub enum Objective {
         /// USD to eval exchange rate.
         lambda: f64,
     },
-    /// Cheapest arm whose eval is at least `min_eval`; the best eval if none is.
+    /// Cheapest mix of arms whose average eval is at least `min_eval`; the best
+    /// eval if no arm reaches it.
     MinCost {
         /// The quality floor.
         min_eval: f64,
@@ -22,8 +23,9 @@ pub enum Objective {
 }
 
 impl Objective {
-    /// Index of the arm this objective prefers given point values for each arm.
-    /// Ties go to the lower index, so arm order makes choices deterministic.
+    /// The single arm this objective prefers given point values for each arm
+    /// (for min-cost: the cheapest arm reaching the floor alone, else the best
+    /// eval). Ties go to the lower index, so arm order makes choices deterministic.
     pub fn choose(&self, evals: &[f64], costs: &[f64]) -> usize {
         debug_assert_eq!(evals.len(), costs.len());
         let mut best = 0;
@@ -60,20 +62,129 @@ impl Objective {
         best
     }
 
+    /// The (possibly randomised) choice this objective prefers given point
+    /// values for each arm. The reward objective takes one arm. The min-cost
+    /// objective solves its linear programme over mixtures: the cheapest mix of
+    /// at most two arms whose average eval meets the floor, so an arm just
+    /// above the floor can be blended with a cheap one below it, and an arm
+    /// just below it with a better one, instead of jumping to the next arm
+    /// that clears the floor alone.
+    pub fn plan(&self, evals: &[f64], costs: &[f64]) -> Plan {
+        let single = Plan::single(self.choose(evals, costs));
+        let Objective::MinCost { min_eval } = *self else {
+            return single;
+        };
+        if evals[single.main] < min_eval {
+            return single; // nothing reaches the floor: best eval
+        }
+        let mut best = single;
+        let mut best_cost = costs[single.main];
+        for lo in (0..evals.len()).filter(|&i| evals[i] < min_eval) {
+            for hi in (0..evals.len()).filter(|&j| evals[j] > min_eval && costs[j] > costs[lo]) {
+                let w_hi = (min_eval - evals[lo]) / (evals[hi] - evals[lo]);
+                let cost = costs[lo] + w_hi * (costs[hi] - costs[lo]);
+                if cost < best_cost {
+                    best_cost = cost;
+                    best = if w_hi >= 0.5 {
+                        Plan {
+                            main: hi,
+                            other: lo,
+                            p_other: 1.0 - w_hi,
+                        }
+                    } else {
+                        Plan {
+                            main: lo,
+                            other: hi,
+                            p_other: w_hi,
+                        }
+                    };
+                }
+            }
+        }
+        best
+    }
+
+    /// The objective for the next decision given the evidence observed so far
+    /// (already aged). The min-cost floor applies to the average eval of the
+    /// routed traffic: while the observed average is below it, the floor for
+    /// the next decisions is raised so that the shortfall is paid back over
+    /// `window` decisions. A surplus is not spent down.
+    pub fn paced(&self, observed: &[Evidence], window: u32) -> Objective {
+        let Objective::MinCost { min_eval } = *self else {
+            return *self;
+        };
+        let shortfall: f64 = observed
+            .iter()
+            .map(|e| min_eval * (e.successes + e.failures) - e.successes)
+            .sum();
+        if shortfall <= 0.0 {
+            return *self;
+        }
+        Objective::MinCost {
+            min_eval: (min_eval + shortfall / f64::from(window.max(1))).min(1.0),
+        }
+    }
+
     /// A one-line description for reports.
     pub fn describe(&self) -> String {
         match self {
             Objective::Reward { lambda } => format!("reward = eval - {lambda} * cost_usd"),
-            Objective::MinCost { min_eval } => format!("cheapest arm with eval >= {min_eval}"),
+            Objective::MinCost { min_eval } => {
+                format!("cheapest arms with average eval >= {min_eval:.4}")
+            }
         }
     }
 }
 
-/// The arm with the best posterior means: what a pure exploiter would pick.
-pub fn greedy(objective: &Objective, arms: &[Posterior]) -> usize {
+/// A randomised choice between at most two arms: `main`, or `other` with
+/// probability `p_other`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plan {
+    /// The arm taken with probability `1 - p_other` (at least one half).
+    pub main: usize,
+    /// The arm taken with probability `p_other`.
+    pub other: usize,
+    /// Probability of `other`.
+    pub p_other: f64,
+}
+
+impl Plan {
+    /// Always `arm`.
+    pub fn single(arm: usize) -> Plan {
+        Plan {
+            main: arm,
+            other: arm,
+            p_other: 0.0,
+        }
+    }
+
+    /// Probability that the plan picks arm `i`.
+    pub fn weight(&self, i: usize) -> f64 {
+        let mut w = 0.0;
+        if i == self.main {
+            w += 1.0 - self.p_other;
+        }
+        if i == self.other {
+            w += self.p_other;
+        }
+        w
+    }
+
+    /// The arm for a uniform draw `u` in [0, 1).
+    pub fn draw(&self, u: f64) -> usize {
+        if u < self.p_other {
+            self.other
+        } else {
+            self.main
+        }
+    }
+}
+
+/// The plan for the posterior means: what a pure exploiter would do.
+pub fn greedy(objective: &Objective, arms: &[Posterior]) -> Plan {
     let evals: Vec<f64> = arms.iter().map(Posterior::mean_eval).collect();
     let costs: Vec<f64> = arms.iter().map(Posterior::mean_cost).collect();
-    objective.choose(&evals, &costs)
+    objective.plan(&evals, &costs)
 }
 
 /// One Thompson-sampling choice.
@@ -85,7 +196,7 @@ pub fn thompson<R: Rng + ?Sized>(objective: &Objective, arms: &[Posterior], rng:
         evals.push(e);
         costs.push(c);
     }
-    objective.choose(&evals, &costs)
+    objective.plan(&evals, &costs).draw(rng.gen())
 }
 
 /// Monte Carlo estimate of each arm's probability of being chosen by Thompson
@@ -153,7 +264,7 @@ pub fn pick<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Pick {
     assert!(!arms.is_empty(), "pick needs at least one arm");
-    let greedy_arm = greedy(objective, arms);
+    let plan = greedy(objective, arms);
     let sampled = thompson(objective, arms, rng);
     let mut p_best = if draws > 0 {
         let mut p = p_best(objective, arms, draws, rng);
@@ -170,21 +281,24 @@ pub fn pick<R: Rng + ?Sized>(
         p_best = vec![0.0; arms.len()];
         p_best[sampled] = 1.0;
     }
+    // Exploring means picking an arm the posterior means would not use.
+    let explored = plan.weight(sampled) == 0.0;
     if !cap.allows(recent_explored) {
-        // The cap is binding: the policy is deterministic this round.
+        // The cap is binding: follow the greedy plan this round.
+        let arm = plan.draw(rng.gen());
         return Pick {
-            arm: greedy_arm,
-            greedy: greedy_arm,
+            arm,
+            greedy: plan.main,
             explored: false,
-            propensity: 1.0,
-            capped: sampled != greedy_arm,
+            propensity: plan.weight(arm),
+            capped: explored,
             p_best,
         };
     }
     Pick {
         arm: sampled,
-        greedy: greedy_arm,
-        explored: sampled != greedy_arm,
+        greedy: plan.main,
+        explored,
         propensity: p_best[sampled],
         capped: false,
         p_best,
@@ -225,6 +339,54 @@ mod tests {
         let o = Objective::MinCost { min_eval: 0.7 };
         assert_eq!(o.choose(&[0.75, 0.8, 0.6], &[0.5, 0.9, 0.01]), 0);
         assert_eq!(o.choose(&[0.5, 0.65, 0.6], &[0.5, 0.9, 0.01]), 1);
+    }
+
+    #[test]
+    fn min_cost_plan_is_the_cheapest_mix_meeting_the_floor() {
+        let o = Objective::MinCost { min_eval: 0.7 };
+        // 0.8 @ 1.0 and 0.6 @ 0.0: half of each averages 0.7 at cost 0.5,
+        // cheaper than the 0.75 @ 0.9 arm alone.
+        let p = o.plan(&[0.8, 0.6, 0.75], &[1.0, 0.0, 0.9]);
+        assert!((p.weight(0) - 0.5).abs() < 1e-9 && (p.weight(1) - 0.5).abs() < 1e-9);
+        assert_eq!(p.weight(2), 0.0);
+        // A feasible arm that is cheaper than every mix is taken alone.
+        let p = o.plan(&[0.8, 0.6, 0.75], &[1.0, 0.15, 0.1]);
+        assert_eq!(p, Plan::single(2));
+        // Nothing reaches the floor: the best eval alone.
+        assert_eq!(o.plan(&[0.5, 0.6], &[0.0, 9.0]), Plan::single(1));
+        // The mix's average eval equals the floor.
+        let (e, c) = ([0.9, 0.3, 0.72], [2.0, 0.1, 1.5]);
+        let p = o.plan(&e, &c);
+        let avg: f64 = (0..3).map(|i| p.weight(i) * e[i]).sum();
+        assert!((avg - 0.7).abs() < 1e-9, "{p:?}");
+        let w: f64 = (0..3).map(|i| p.weight(i)).sum();
+        assert!((w - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn pacing_raises_the_floor_by_the_shortfall_only() {
+        let o = Objective::MinCost { min_eval: 0.7 };
+        let ev = |s: f64, f: f64| Evidence {
+            successes: s,
+            failures: f,
+            ..Default::default()
+        };
+        // 60 of 100: 10 short of 70, paid back over 50 decisions.
+        let paced = o.paced(&[ev(40.0, 20.0), ev(20.0, 20.0)], 50);
+        assert_eq!(
+            paced,
+            Objective::MinCost {
+                min_eval: 0.7 + 10.0 / 50.0
+            }
+        );
+        // A surplus leaves the floor alone, and the floor never passes 1.
+        assert_eq!(o.paced(&[ev(90.0, 10.0)], 50), o);
+        assert_eq!(
+            o.paced(&[ev(0.0, 100.0)], 10),
+            Objective::MinCost { min_eval: 1.0 }
+        );
+        let r = Objective::Reward { lambda: 0.5 };
+        assert_eq!(r.paced(&[ev(0.0, 100.0)], 10), r);
     }
 
     #[test]

@@ -485,12 +485,15 @@ impl Runner {
                 clock,
                 recent,
             } => {
-                let posts: Vec<Posterior> = evidence
+                let aged: Vec<Evidence> =
+                    evidence.iter().map(|e| e.at(*clock, *half_life)).collect();
+                let posts: Vec<Posterior> = aged
                     .iter()
-                    .map(|e| Posterior::new(&Prior::default(), &e.at(*clock, *half_life)))
+                    .map(|e| Posterior::new(&Prior::default(), e))
                     .collect();
                 let explored_recent = recent.iter().filter(|&&x| x).count() as u32;
-                let p = pick(objective, &posts, *cap, explored_recent, 0, rng);
+                let objective = objective.paced(&aged, cap.window);
+                let p = pick(&objective, &posts, *cap, explored_recent, 0, rng);
                 recent.push_back(p.explored);
                 if recent.len() >= cap.window as usize {
                     recent.pop_front();
