@@ -11,3 +11,4 @@ pub mod error;
 pub mod output;
 pub mod routing;
 pub mod state;
+pub mod storage;

@@ -24,17 +24,16 @@ pub fn exec(ctx: &Ctx, cmd: ArmsCommand) -> Result<i32> {
                 prior_cost,
                 prior_weight,
             };
-            let a = routing::add_arm(&mut ctx.store()?, ctx.cfg(), &arm, &Clock::now())?;
+            let a = ctx.write_state(|s| routing::add_arm(s, ctx.cfg(), &arm, &Clock::now()))?;
             ctx.out
                 .result(&a, &format!("added arm {} (tier {})", a.id, a.tier), None)?;
         }
         ArmsCommand::Retire { id } => {
-            let a = routing::retire_arm(&mut ctx.store()?, ctx.cfg(), &id, &Clock::now())?;
+            let a = ctx.write_state(|s| routing::retire_arm(s, ctx.cfg(), &id, &Clock::now()))?;
             ctx.out.result(&a, &format!("retired arm {}", a.id), None)?;
         }
         ArmsCommand::List => {
-            let store = ctx.store_read()?;
-            let arms = routing::all_arms(store.conn(), ctx.cfg())?;
+            let arms = ctx.read_state(|s| routing::all_arms(s.conn(), ctx.cfg()))?;
             ctx.out.result(&arms, &list_text(&arms), None)?;
         }
     }

@@ -13,7 +13,7 @@ pub fn exec(ctx: &Ctx, cmd: ConfigCommand) -> Result<i32> {
     let entries = r.entries();
     let doc = json!({
         "file": r.file,
-        "state_path": ctx.state_path().ok(),
+        "state_path": ctx.state_label().ok(),
         "values": entries.iter().map(|(k, v, s)| json!({"key": k, "value": v, "source": s})).collect::<Vec<_>>(),
     });
     let rows: Vec<Vec<String>> = entries

@@ -20,9 +20,12 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
         DownshiftCommand::On { reason, actor: a } => (true, reason, actor(a)),
         DownshiftCommand::Off { reason, actor: a } => (false, reason, actor(a)),
         DownshiftCommand::Status { limit } => {
-            let store = ctx.store_read()?;
-            let audit = routing::audit_log(store.conn(), limit)?;
-            let state = routing::downshift_state(store.conn())?;
+            let (audit, state) = ctx.read_state(|s| {
+                Ok((
+                    routing::audit_log(s.conn(), limit)?,
+                    routing::downshift_state(s.conn())?,
+                ))
+            })?;
             let mut text = format!(
                 "downshift: {}\n",
                 state
@@ -51,7 +54,8 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
             return Ok(0);
         }
     };
-    let changed = routing::set_downshift(&mut ctx.store()?, active, &reason, &who, &clock)?;
+    let changed =
+        ctx.write_state(|s| routing::set_downshift(s, active, &reason, &who, &clock))?;
     let state = if active { "on" } else { "off" };
     let text = if changed {
         format!("downshift {state}: {reason} (by {who})")

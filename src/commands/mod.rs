@@ -15,7 +15,9 @@ use crate::cli::{Cli, Command};
 use crate::config::{Config, Overrides, Resolved};
 use crate::error::{input, Result};
 use crate::output::{Format, Output};
-use crate::state::Store;
+use crate::state::{sync, Store};
+use crate::storage::s3::{S3Settings, S3Store};
+use crate::storage::Location;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::path::PathBuf;
@@ -36,27 +38,67 @@ impl Ctx {
         &self.resolved.config
     }
 
-    /// The local state path; remote locations are refused with a clear error.
-    pub fn state_path(&self) -> Result<PathBuf> {
-        let loc = &self.cfg().state;
-        if let Some((scheme, _)) = loc.split_once("://") {
-            return Err(input(format!(
-                "state location `{loc}`: `{scheme}://` state is not supported by this build; use a local path"
-            )));
+    /// Runs `f` on the state for writing. With `s3://` state this downloads
+    /// the state, applies `f`, and uploads with `If-Match`, applying `f` again
+    /// on the winner's state whenever another writer got there first.
+    pub fn write_state<T>(&self, mut f: impl FnMut(&mut Store) -> Result<T>) -> Result<T> {
+        match self.state_location()? {
+            Location::Local(_) => {
+                let p = self.resolved.state_path(&self.cwd);
+                self.out.debug(&format!("state: {}", p.display()));
+                f(&mut Store::open(&p)?)
+            }
+            Location::S3 { bucket, key } => {
+                let label = format!("s3://{bucket}/{key}");
+                self.out.debug(&format!("state: {label}"));
+                let s3 = S3Store::new(&bucket, "", &S3Settings::from_env()?)?;
+                sync::Remote {
+                    store: &s3,
+                    key: &key,
+                    label: &label,
+                }
+                .update(f)
+            }
         }
-        Ok(self.resolved.state_path(&self.cwd))
     }
 
-    /// Opens the state for writing.
-    pub fn store(&self) -> Result<Store> {
-        let p = self.state_path()?;
-        self.out.debug(&format!("state: {}", p.display()));
-        Store::open(&p)
+    /// Runs `f` on the state read-only (a missing state reads as empty).
+    /// Never uploads.
+    pub fn read_state<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        match self.state_location()? {
+            Location::Local(_) => f(&Store::open_read(&self.resolved.state_path(&self.cwd))?),
+            Location::S3 { bucket, key } => {
+                let label = format!("s3://{bucket}/{key}");
+                let s3 = S3Store::new(&bucket, "", &S3Settings::from_env()?)?;
+                sync::Remote {
+                    store: &s3,
+                    key: &key,
+                    label: &label,
+                }
+                .read(f)
+            }
+        }
     }
 
-    /// Opens the state read-only (a missing file reads as empty).
-    pub fn store_read(&self) -> Result<Store> {
-        Store::open_read(&self.state_path()?)
+    /// Where the state lives: the resolved local path or the `s3://` URL.
+    pub fn state_label(&self) -> Result<String> {
+        Ok(match self.state_location()? {
+            Location::Local(_) => self.resolved.state_path(&self.cwd).display().to_string(),
+            s3 => s3.to_string(),
+        })
+    }
+
+    fn state_location(&self) -> Result<Location> {
+        let loc = Location::parse(&self.cfg().state, "state location")?;
+        if let Location::S3 { key, .. } = &loc {
+            if key.is_empty() || key.ends_with('/') {
+                return Err(input(format!(
+                    "state location `{}`: needs an object key, e.g. s3://bucket/maestro/state.db",
+                    self.cfg().state
+                )));
+            }
+        }
+        Ok(loc)
     }
 
     /// The RNG: seeded from `router.seed` mixed with `salt` when set, else from the OS.

@@ -18,8 +18,7 @@ pub fn exec(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
         tokens_in: args.tokens_in,
         tokens_out: args.tokens_out,
     };
-    let mut store = ctx.store()?;
-    let r = routing::report(&mut store, ctx.cfg(), &target, &outcome, &Clock::now())?;
+    let r = ctx.write_state(|s| routing::report(s, ctx.cfg(), &target, &outcome, &Clock::now()))?;
     let text = format!(
         "{} decision {} (task {}, arm {}): eval {}, cost ${}, reward {:.4}",
         if r.duplicate {

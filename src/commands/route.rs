@@ -12,9 +12,8 @@ pub fn exec(ctx: &Ctx, args: RouteArgs) -> Result<i32> {
         context: args.context.into_iter().collect(),
         fresh: args.new,
     };
-    let mut store = ctx.store()?;
     let mut rng = ctx.rng(&req.task);
-    let d = routing::route(&mut store, ctx.cfg(), &req, &Clock::now(), &mut rng)?;
+    let d = ctx.write_state(|s| routing::route(s, ctx.cfg(), &req, &Clock::now(), &mut rng))?;
     if let Some(reason) = &d.downshift.reason {
         ctx.out.warn(&format!("routing restricted: {reason}"));
     }

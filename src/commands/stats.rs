@@ -9,9 +9,8 @@ use crate::routing::{self, Clock, Stats};
 
 /// Prints router statistics; in Actions also writes them to the step summary.
 pub fn exec(ctx: &Ctx, args: StatsArgs) -> Result<i32> {
-    let store = ctx.store_read()?;
     let mut rng = ctx.rng("stats");
-    let s = routing::stats(store.conn(), ctx.cfg(), &Clock::now(), &mut rng)?;
+    let s = ctx.read_state(|st| routing::stats(st.conn(), ctx.cfg(), &Clock::now(), &mut rng))?;
     let md = markdown(&s);
     ctx.out.summary(&md)?;
     if args.markdown && ctx.out.format == Format::Text {

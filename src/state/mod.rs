@@ -4,6 +4,7 @@
 //! aggregates are updated in the same transaction.
 
 pub mod schema;
+pub mod sync;
 
 use crate::error::{infra, input, Result};
 use rusqlite::{
@@ -86,6 +87,16 @@ impl Store {
     /// The file this store lives in.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Checkpoints the WAL into the main file and closes it, leaving one
+    /// self-contained file (what gets uploaded).
+    pub fn close(self) -> Result<()> {
+        let path = self.path;
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .map_err(|e| classify(&path, e))?;
+        self.conn.close().map_err(|(_, e)| classify(&path, e))
     }
 
     /// Read access to the connection.
