@@ -11,7 +11,12 @@ fn arms(k: usize) -> Vec<Posterior> {
         .map(|i| {
             let mut ev = Evidence::default();
             for j in 0..200u64 {
-                ev.observe(j, 0.0, (j + i as u64) % 3 != 0, 0.1 * (i + 1) as f64);
+                ev.observe(
+                    j,
+                    0.0,
+                    !(j + i as u64).is_multiple_of(3),
+                    0.1 * (i + 1) as f64,
+                );
             }
             Posterior::new(&Prior::default(), &ev)
         })

@@ -54,8 +54,7 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
             return Ok(0);
         }
     };
-    let changed =
-        ctx.write_state(|s| routing::set_downshift(s, active, &reason, &who, &clock))?;
+    let changed = ctx.write_state(|s| routing::set_downshift(s, active, &reason, &who, &clock))?;
     let state = if active { "on" } else { "off" };
     let text = if changed {
         format!("downshift {state}: {reason} (by {who})")

@@ -40,20 +40,24 @@ pub struct Attempt<T> {
 impl Remote<'_> {
     /// Downloads the state and applies `apply` to it.
     pub fn begin<T>(&self, apply: &mut dyn FnMut(&mut Store) -> Result<T>) -> Result<Attempt<T>> {
-        let dir = tempfile::tempdir().map_err(|e| infra(format!("cannot create a scratch directory: {e}")))?;
+        let dir = tempfile::tempdir()
+            .map_err(|e| infra(format!("cannot create a scratch directory: {e}")))?;
         let path = dir.path().join("state.db");
         let cond = match self.store.get_to_file(self.key, &path)? {
             Some(m) => Cond::IfMatch(m.etag),
             None => Cond::IfAbsent,
         };
         let before = digest(&path);
-        let out = self.relabel(&path, (|| {
-            let mut store = Store::open(&path)?;
-            self.ensure_conditional_writes(&mut store)?;
-            let out = apply(&mut store)?;
-            store.close()?;
-            Ok(out)
-        })())?;
+        let out = self.relabel(
+            &path,
+            (|| {
+                let mut store = Store::open(&path)?;
+                self.ensure_conditional_writes(&mut store)?;
+                let out = apply(&mut store)?;
+                store.close()?;
+                Ok(out)
+            })(),
+        )?;
         let changed = digest(&path) != before;
         Ok(Attempt {
             _dir: dir,
@@ -94,7 +98,8 @@ impl Remote<'_> {
 
     /// Downloads the state and reads it; never uploads.
     pub fn read<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
-        let dir = tempfile::tempdir().map_err(|e| infra(format!("cannot create a scratch directory: {e}")))?;
+        let dir = tempfile::tempdir()
+            .map_err(|e| infra(format!("cannot create a scratch directory: {e}")))?;
         let path = dir.path().join("state.db");
         self.store.get_to_file(self.key, &path)?;
         self.relabel(&path, (|| f(&Store::open_read(&path)?))())
@@ -129,7 +134,8 @@ impl Remote<'_> {
 /// throw-away object next to `key`.
 pub fn probe(store: &dyn ObjectStore, key: &str) -> Result<()> {
     let probe_key = format!("{key}.probe-{:016x}", rand::thread_rng().gen::<u64>());
-    let dir = tempfile::tempdir().map_err(|e| infra(format!("cannot create a scratch directory: {e}")))?;
+    let dir = tempfile::tempdir()
+        .map_err(|e| infra(format!("cannot create a scratch directory: {e}")))?;
     let f = dir.path().join("probe");
     std::fs::write(&f, b"maestro conditional-write probe")?;
     let result = (|| {
@@ -202,7 +208,11 @@ mod tests {
         assert!(r.update(|s| add(s, "b")).unwrap());
         let etag = os.head("s.db").unwrap().unwrap().etag;
         assert!(!r.update(|s| add(s, "a")).unwrap());
-        assert_eq!(os.head("s.db").unwrap().unwrap().etag, etag, "a no-op must not upload");
+        assert_eq!(
+            os.head("s.db").unwrap().unwrap().etag,
+            etag,
+            "a no-op must not upload"
+        );
         assert_eq!(events(&os), ["a", "b"]);
     }
 
@@ -277,7 +287,11 @@ mod tests {
             }
         }
         let os = Careless(Memory::default());
-        let r = Remote { store: &os, key: "s.db", label: "mem://s.db" };
+        let r = Remote {
+            store: &os,
+            key: "s.db",
+            label: "mem://s.db",
+        };
         let e = r.update(|s| add(s, "a")).unwrap_err().to_string();
         assert!(e.contains("ignores conditional writes"), "{e}");
         assert!(os.head("s.db").unwrap().is_none(), "nothing uploaded");

@@ -26,9 +26,14 @@ impl LocalDir {
     fn path(&self, key: &str) -> Result<PathBuf> {
         let bad = key.is_empty()
             || key.starts_with('/')
-            || key.split('/').any(|c| c.is_empty() || c == "." || c == "..");
+            || key
+                .split('/')
+                .any(|c| c.is_empty() || c == "." || c == "..");
         if bad {
-            return Err(input(format!("{}: invalid object key `{key}`", self.describe())));
+            return Err(input(format!(
+                "{}: invalid object key `{key}`",
+                self.describe()
+            )));
         }
         Ok(self.root.join(key))
     }
@@ -52,7 +57,12 @@ fn meta_of(key: &str, m: &fs::Metadata) -> Meta {
     Meta {
         key: key.to_string(),
         // A rename gives a new inode, so every write changes the tag.
-        etag: format!("{:x}-{:x}-{:x}", m.ino(), m.size(), m.mtime_nsec() ^ (m.mtime() << 30)),
+        etag: format!(
+            "{:x}-{:x}-{:x}",
+            m.ino(),
+            m.size(),
+            m.mtime_nsec() ^ (m.mtime() << 30)
+        ),
         size: m.size(),
         modified_ms,
     }
@@ -95,7 +105,9 @@ impl ObjectStore for LocalDir {
             // A hard link never replaces an existing name: atomic create-only.
             match fs::hard_link(tmp.path(), &dest) {
                 Ok(()) => {}
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => return Ok(Put::PreconditionFailed),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    return Ok(Put::PreconditionFailed)
+                }
                 Err(e) => return Err(io(&dest, e)),
             }
         } else {
@@ -129,14 +141,19 @@ impl ObjectStore for LocalDir {
             if name.starts_with(TMP_PREFIX) || name == LOCK {
                 continue;
             }
-            let rel = entry.path().strip_prefix(&self.root).unwrap_or(entry.path());
+            let rel = entry
+                .path()
+                .strip_prefix(&self.root)
+                .unwrap_or(entry.path());
             let key = rel
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
             if key.starts_with(prefix) {
-                let m = entry.metadata().map_err(|e| input(format!("{}: {e}", entry.path().display())))?;
+                let m = entry
+                    .metadata()
+                    .map_err(|e| input(format!("{}: {e}", entry.path().display())))?;
                 out.push(meta_of(&key, &m));
             }
         }
@@ -170,13 +187,19 @@ mod tests {
         let Put::Written(e1) = s.put_file("a/k", &src, &Cond::IfAbsent).unwrap() else {
             panic!("first create must win")
         };
-        assert_eq!(s.put_file("a/k", &src, &Cond::IfAbsent).unwrap(), Put::PreconditionFailed);
+        assert_eq!(
+            s.put_file("a/k", &src, &Cond::IfAbsent).unwrap(),
+            Put::PreconditionFailed
+        );
         fs::write(&src, b"two").unwrap();
         let Put::Written(e2) = s.put_file("a/k", &src, &Cond::IfMatch(e1.clone())).unwrap() else {
             panic!("matching etag must win")
         };
         assert_ne!(e1, e2);
-        assert_eq!(s.put_file("a/k", &src, &Cond::IfMatch(e1)).unwrap(), Put::PreconditionFailed);
+        assert_eq!(
+            s.put_file("a/k", &src, &Cond::IfMatch(e1)).unwrap(),
+            Put::PreconditionFailed
+        );
         let out = dir.path().join("out");
         let m = s.get_to_file("a/k", &out).unwrap().unwrap();
         assert_eq!((m.etag, fs::read(&out).unwrap()), (e2, b"two".to_vec()));

@@ -7,10 +7,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
+/// Key -> (bytes, etag).
+type Objects = BTreeMap<String, (Vec<u8>, String)>;
+
 /// Objects in a map; every write bumps a global version used as the etag.
 #[derive(Default)]
 pub struct Memory {
-    inner: Mutex<(u64, BTreeMap<String, (Vec<u8>, String)>)>,
+    inner: Mutex<(u64, Objects)>,
 }
 
 impl ObjectStore for Memory {

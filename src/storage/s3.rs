@@ -351,13 +351,13 @@ impl ObjectStore for S3Store {
                 modified_ms: to_ms(o.last_modified()),
             };
             let mut out = std::io::BufWriter::new(
-                std::fs::File::create(dest).map_err(|e| input(format!("{}: {e}", dest.display())))?,
+                std::fs::File::create(dest)
+                    .map_err(|e| input(format!("{}: {e}", dest.display())))?,
             );
             let mut body = o.body;
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| {
-                    infra(format!("{}: download interrupted: {e}", self.url(key)))
-                })?;
+                let chunk = chunk
+                    .map_err(|e| infra(format!("{}: download interrupted: {e}", self.url(key))))?;
                 out.write_all(&chunk)
                     .map_err(|e| input(format!("{}: {e}", dest.display())))?;
             }

@@ -83,3 +83,83 @@ impl Project {
         rows
     }
 }
+
+/// The moto (or other S3) endpoint for tests, from `MAESTRO_TEST_S3_ENDPOINT`
+/// (`scripts/test` starts one). Missing in CI is a failure; locally the test
+/// is skipped with a note.
+pub fn s3_endpoint() -> Option<String> {
+    match std::env::var("MAESTRO_TEST_S3_ENDPOINT") {
+        Ok(e) if !e.is_empty() => Some(e),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("MAESTRO_TEST_S3_ENDPOINT is not set: start scripts/services/s3 (CI must run the S3 tests)")
+        }
+        _ => {
+            eprintln!(
+                "skipped: MAESTRO_TEST_S3_ENDPOINT is not set (run scripts/services/s3 start)"
+            );
+            None
+        }
+    }
+}
+
+/// Creates a fresh bucket on the test endpoint (anonymous PUT, as moto allows).
+pub fn create_bucket(endpoint: &str, bucket: &str) {
+    use std::io::{Read, Write};
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "PUT /{bucket} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(
+        resp.starts_with("HTTP/1.1 200"),
+        "create bucket {bucket}: {resp}"
+    );
+}
+
+/// A bucket name no other test uses.
+pub fn unique_bucket(tag: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "mt-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The environment that points `maestro` at S3 state on `endpoint`.
+pub fn s3_env(endpoint: &str, state: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("MAESTRO_S3_ENDPOINT", endpoint.to_string()),
+        ("MAESTRO_STATE", state.to_string()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
+impl Project {
+    /// `maestro` pointed at S3 state on `endpoint`.
+    pub fn s3_cmd(&self, endpoint: &str, state: &str) -> Command {
+        let mut c = self.cmd();
+        c.envs(s3_env(endpoint, state)).env_remove("AWS_PROFILE");
+        c
+    }
+
+    /// The same as a plain process, for spawning in the background.
+    pub fn s3_spawn(&self, endpoint: &str, state: &str, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("maestro"))
+            .current_dir(self.path())
+            .envs(s3_env(endpoint, state))
+            .env_remove("AWS_PROFILE")
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+}

@@ -1,0 +1,223 @@
+//! S3-synced state against a real S3 server (moto, started by scripts/test).
+
+mod common;
+use common::{create_bucket, s3_endpoint, unique_bucket, Project};
+use maestro::storage::s3::{S3Settings, S3Store};
+use maestro::storage::{Cond, ObjectStore};
+use std::time::Duration;
+
+const ARMS: &str = r#"
+[[arms]]
+id = "a@small"
+tier = "small"
+
+[[arms]]
+id = "b@large"
+tier = "large"
+"#;
+
+fn json(p: &Project, ep: &str, state: &str, args: &[&str]) -> serde_json::Value {
+    let out = p
+        .s3_cmd(ep, state)
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn route_many(p: &Project, ep: &str, state: &str, n: usize, tag: &str) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            json(p, ep, state, &["route", "--task", &format!("{tag}{i}")])["decision_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+fn report_child(p: &Project, ep: &str, state: &str, id: &str) -> std::process::Child {
+    p.s3_spawn(
+        ep,
+        state,
+        &["report", "--decision", id, "--eval", "1", "--cost", "0.5"],
+    )
+}
+
+fn reported(p: &Project, ep: &str, state: &str) -> i64 {
+    let s = json(p, ep, state, &["stats"]);
+    let n: i64 = s["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["n"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        s["reported"].as_i64().unwrap(),
+        n,
+        "outcomes and arm counts agree"
+    );
+    n
+}
+
+#[test]
+fn thirty_two_concurrent_reports_on_s3_are_all_counted_once() {
+    let Some(ep) = s3_endpoint() else { return };
+    let bucket = unique_bucket("c32");
+    create_bucket(&ep, &bucket);
+    let state = format!("s3://{bucket}/team/state.db");
+    let p = Project::new(ARMS);
+    let ids = route_many(&p, &ep, &state, 32, "t");
+    let children: Vec<_> = ids
+        .iter()
+        .map(|id| report_child(&p, &ep, &state, id))
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(reported(&p, &ep, &state), 32);
+    // Reporting all of them again changes nothing.
+    for id in ids.iter().take(4) {
+        p.s3_cmd(&ep, &state)
+            .args(["report", "--decision", id, "--eval", "1", "--cost", "0.5"])
+            .assert()
+            .success();
+    }
+    assert_eq!(reported(&p, &ep, &state), 32);
+}
+
+#[test]
+fn killed_writers_never_double_count_and_survivors_are_kept() {
+    let Some(ep) = s3_endpoint() else { return };
+    let bucket = unique_bucket("kill");
+    create_bucket(&ep, &bucket);
+    let state = format!("s3://{bucket}/state.db");
+    let p = Project::new(ARMS);
+    let ids = route_many(&p, &ep, &state, 24, "k");
+    let mut children: Vec<_> = ids
+        .iter()
+        .map(|id| report_child(&p, &ep, &state, id))
+        .collect();
+    // Kill 8 of them at staggered points of their run.
+    for (i, c) in children.iter_mut().enumerate().filter(|(i, _)| i % 3 == 0) {
+        std::thread::sleep(Duration::from_millis(15 * (i as u64 % 7)));
+        let _ = c.kill();
+    }
+    let mut ok = Vec::new();
+    for (c, id) in children.into_iter().zip(&ids) {
+        if c.wait_with_output().unwrap().status.success() {
+            ok.push(id.clone());
+        }
+    }
+    assert!(
+        ok.len() >= 16,
+        "the 16 unkilled reports succeed: {}",
+        ok.len()
+    );
+    let n = reported(&p, &ep, &state);
+    assert!(
+        n >= ok.len() as i64 && n <= 24,
+        "counted {n}, succeeded {}",
+        ok.len()
+    );
+    // Each successful report is there exactly once: re-reporting is a no-op.
+    for id in &ok {
+        let v = json(
+            &p,
+            &ep,
+            &state,
+            &["report", "--decision", id, "--eval", "1", "--cost", "0.5"],
+        );
+        assert_eq!(v["duplicate"], true, "{id} was counted");
+    }
+    assert_eq!(reported(&p, &ep, &state), n);
+}
+
+#[test]
+fn read_only_commands_never_upload_and_bad_state_objects_are_refused() {
+    let Some(ep) = s3_endpoint() else { return };
+    let bucket = unique_bucket("ro");
+    create_bucket(&ep, &bucket);
+    let state = format!("s3://{bucket}/s.db");
+    let p = Project::new(ARMS);
+    // Reading a state that does not exist yet creates nothing.
+    json(&p, &ep, &state, &["stats"]);
+    json(&p, &ep, &state, &["arms", "list"]);
+    let probe = p
+        .s3_cmd(&ep, &state)
+        .args(["downshift", "status"])
+        .output()
+        .unwrap();
+    assert!(probe.status.success());
+    let s3 = store(&ep, &bucket);
+    assert!(s3.list("").unwrap().is_empty(), "nothing uploaded");
+
+    // A corrupt state object: exit 2, named, and left as it was.
+    let junk = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(junk.path(), "not a database at all ".repeat(64)).unwrap();
+    s3.put_file("s.db", junk.path(), &Cond::Always).unwrap();
+    let before = s3.head("s.db").unwrap().unwrap();
+    let out = p
+        .s3_cmd(&ep, &state)
+        .args(["route", "--task", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&state) && err.contains("not a maestro state file"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(s3.head("s.db").unwrap().unwrap(), before, "left as it was");
+}
+
+#[test]
+fn missing_bucket_and_unreachable_endpoint_have_their_exit_codes() {
+    let Some(ep) = s3_endpoint() else { return };
+    let p = Project::new(ARMS);
+    let out = p
+        .s3_cmd(&ep, "s3://no-such-bucket-here/s.db")
+        .args(["stats"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    let out = p
+        .s3_cmd("http://127.0.0.1:9", "s3://b/s.db")
+        .args(["report", "--task", "x", "--eval", "1", "--cost", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach S3"));
+}
+
+/// A real S3 client on the test endpoint.
+fn store(ep: &str, bucket: &str) -> S3Store {
+    for (k, v) in common::s3_env(ep, "") {
+        if k.starts_with("AWS_") {
+            std::env::set_var(k, v);
+        }
+    }
+    let settings = S3Settings {
+        endpoint: Some(ep.to_string()),
+        path_style: Some(true),
+    };
+    S3Store::new(bucket, "", &settings).unwrap()
+}
