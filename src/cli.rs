@@ -48,6 +48,8 @@ pub enum Command {
     /// Show the resolved configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Hash lockfiles, toolchain versions and env vars into one cache key.
+    EnvHash(EnvHashArgs),
     /// Print a shell completion script.
     Completions {
         /// Shell to generate for.
@@ -128,6 +130,32 @@ pub struct StatsArgs {
     /// Print markdown (for a PR comment or step summary).
     #[arg(long, conflicts_with = "json")]
     pub markdown: bool,
+}
+
+/// `maestro env-hash`.
+#[derive(Debug, Args)]
+pub struct EnvHashArgs {
+    /// Repository root (default: the enclosing git repository, else the working directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<std::path::PathBuf>,
+    /// Add a lockfile (repeatable).
+    #[arg(long = "lockfile", value_name = "PATH")]
+    pub lockfiles: Vec<std::path::PathBuf>,
+    /// Do not detect lockfiles in the tree.
+    #[arg(long)]
+    pub no_detect: bool,
+    /// Hash `TOOL --version` (or a full command line, quoted) (repeatable).
+    #[arg(long = "tool", value_name = "TOOL")]
+    pub tools: Vec<String>,
+    /// Hash an environment variable's value (repeatable).
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+    /// Hash files matching a glob, relative to the root (repeatable).
+    #[arg(long = "glob", value_name = "PATTERN")]
+    pub globs: Vec<String>,
+    /// List every input with its own digest.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// `maestro replay`.

@@ -141,6 +141,39 @@ pub struct BudgetConfig {
     pub daily_usd: Option<f64>,
 }
 
+/// `[env_hash]` settings: inputs added to every `maestro env-hash`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnvHashConfig {
+    /// Tools whose `--version` output is hashed.
+    pub tools: Vec<String>,
+    /// Environment variables whose values are hashed.
+    pub env: Vec<String>,
+    /// Extra file globs, relative to the repository root.
+    pub globs: Vec<String>,
+    /// Extra lockfiles, relative to the repository root.
+    pub lockfiles: Vec<String>,
+}
+
+/// `[cache]` settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// Where archives live: a directory or `s3://bucket/prefix`.
+    pub store: String,
+    /// zstd level for `cache put`.
+    pub level: i32,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            store: ".maestro/cache".into(),
+            level: 3,
+        }
+    }
+}
+
 /// An `[[arms]]` entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -181,6 +214,10 @@ pub struct Config {
     pub budget: BudgetConfig,
     /// Arms declared in the file.
     pub arms: Vec<ArmConfig>,
+    /// `env-hash` inputs.
+    pub env_hash: EnvHashConfig,
+    /// Build cache.
+    pub cache: CacheConfig,
 }
 
 impl Default for Config {
@@ -190,6 +227,8 @@ impl Default for Config {
             router: RouterConfig::default(),
             budget: BudgetConfig::default(),
             arms: Vec::new(),
+            env_hash: EnvHashConfig::default(),
+            cache: CacheConfig::default(),
         }
     }
 }
@@ -224,7 +263,7 @@ enum Kind {
     Str,
     Float,
     Int,
-    TierList,
+    List,
 }
 
 /// Scalar settings that environment variables and `config show` know about.
@@ -236,9 +275,15 @@ const KEYS: &[(&str, Kind)] = &[
     ("router.half_life", Kind::Float),
     ("router.objective", Kind::Str),
     ("router.min_eval", Kind::Float),
-    ("router.downshift_tiers", Kind::TierList),
+    ("router.downshift_tiers", Kind::List),
     ("router.seed", Kind::Int),
     ("budget.daily_usd", Kind::Float),
+    ("env_hash.tools", Kind::List),
+    ("env_hash.env", Kind::List),
+    ("env_hash.globs", Kind::List),
+    ("env_hash.lockfiles", Kind::List),
+    ("cache.store", Kind::Str),
+    ("cache.level", Kind::Int),
 ];
 
 /// The environment variable for a key: `router.half_life` → `MAESTRO_ROUTER_HALF_LIFE`.
@@ -437,7 +482,7 @@ fn env_value(raw: &str, kind: Kind) -> std::result::Result<toml::Value, String> 
                 .parse::<i64>()
                 .map_err(|_| "expected an integer".to_string())?,
         ),
-        Kind::TierList => toml::Value::Array(
+        Kind::List => toml::Value::Array(
             raw.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
@@ -513,6 +558,15 @@ pub fn validate(c: &Config) -> std::result::Result<(), String> {
     }
     if c.state.trim().is_empty() {
         return Err("state must not be empty".into());
+    }
+    if !(1..=22).contains(&c.cache.level) {
+        return Err(format!(
+            "cache.level = {} must be between 1 and 22",
+            c.cache.level
+        ));
+    }
+    if c.cache.store.trim().is_empty() {
+        return Err("cache.store must not be empty".into());
     }
     let mut seen = std::collections::HashSet::new();
     for a in &c.arms {

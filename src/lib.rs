@@ -7,6 +7,7 @@ pub mod bandit;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod envhash;
 pub mod error;
 pub mod output;
 pub mod routing;

@@ -5,6 +5,7 @@ pub mod arms;
 pub mod completions;
 pub mod config;
 pub mod downshift;
+pub mod env_hash;
 pub mod replay;
 pub mod report;
 pub mod route;
@@ -133,6 +134,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Replay(a) => replay::exec(&ctx, a),
         Command::Downshift(a) => downshift::exec(&ctx, a),
         Command::Config(a) => config::exec(&ctx, a),
+        Command::EnvHash(a) => env_hash::exec(&ctx, a),
         Command::Completions { .. } => unreachable!("handled above"),
     }
 }

@@ -1,0 +1,71 @@
+//! `maestro env-hash`.
+
+use super::Ctx;
+use crate::cli::EnvHashArgs;
+use crate::envhash::collect::{self, Request};
+use crate::error::Result;
+use crate::output::markdown::text_table;
+
+/// Prints the environment hash; in Actions exports `ENV_HASH` and the
+/// `env_hash` output.
+pub fn exec(ctx: &Ctx, args: EnvHashArgs) -> Result<i32> {
+    let cfg = &ctx.cfg().env_hash;
+    let root = match args.root {
+        Some(r) => ctx.cwd.join(r),
+        None => collect::repo_root(&ctx.cwd),
+    };
+    let with_config = |flags: Vec<String>, config: &[String]| {
+        let mut v = config.to_vec();
+        v.extend(flags);
+        v
+    };
+    let req = Request {
+        root,
+        detect: !args.no_detect,
+        lockfiles: cfg
+            .lockfiles
+            .iter()
+            .map(Into::into)
+            .chain(args.lockfiles)
+            .collect(),
+        globs: with_config(args.globs, &cfg.globs),
+        tools: with_config(args.tools, &cfg.tools),
+        env: with_config(args.env, &cfg.env),
+    };
+    let report = collect::run(&req, &|k| std::env::var(k).ok())?;
+    if report.inputs.is_empty() {
+        ctx.out
+            .warn("env-hash: no inputs found (no lockfiles detected and none named); the hash only marks an empty set");
+    }
+    let text = if args.explain {
+        let rows: Vec<Vec<String>> = report
+            .inputs
+            .iter()
+            .map(|i| {
+                vec![
+                    format!("{:?}", i.kind).to_lowercase(),
+                    i.name.clone(),
+                    i.sha256.clone(),
+                    i.bytes
+                        .map(|b| format!("{b} B"))
+                        .or_else(|| i.detail.clone())
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        format!(
+            "{}\n{}env_hash {}",
+            report.root,
+            text_table(&["KIND", "NAME", "SHA256", "DETAIL"], &rows),
+            report.env_hash
+        )
+    } else {
+        report.env_hash.clone()
+    };
+    if let Some(g) = &ctx.out.github {
+        g.set_env("ENV_HASH", &report.env_hash)?;
+    }
+    ctx.out.outputs(&[("env_hash", report.env_hash.clone())])?;
+    ctx.out.result(&report, &text, None)?;
+    Ok(0)
+}

@@ -1,0 +1,67 @@
+//! `maestro env-hash` through the binary.
+
+mod common;
+use common::Project;
+
+fn repo(lock: &str) -> Project {
+    let p = Project::new("");
+    std::fs::create_dir_all(p.path().join(".git")).unwrap();
+    std::fs::create_dir_all(p.path().join("app")).unwrap();
+    std::fs::write(p.path().join("Cargo.lock"), lock).unwrap();
+    std::fs::write(p.path().join("app/go.sum"), "mod v1\n").unwrap();
+    p
+}
+
+fn hash(p: &Project, args: &[&str]) -> String {
+    p.json(&[&["env-hash"], args].concat())["env_hash"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn same_inputs_in_another_order_or_place_give_the_same_hash() {
+    let (a, b) = (repo("v1\n"), repo("v1\n"));
+    let h = hash(&a, &["--env", "PATH", "--env", "HOME"]);
+    assert_eq!(h, hash(&b, &["--env", "HOME", "--env", "PATH"]));
+    assert_eq!(h.len(), 64);
+    // One byte in a lockfile, or a different variable set, changes it.
+    std::fs::write(b.path().join("Cargo.lock"), "v2\n").unwrap();
+    assert_ne!(h, hash(&b, &["--env", "PATH", "--env", "HOME"]));
+    assert_ne!(h, hash(&a, &["--env", "PATH"]));
+}
+
+#[test]
+fn actions_get_env_hash_in_github_env_and_outputs() {
+    let p = repo("v1\n");
+    let env_file = p.path().join("gh_env");
+    let out_file = p.path().join("gh_out");
+    let out = p
+        .cmd()
+        .args(["env-hash"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_ENV", &env_file)
+        .env("GITHUB_OUTPUT", &out_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let h = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(std::fs::read_to_string(&env_file).unwrap().contains(&h));
+    let o = std::fs::read_to_string(&out_file).unwrap();
+    assert!(o.contains("env_hash") && o.contains(&h), "{o}");
+}
+
+#[test]
+fn a_missing_lockfile_or_bad_glob_is_exit_2() {
+    let p = repo("v1\n");
+    p.cmd()
+        .args(["env-hash", "--lockfile", "nope.lock"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("nope.lock"));
+    p.cmd()
+        .args(["env-hash", "--glob", "a[b"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--glob"));
+}
