@@ -113,7 +113,7 @@ mod tests {
         let x = Input::of(Kind::Tool, "ab", b"1");
         let mut y = x.clone();
         y.name = "a".into();
-        assert_ne!(combine(&[x.clone()]), combine(&[y]));
+        assert_ne!(combine(std::slice::from_ref(&x)), combine(&[y]));
         let mut z = x.clone();
         z.kind = Kind::Env;
         assert_ne!(combine(&[x]), combine(&[z]));
