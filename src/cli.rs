@@ -50,6 +50,9 @@ pub enum Command {
     Config(ConfigCommand),
     /// Hash lockfiles, toolchain versions and env vars into one cache key.
     EnvHash(EnvHashArgs),
+    /// Remote build cache: put, get, stats, gc.
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Print a shell completion script.
     Completions {
         /// Shell to generate for.
@@ -130,6 +133,93 @@ pub struct StatsArgs {
     /// Print markdown (for a PR comment or step summary).
     #[arg(long, conflicts_with = "json")]
     pub markdown: bool,
+}
+
+/// `maestro cache`.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Archive PATHs (tar + zstd) under KEY; an existing KEY is left untouched.
+    Put {
+        /// Cache key, e.g. `linux-cargo-$ENV_HASH`.
+        key: String,
+        /// Files or directories, relative to the working directory.
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+        /// Where entries live: a directory or s3://bucket/prefix [config: cache.store].
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+        /// zstd level, 1-22 [config: cache.level, default 3].
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..=22))]
+        level: Option<i32>,
+        /// How long producing PATHs took, so hits can report time saved.
+        #[arg(long, value_name = "SECONDS")]
+        build_seconds: Option<f64>,
+    },
+    /// Restore KEY, else the newest entry matching each --restore-key prefix in
+    /// order. Exit 0 on a hit, 1 on a miss, 2 on a rejected entry.
+    Get {
+        /// Cache key.
+        key: String,
+        /// Fallback key prefix (repeatable, tried in order).
+        #[arg(long = "restore-key", value_name = "PREFIX")]
+        restore_keys: Vec<String>,
+        /// Directory to restore into (default: the working directory).
+        #[arg(long, value_name = "DIR")]
+        dest: Option<std::path::PathBuf>,
+        /// Where entries live [config: cache.store].
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+    },
+    /// Hit rate (overall and by key prefix), bytes and time saved.
+    Stats,
+    /// Delete old and least-recently-used entries (dry run unless --yes).
+    Gc {
+        /// Delete entries unused for longer than this, e.g. `7d`, `12h`.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        max_age: Option<std::time::Duration>,
+        /// Keep at most this much, e.g. `10GiB`, `500MB`.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_size: Option<u64>,
+        /// Really delete.
+        #[arg(long)]
+        yes: bool,
+        /// Where entries live [config: cache.store].
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("`{s}`: {e} (e.g. 7d, 12h, 30m)"))
+}
+
+/// Parses `500MB`, `10GiB`, `1024` (bytes).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}`: expected a size such as 500MB or 10GiB"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024f64.powi(4),
+        u => {
+            return Err(format!(
+                "`{s}`: unknown unit `{u}` (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)"
+            ))
+        }
+    };
+    Ok((n * mult) as u64)
 }
 
 /// `maestro env-hash`.

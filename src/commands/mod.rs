@@ -2,6 +2,7 @@
 //! out. No domain logic lives here.
 
 pub mod arms;
+pub mod cache;
 pub mod completions;
 pub mod config;
 pub mod downshift;
@@ -135,6 +136,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Downshift(a) => downshift::exec(&ctx, a),
         Command::Config(a) => config::exec(&ctx, a),
         Command::EnvHash(a) => env_hash::exec(&ctx, a),
+        Command::Cache(a) => cache::exec(&ctx, a),
         Command::Completions { .. } => unreachable!("handled above"),
     }
 }

@@ -94,6 +94,25 @@ impl Output {
         }
     }
 
+    /// A byte progress bar on stderr, shown only on a terminal (never in CI
+    /// logs, never with `-q` or `--json`).
+    pub fn progress(&self, total: u64, what: &str) -> indicatif::ProgressBar {
+        use std::io::IsTerminal;
+        if self.quiet || self.format == Format::Json || !io::stderr().is_terminal() {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(what.to_string());
+        bar
+    }
+
     /// Step outputs, when in Actions.
     pub fn outputs(&self, pairs: &[(&str, String)]) -> anyhow::Result<()> {
         if let Some(g) = &self.github {

@@ -1,7 +1,8 @@
 //! Schema migrations, applied in order and keyed on `PRAGMA user_version`.
 
 /// Each entry migrates from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE events (
     seq        INTEGER PRIMARY KEY,
     idem_key   TEXT NOT NULL UNIQUE,
@@ -67,7 +68,23 @@ CREATE TABLE meta (
     key          TEXT PRIMARY KEY,
     value        TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+-- One row per cache get/put (the event's idempotency key is `cache:<id>`).
+CREATE TABLE cache_ops (
+    id           TEXT PRIMARY KEY,
+    at_ms        INTEGER NOT NULL,
+    op           TEXT NOT NULL,          -- put | get
+    key          TEXT NOT NULL,          -- the key asked for
+    matched_key  TEXT,                   -- get: the entry restored
+    outcome      TEXT NOT NULL,          -- stored | exists | hit | restore-hit | miss | rejected
+    bytes        INTEGER NOT NULL DEFAULT 0,
+    millis       INTEGER NOT NULL DEFAULT 0,
+    saved_millis INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX cache_ops_key ON cache_ops (matched_key, at_ms);
+"#,
+];
 
 /// The schema version this build writes.
 pub const VERSION: u32 = MIGRATIONS.len() as u32;
