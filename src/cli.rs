@@ -53,6 +53,9 @@ pub enum Command {
     /// Remote build cache: put, get, stats, gc.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Reproducible-build checks: compare two artifact trees, or build twice.
+    #[command(subcommand)]
+    Repro(ReproCommand),
     /// Print a shell completion script.
     Completions {
         /// Shell to generate for.
@@ -133,6 +136,37 @@ pub struct StatsArgs {
     /// Print markdown (for a PR comment or step summary).
     #[arg(long, conflicts_with = "json")]
     pub markdown: bool,
+}
+
+/// `maestro repro`.
+#[derive(Debug, Subcommand)]
+pub enum ReproCommand {
+    /// Compare the files of two directories; exit 1 below --min-rate.
+    Compare {
+        /// First tree.
+        dir_a: std::path::PathBuf,
+        /// Second tree.
+        dir_b: std::path::PathBuf,
+        /// Only files matching this glob, relative to each tree (repeatable).
+        #[arg(long = "glob", value_name = "PATTERN")]
+        globs: Vec<String>,
+        /// Minimum reproducible rate.
+        #[arg(long, default_value_t = 0.95)]
+        min_rate: f64,
+    },
+    /// Build twice in two clean copies of the working tree and compare the
+    /// artifacts; exit 1 below --min-rate.
+    Run {
+        /// Artifacts to compare, relative to the tree (repeatable).
+        #[arg(long = "artifacts", value_name = "GLOB", required = true)]
+        artifacts: Vec<String>,
+        /// Minimum reproducible rate.
+        #[arg(long, default_value_t = 0.95)]
+        min_rate: f64,
+        /// The build command.
+        #[arg(last = true, required = true, value_name = "BUILD_CMD")]
+        cmd: Vec<String>,
+    },
 }
 
 /// `maestro cache`.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod envhash;
 pub mod error;
 pub mod output;
+pub mod repro;
 pub mod routing;
 pub mod state;
 pub mod storage;

@@ -9,6 +9,7 @@ pub mod downshift;
 pub mod env_hash;
 pub mod replay;
 pub mod report;
+pub mod repro;
 pub mod route;
 pub mod stats;
 
@@ -137,6 +138,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Config(a) => config::exec(&ctx, a),
         Command::EnvHash(a) => env_hash::exec(&ctx, a),
         Command::Cache(a) => cache::exec(&ctx, a),
+        Command::Repro(a) => repro::exec(&ctx, a),
         Command::Completions { .. } => unreachable!("handled above"),
     }
 }
