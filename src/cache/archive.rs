@@ -1,7 +1,7 @@
 //! tar + zstd archives of build outputs, written and read in one streaming
 //! pass. Extraction trusts nothing: every entry is checked before it touches
 //! the disk, and only regular files, directories and symlinks that stay
-//! inside the destination are accepted.
+//! inside the destination are accepted (GNU sparse files count as regular).
 
 use super::{Entry, EntryKind};
 use crate::error::{input, Result};
@@ -84,6 +84,13 @@ pub fn create<W: Write>(
             let item = item.map_err(|e| input(format!("{}: {e}", p.display())))?;
             let full = item.path();
             let rel = full.strip_prefix(cwd).unwrap_or(full);
+            let rel: PathBuf = rel
+                .components()
+                .filter(|c| matches!(c, Component::Normal(_)))
+                .collect();
+            if rel.as_os_str().is_empty() {
+                continue; // `.` itself: the destination already exists
+            }
             let name = rel
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy())
@@ -112,7 +119,7 @@ pub fn create<W: Write>(
                 // Sockets, fifos and devices are not build outputs.
                 continue;
             };
-            tar.append_path_with_name(full, rel)
+            tar.append_path_with_name(full, &rel)
                 .map_err(|e| input(format!("{}: cannot archive: {e}", full.display())))?;
             tick(size);
             entries.push(Entry {
@@ -143,7 +150,10 @@ pub fn reject_reason(path: &Path, kind: tar::EntryType, link: Option<&Path>) -> 
         return Some("path with `..`".into());
     }
     match kind {
-        tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::Directory => None,
+        tar::EntryType::Regular
+        | tar::EntryType::Continuous
+        | tar::EntryType::GNUSparse
+        | tar::EntryType::Directory => None,
         tar::EntryType::Symlink => {
             let Some(t) = link else {
                 return Some("symlink without a target".into());
@@ -229,6 +239,22 @@ mod tests {
     }
 
     #[test]
+    fn sparse_files_round_trip() {
+        use std::io::{Seek, SeekFrom};
+        let src = tempfile::tempdir().unwrap();
+        let mut f = std::fs::File::create(src.path().join("sparse")).unwrap();
+        f.seek(SeekFrom::Start(8 << 20)).unwrap();
+        f.write_all(b"tail").unwrap();
+        drop(f);
+        let (_, buf) = create(src.path(), &["sparse".into()], Vec::new(), 3, 1, &|_| {}).unwrap();
+        let dst = tempfile::tempdir().unwrap();
+        extract(&buf[..], dst.path(), "t").unwrap();
+        let back = std::fs::read(dst.path().join("sparse")).unwrap();
+        assert_eq!(back.len(), (8 << 20) + 4);
+        assert!(back.ends_with(b"tail") && back[..8 << 20].iter().all(|&b| b == 0));
+    }
+
+    #[test]
     fn round_trip_keeps_bytes_modes_and_links() {
         use std::os::unix::fs::PermissionsExt;
         let src = tempfile::tempdir().unwrap();
@@ -242,6 +268,9 @@ mod tests {
         std::os::unix::fs::symlink("bin/tool", src.path().join("out/link")).unwrap();
         let (entries, buf) =
             create(src.path(), &["out".into()], Vec::new(), 3, 1, &|_| {}).unwrap();
+        // `.` archives the contents, not an empty-named root.
+        let (dot, _) = create(&src.path().join("out"), &[".".into()], Vec::new(), 3, 1, &|_| {}).unwrap();
+        assert_eq!(dot.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(), ["bin", "bin/tool", "link"]);
         assert_eq!(entries.len(), 4);
         let dst = tempfile::tempdir().unwrap();
         assert_eq!(extract(&buf[..], dst.path(), "t").unwrap(), 4);

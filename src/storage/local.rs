@@ -99,8 +99,15 @@ impl ObjectStore for LocalDir {
             .prefix(TMP_PREFIX)
             .tempfile_in(&dir)
             .map_err(|e| io(&dir, e))?;
-        fs::copy(src, tmp.path()).map_err(|e| io(src, e))?;
-        tmp.as_file().sync_all().map_err(|e| io(tmp.path(), e))?;
+        // Callers hand over scratch files they no longer write to, so on the
+        // same filesystem a hard link replaces copying the bytes.
+        let linked = fs::remove_file(tmp.path()).is_ok() && fs::hard_link(src, tmp.path()).is_ok();
+        if !linked {
+            fs::copy(src, tmp.path()).map_err(|e| io(src, e))?;
+        }
+        File::open(tmp.path())
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io(tmp.path(), e))?;
         if *cond == Cond::IfAbsent {
             // A hard link never replaces an existing name: atomic create-only.
             match fs::hard_link(tmp.path(), &dest) {
@@ -191,6 +198,7 @@ mod tests {
             s.put_file("a/k", &src, &Cond::IfAbsent).unwrap(),
             Put::PreconditionFailed
         );
+        fs::remove_file(&src).unwrap(); // never rewrite an uploaded file in place
         fs::write(&src, b"two").unwrap();
         let Put::Written(e2) = s.put_file("a/k", &src, &Cond::IfMatch(e1.clone())).unwrap() else {
             panic!("matching etag must win")

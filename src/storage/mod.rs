@@ -50,7 +50,9 @@ pub trait ObjectStore: Send + Sync {
     /// Streams `key` into the file `dest` (created or truncated) and returns
     /// its metadata, or `None` (leaving `dest` alone) if it does not exist.
     fn get_to_file(&self, key: &str, dest: &Path) -> Result<Option<Meta>>;
-    /// Uploads the file `src` to `key` under the precondition `cond`.
+    /// Uploads the file `src` to `key` under the precondition `cond`. The
+    /// caller must not modify `src` in place afterwards (a local backend may
+    /// hard-link it instead of copying).
     fn put_file(&self, key: &str, src: &Path, cond: &Cond) -> Result<Put>;
     /// Every object whose key starts with `prefix`.
     fn list(&self, prefix: &str) -> Result<Vec<Meta>>;
