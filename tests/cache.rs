@@ -22,7 +22,7 @@ fn tree(root: &Path) {
     std::os::unix::fs::symlink("bin/tool", root.join("out/link")).unwrap();
 }
 
-/// (relative path, kind, mode, content digest or link target) of every entry.
+/// (relative path, kind, mode, content digest and mtime, or link target) of every entry.
 fn listing(root: &Path) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = walkdir::WalkDir::new(root)
         .sort_by_file_name()
@@ -38,7 +38,16 @@ fn listing(root: &Path) -> Vec<(String, String)> {
                 format!("dir {:o}", m.permissions().mode() & 0o777)
             } else {
                 let d = hex::encode(Sha256::digest(std::fs::read(e.path()).unwrap()));
-                format!("file {:o} {d}", m.permissions().mode() & 0o777)
+                let mtime = m
+                    .modified()
+                    .unwrap()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                format!(
+                    "file {:o} {d} mtime {mtime}",
+                    m.permissions().mode() & 0o777
+                )
             };
             (rel, what)
         })

@@ -190,33 +190,239 @@ pub fn reject_reason(path: &Path, kind: tar::EntryType, link: Option<&Path>) -> 
 /// Extracts a tar + zstd stream into `dest` (an empty scratch directory).
 /// Fails on the first refused entry; the caller discards `dest` then.
 /// Returns the number of entries.
-pub fn extract<R: Read>(src: R, dest: &Path, label: &str) -> Result<u64> {
-    let dec = zstd::Decoder::new(src).map_err(|e| input(format!("{label}: zstd: {e}")))?;
-    let mut ar = tar::Archive::new(dec);
-    ar.set_preserve_permissions(true);
-    ar.set_preserve_mtime(true);
-    ar.set_overwrite(true);
+///
+/// Decompression runs on its own thread, feeding the unpacker through a
+/// bounded channel (at most 8 MiB in flight), like `zstd -d | tar x`. Writes
+/// never pass through a symlink: no entry may lie beneath a symlink the
+/// archive created, files are created with `O_EXCL`, and once every entry is
+/// known each symlink is resolved through the others and must stay inside.
+pub fn extract<R: Read + Send>(src: R, dest: &Path, label: &str) -> Result<u64> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(8);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut dec = match zstd::Decoder::new(src) {
+                Ok(d) => d,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            loop {
+                let mut buf = vec![0u8; 1 << 20];
+                match read_full(&mut dec, &mut buf) {
+                    Ok(0) => return,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        if tx.send(Ok(buf)).is_err() {
+                            return; // the unpacker stopped
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+        let reader = ChannelReader {
+            rx,
+            cur: Vec::new(),
+            pos: 0,
+        };
+        unpack(reader, dest, label)
+    })
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Reads what the decompression thread sends.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(chunk) => {
+                    self.cur = chunk?;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0), // sender done: end of stream
+            }
+        }
+        let n = out.len().min(self.cur.len() - self.pos);
+        out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn unpack(src: impl Read, dest: &Path, label: &str) -> Result<u64> {
+    use std::collections::{BTreeMap, HashSet};
+    use std::os::unix::fs::PermissionsExt;
+    let mut ar = tar::Archive::new(src);
     let bad = |e: io::Error| input(format!("{label}: rejected archive: {e}"));
+    let refuse = |path: &Path, why: &str| {
+        input(format!(
+            "{label}: rejected archive: entry `{}`: {why}",
+            path.display()
+        ))
+    };
+    let mut links: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    let mut made_dirs: HashSet<PathBuf> = HashSet::new();
+    let mut dir_attrs: Vec<(PathBuf, u32, Option<std::time::SystemTime>)> = Vec::new();
+    let mut n = 0;
     for entry in ar.entries().map_err(bad)? {
         let mut entry = entry.map_err(bad)?;
         let path = entry.path().map_err(bad)?.into_owned();
         let link = entry.link_name().map_err(bad)?.map(|l| l.into_owned());
-        if let Some(why) = reject_reason(&path, entry.header().entry_type(), link.as_deref()) {
-            return Err(input(format!(
-                "{label}: rejected archive: entry `{}`: {why}",
-                path.display()
-            )));
+        let kind = entry.header().entry_type();
+        if let Some(why) = reject_reason(&path, kind, link.as_deref()) {
+            return Err(refuse(&path, &why));
         }
-        if !entry.unpack_in(dest).map_err(bad)? {
-            return Err(input(format!(
-                "{label}: rejected archive: entry `{}` escapes the destination",
-                path.display()
-            )));
+        let rel: PathBuf = path
+            .components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .collect();
+        if rel.as_os_str().is_empty() {
+            continue; // `./` itself
+        }
+        if rel.ancestors().skip(1).any(|a| links.contains_key(a)) {
+            return Err(refuse(&path, "lies beneath a symlink"));
+        }
+        let mode = match kind {
+            tar::EntryType::Symlink => 0o777, // a link's own mode is unused
+            _ => entry.header().mode().map_err(bad)? & 0o7777,
+        };
+        let mtime = entry
+            .header()
+            .mtime()
+            .ok()
+            .map(|t| std::time::UNIX_EPOCH + std::time::Duration::from_secs(t));
+        let full = dest.join(&rel);
+        let io_err = |e: io::Error| input(format!("{}: {e}", full.display()));
+        if let Some(parent) = full.parent() {
+            if !made_dirs.contains(parent) {
+                std::fs::create_dir_all(parent).map_err(io_err)?;
+                made_dirs.insert(parent.to_path_buf());
+            }
+        }
+        match kind {
+            tar::EntryType::Directory => {
+                match std::fs::create_dir(&full) {
+                    Ok(()) => {}
+                    Err(e)
+                        if e.kind() == io::ErrorKind::AlreadyExists
+                            && full.is_dir()
+                            && !full.is_symlink() => {}
+                    Err(e) => return Err(io_err(e)),
+                }
+                made_dirs.insert(full.clone());
+                dir_attrs.push((full, mode, mtime));
+            }
+            tar::EntryType::Symlink => {
+                let target = link.unwrap_or_default();
+                std::os::unix::fs::symlink(&target, &full).map_err(io_err)?;
+                links.insert(rel, target);
+            }
+            _ => {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&full)
+                    .map_err(|e| {
+                        if e.kind() == io::ErrorKind::AlreadyExists {
+                            refuse(&path, "duplicate entry")
+                        } else {
+                            io_err(e)
+                        }
+                    })?;
+                let mut w = io::BufWriter::with_capacity(1 << 20, f);
+                io::copy(&mut entry, &mut w).map_err(bad)?;
+                let f = w.into_inner().map_err(|e| io_err(e.into_error()))?;
+                f.set_permissions(std::fs::Permissions::from_mode(mode))
+                    .map_err(io_err)?;
+                if let Some(t) = mtime {
+                    f.set_modified(t).map_err(io_err)?;
+                }
+            }
         }
         n += 1;
     }
+    for (l, target) in &links {
+        if !resolves_inside(l, target, &links) {
+            return Err(refuse(
+                l,
+                &format!("symlink escaping the destination ({})", target.display()),
+            ));
+        }
+    }
+    // Directory modes and times last: files inside were written first.
+    for (d, mode, mtime) in dir_attrs.iter().rev() {
+        let f = std::fs::File::open(d).map_err(|e| input(format!("{}: {e}", d.display())))?;
+        if let Some(t) = mtime {
+            let _ = f.set_modified(*t);
+        }
+        f.set_permissions(std::fs::Permissions::from_mode(*mode))
+            .map_err(|e| input(format!("{}: {e}", d.display())))?;
+    }
     Ok(n)
+}
+
+/// Whether symlink `link` -> `target` stays inside the root once every other
+/// symlink of the archive (`links`, by root-relative path) is followed too.
+pub fn resolves_inside(
+    link: &Path,
+    target: &Path,
+    links: &std::collections::BTreeMap<PathBuf, PathBuf>,
+) -> bool {
+    if target.is_absolute() {
+        return false;
+    }
+    let mut stack: Vec<std::ffi::OsString> = link
+        .parent()
+        .map(|p| p.components().map(|c| c.as_os_str().to_owned()).collect())
+        .unwrap_or_default();
+    let mut queue: std::collections::VecDeque<std::ffi::OsString> = target
+        .components()
+        .map(|c| c.as_os_str().to_owned())
+        .collect();
+    let mut hops = 0;
+    while let Some(c) = queue.pop_front() {
+        if c == ".." {
+            if stack.pop().is_none() {
+                return false;
+            }
+        } else if c != "." {
+            stack.push(c);
+            let here: PathBuf = stack.iter().collect();
+            if let Some(t) = links.get(&here) {
+                hops += 1;
+                if hops > 40 || t.is_absolute() {
+                    return false; // a loop, or out of the tree
+                }
+                stack.pop();
+                for (i, tc) in t.components().enumerate() {
+                    queue.insert(i, tc.as_os_str().to_owned());
+                }
+            }
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -236,6 +442,45 @@ mod tests {
         assert!(reject_reason(p("l"), T::Symlink, Some(p("x/../../y"))).is_some());
         assert!(reject_reason(p("d"), T::Char, None).is_some());
         assert!(reject_reason(p("d"), T::Link, Some(p("a"))).is_some());
+    }
+
+    #[test]
+    fn symlinks_are_resolved_through_each_other() {
+        use std::collections::BTreeMap;
+        let mut links = BTreeMap::new();
+        links.insert(PathBuf::from("b"), PathBuf::from("."));
+        links.insert(PathBuf::from("a"), PathBuf::from("b/.."));
+        // `a` looks fine on its own, but `b` is the root, so `a` is its parent.
+        assert!(!resolves_inside(Path::new("a"), Path::new("b/.."), &links));
+        links.insert(PathBuf::from("d/l"), PathBuf::from("../x"));
+        assert!(resolves_inside(Path::new("d/l"), Path::new("../x"), &links));
+        links.insert(PathBuf::from("loop"), PathBuf::from("loop/x"));
+        assert!(!resolves_inside(
+            Path::new("loop"),
+            Path::new("loop/x"),
+            &links
+        ));
+    }
+
+    #[test]
+    fn entries_beneath_archive_symlinks_are_refused() {
+        let mut raw = Vec::new();
+        {
+            let mut b = tar::Builder::new(&mut raw);
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Symlink);
+            h.set_size(0);
+            b.append_link(&mut h, "l", ".").unwrap();
+            let mut h = tar::Header::new_gnu();
+            h.set_size(1);
+            h.set_mode(0o644);
+            b.append_data(&mut h, "l/f", &b"x"[..]).unwrap();
+            b.finish().unwrap();
+        }
+        let z = zstd::encode_all(&raw[..], 1).unwrap();
+        let dst = tempfile::tempdir().unwrap();
+        let e = extract(&z[..], dst.path(), "t").unwrap_err().to_string();
+        assert!(e.contains("beneath a symlink"), "{e}");
     }
 
     #[test]
@@ -269,8 +514,19 @@ mod tests {
         let (entries, buf) =
             create(src.path(), &["out".into()], Vec::new(), 3, 1, &|_| {}).unwrap();
         // `.` archives the contents, not an empty-named root.
-        let (dot, _) = create(&src.path().join("out"), &[".".into()], Vec::new(), 3, 1, &|_| {}).unwrap();
-        assert_eq!(dot.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(), ["bin", "bin/tool", "link"]);
+        let (dot, _) = create(
+            &src.path().join("out"),
+            &[".".into()],
+            Vec::new(),
+            3,
+            1,
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(
+            dot.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+            ["bin", "bin/tool", "link"]
+        );
         assert_eq!(entries.len(), 4);
         let dst = tempfile::tempdir().unwrap();
         assert_eq!(extract(&buf[..], dst.path(), "t").unwrap(), 4);
