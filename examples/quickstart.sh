@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # maestro's main job on embedded defaults: a local SQLite state in a scratch
 # project, three arms, 300 tasks routed to a dummy agent and reported back,
-# then the router's statistics. Usage: bash examples/quickstart.sh
+# the router's statistics, then a build output cached in the local cache dir
+# under an env-hash key and restored. Usage: bash examples/quickstart.sh
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml" --bin maestro
@@ -33,3 +34,15 @@ for i in $(seq 1 300); do
   "$maestro" -q report --task "$task" --eval "$eval" --cost "$cost" >/dev/null
 done
 "$maestro" stats
+
+# The build-cache half of the job: key the agent's build output on the
+# environment, store it in the local cache dir (.maestro/cache), restore it
+# into a clean checkout, and show the cache's own statistics.
+echo "lockfile v1" > Cargo.lock
+mkdir -p target/release && printf 'built for %s\n' "$(uname -m)" > target/release/app
+key="quickstart-$("$maestro" env-hash --env PATH)"
+"$maestro" cache put "$key" target/release --build-seconds 42
+rm -rf target
+"$maestro" cache get "$key-next" --restore-key quickstart-
+cat target/release/app
+"$maestro" cache stats

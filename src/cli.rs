@@ -53,6 +53,8 @@ pub enum Command {
     /// Remote build cache: put, get, stats, gc.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Gate on benchmark regressions: base vs head rounds, exit 1 only on a real one.
+    BenchGate(BenchGateArgs),
     /// Reproducible-build checks: compare two artifact trees, or build twice.
     #[command(subcommand)]
     Repro(ReproCommand),
@@ -136,6 +138,57 @@ pub struct StatsArgs {
     /// Print markdown (for a PR comment or step summary).
     #[arg(long, conflicts_with = "json")]
     pub markdown: bool,
+}
+
+/// `maestro bench-gate`.
+#[derive(Debug, Args)]
+pub struct BenchGateArgs {
+    /// Base results: a file, a directory of rounds, or a criterion directory (repeatable: one round each).
+    #[arg(long = "base", value_name = "PATH", required = true)]
+    pub base: Vec<std::path::PathBuf>,
+    /// Head results, as for --base.
+    #[arg(long = "head", value_name = "PATH", required = true)]
+    pub head: Vec<std::path::PathBuf>,
+    /// Input format (default: detected).
+    #[arg(long, value_name = "FORMAT", default_value = "auto")]
+    pub format: String,
+    /// How a round's raw samples are summarised.
+    #[arg(long, value_enum, default_value = "p95")]
+    pub metric: crate::bench::gate::Metric,
+    /// Slowdown that matters, e.g. `10%` or `0.1`.
+    #[arg(long, default_value = "10%", value_parser = parse_fraction)]
+    pub threshold: f64,
+    /// Confidence of a `fail` across all benchmarks (Holm-corrected).
+    #[arg(long, default_value_t = 0.997)]
+    pub confidence: f64,
+    /// Rounds needed per side to decide.
+    #[arg(long, default_value_t = 5)]
+    pub min_rounds: usize,
+    /// Criterion baselines for the base side (glob over baseline names).
+    #[arg(long, default_value = "base", value_name = "GLOB")]
+    pub base_baseline: String,
+    /// Criterion baselines for the head side.
+    #[arg(long, default_value = "new", value_name = "GLOB")]
+    pub head_baseline: String,
+    /// Write the markdown report here too.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<std::path::PathBuf>,
+    /// Draw base vs head distributions as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<std::path::PathBuf>,
+}
+
+/// `10%` or `0.1`.
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    let v = match s.trim().strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+        None => s.trim().parse::<f64>(),
+    }
+    .map_err(|_| format!("`{s}`: expected a percentage such as 10% or a fraction such as 0.1"))?;
+    if !(v > 0.0 && v < 10.0) {
+        return Err(format!("`{s}`: must be above 0"));
+    }
+    Ok(v)
 }
 
 /// `maestro repro`.

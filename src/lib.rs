@@ -4,6 +4,7 @@
 //! runs a command and maps errors to exit codes.
 
 pub mod bandit;
+pub mod bench;
 pub mod cache;
 pub mod cli;
 pub mod commands;

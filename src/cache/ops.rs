@@ -147,6 +147,7 @@ pub fn get(
     key: &str,
     restore_keys: &[String],
     signing_key: Option<&[u8]>,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<GetReport> {
     check_key(key, "cache key")?;
     for p in restore_keys {
@@ -185,7 +186,7 @@ pub fn get(
         return Ok(report);
     };
     report.matched_key = Some(matched.clone());
-    match restore(store, dest, &matched, signing_key) {
+    match restore(store, dest, &matched, signing_key, progress) {
         Ok((m, bytes, n)) => {
             report.outcome = if exact { "hit" } else { "restore-hit" }.into();
             report.bytes = bytes;
@@ -207,11 +208,35 @@ pub fn get(
     Ok(report)
 }
 
+/// Extraction progress: the archive size once known, then bytes read.
+#[derive(Clone, Copy, Debug)]
+pub enum Progress {
+    /// Compressed bytes to read.
+    Total(u64),
+    /// Compressed bytes read since the last call.
+    Read(u64),
+}
+
+/// A reader that reports how much it has read.
+struct Counting<'a, R> {
+    inner: R,
+    tick: &'a (dyn Fn(Progress) + Sync),
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.tick)(Progress::Read(n as u64));
+        Ok(n)
+    }
+}
+
 fn restore(
     store: &dyn ObjectStore,
     dest: &Path,
     key: &str,
     signing_key: Option<&[u8]>,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<(Manifest, u64, u64)> {
     let label = format!("{}/{}", store.describe(), manifest_object(key));
     let scratch = tempfile::tempdir().map_err(|e| infra(format!("scratch directory: {e}")))?;
@@ -258,7 +283,12 @@ fn restore(
         .tempdir_in(dest)
         .map_err(|e| input(format!("{}: {e}", dest.display())))?;
     let f = std::fs::File::open(&blob)?;
-    let n = archive::extract(BufReader::with_capacity(1 << 20, f), staging.path(), &label)?;
+    progress(Progress::Total(m.archive.bytes));
+    let reader = Counting {
+        inner: BufReader::with_capacity(1 << 20, f),
+        tick: progress,
+    };
+    let n = archive::extract(reader, staging.path(), &label)?;
     // Everything is unpacked and checked: move it into place.
     for top in std::fs::read_dir(staging.path())? {
         let top = top?;
@@ -397,7 +427,7 @@ mod tests {
         let again = put(&os, src.path(), "k-1", &["target".into()], &opts(None)).unwrap();
         assert_eq!(again.outcome, "exists");
         let dst = tempfile::tempdir().unwrap();
-        let g = get(&os, dst.path(), "k-2", &["k-".into()], None).unwrap();
+        let g = get(&os, dst.path(), "k-2", &["k-".into()], None, &|_| {}).unwrap();
         assert_eq!(
             (g.outcome.as_str(), g.matched_key.as_deref()),
             ("restore-hit", Some("k-1"))
@@ -407,7 +437,7 @@ mod tests {
             b"binary"
         );
         assert!(g.saved_millis > 0);
-        let miss = get(&os, dst.path(), "other", &[], None).unwrap();
+        let miss = get(&os, dst.path(), "other", &[], None, &|_| {}).unwrap();
         assert_eq!(miss.outcome, "miss");
     }
 
@@ -424,7 +454,7 @@ mod tests {
         )
         .unwrap();
         let dst = tempfile::tempdir().unwrap();
-        let g = get(&os, dst.path(), "k", &[], Some(b"wrong")).unwrap();
+        let g = get(&os, dst.path(), "k", &[], Some(b"wrong"), &|_| {}).unwrap();
         assert_eq!(g.outcome, "rejected");
         assert!(g.error.unwrap().contains("signature"));
         // Swap the archive's bytes.
@@ -432,7 +462,7 @@ mod tests {
         let evil = src.path().join("evil");
         std::fs::write(&evil, b"not the archive").unwrap();
         os.put_file(&blob, &evil, &Cond::Always).unwrap();
-        let g = get(&os, dst.path(), "k", &[], Some(b"s3cret")).unwrap();
+        let g = get(&os, dst.path(), "k", &[], Some(b"s3cret"), &|_| {}).unwrap();
         assert!(g.error.unwrap().contains("digest mismatch"));
         assert_eq!(
             std::fs::read_dir(dst.path()).unwrap().count(),

@@ -69,7 +69,19 @@ pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
         } => {
             let os = open(ctx, store.as_deref())?;
             let dest = dest.map_or_else(|| ctx.cwd.clone(), |d| ctx.cwd.join(d));
-            let r = ops::get(os.as_ref(), &dest, &key, &restore_keys, key_bytes)?;
+            let bar = ctx.out.progress(0, "extract");
+            let r = ops::get(
+                os.as_ref(),
+                &dest,
+                &key,
+                &restore_keys,
+                key_bytes,
+                &|p| match p {
+                    ops::Progress::Total(n) => bar.set_length(n),
+                    ops::Progress::Read(n) => bar.inc(n),
+                },
+            )?;
+            bar.finish_and_clear();
             note(
                 ctx,
                 "get",

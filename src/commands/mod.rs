@@ -2,6 +2,7 @@
 //! out. No domain logic lives here.
 
 pub mod arms;
+pub mod bench_gate;
 pub mod cache;
 pub mod completions;
 pub mod config;
@@ -139,6 +140,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::EnvHash(a) => env_hash::exec(&ctx, a),
         Command::Cache(a) => cache::exec(&ctx, a),
         Command::Repro(a) => repro::exec(&ctx, a),
+        Command::BenchGate(a) => bench_gate::exec(&ctx, a),
         Command::Completions { .. } => unreachable!("handled above"),
     }
 }

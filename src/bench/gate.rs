@@ -1,0 +1,413 @@
+//! The gate: per benchmark, one observation per round on each side, the
+//! Hodges-Lehmann ratio head/base with distribution-free bounds, a one-sided
+//! Mann-Whitney test, Holm's correction over all benchmarks, and a verdict
+//! with its reason in words.
+
+use super::stats::{hodges_lehmann_ratio, holm, mann_whitney, mean, median, quantile};
+use super::{Measure, Run, Series};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How a round's raw samples are summarised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// 95th percentile.
+    P95,
+    /// Median.
+    Median,
+    /// Mean.
+    Mean,
+}
+
+/// Gate settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Round summary statistic.
+    pub metric: Metric,
+    /// Relative slowdown that matters (0.10 = 10%).
+    pub threshold: f64,
+    /// Family-wise false-alarm rate (0.003).
+    pub alpha: f64,
+    /// Rounds needed on each side to decide.
+    pub min_rounds: usize,
+    /// Share of severe outlier samples above which a result is inconclusive.
+    pub outlier_limit: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            metric: Metric::P95,
+            threshold: 0.10,
+            alpha: 0.003,
+            min_rounds: 5,
+            outlier_limit: 0.025,
+        }
+    }
+}
+
+/// A verdict, most severe first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// A real regression beyond the threshold.
+    Fail,
+    /// Cannot decide (too few rounds, too noisy, outliers, different machines).
+    Inconclusive,
+    /// A real improvement beyond the threshold.
+    Improved,
+    /// No regression beyond the threshold.
+    Pass,
+}
+
+/// One benchmark's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchResult {
+    /// Benchmark name.
+    pub name: String,
+    /// What was compared.
+    pub measure: Measure,
+    /// Unit of `base` and `head`.
+    pub unit: String,
+    /// Median of the base observations.
+    pub base: f64,
+    /// Median of the head observations.
+    pub head: f64,
+    /// Hodges-Lehmann estimate of head / base.
+    pub ratio: f64,
+    /// Lower confidence bound of the ratio (at the benchmark's Holm level).
+    pub ci_low: f64,
+    /// Upper confidence bound of the ratio.
+    pub ci_high: f64,
+    /// One-sided Mann-Whitney p-value for "head is slower".
+    pub p_value: f64,
+    /// Two-sided Mann-Whitney p-value.
+    pub p_two_sided: f64,
+    /// Observations on each side.
+    pub n_base: usize,
+    /// Observations on the head side.
+    pub n_head: usize,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// The whole gate.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Overall verdict: the most severe of the benchmarks'.
+    pub verdict: Verdict,
+    /// Metric used for rounds.
+    pub metric: Metric,
+    /// Threshold.
+    pub threshold: f64,
+    /// Family-wise level.
+    pub alpha: f64,
+    /// Rounds read on each side.
+    pub rounds_base: usize,
+    /// Rounds read on the head side.
+    pub rounds_head: usize,
+    /// Per benchmark, most severe first.
+    pub benchmarks: Vec<BenchResult>,
+}
+
+/// Environment keys that must match for a comparison to mean anything.
+const ENV_KEYS: &[&str] = &[
+    "host_name",
+    "num_cpus",
+    "mhz_per_cpu",
+    "cpu",
+    "goos",
+    "goarch",
+    "machine",
+    "system",
+    "python_version",
+    "node",
+];
+
+/// The observations of one benchmark on one side, plus its severe-outlier
+/// sample count and total sample count.
+#[derive(Default)]
+struct Obs {
+    values: Vec<f64>,
+    unit: String,
+    outliers: usize,
+    samples: usize,
+}
+
+fn round_value(s: &Series, metric: Metric) -> f64 {
+    if s.values.len() == 1 {
+        return s.values[0];
+    }
+    match metric {
+        Metric::P95 => quantile(&s.values, 0.95),
+        Metric::Median => median(&s.values),
+        Metric::Mean => mean(&s.values),
+    }
+}
+
+fn severe_outliers(v: &[f64]) -> usize {
+    if v.len() < 4 {
+        return 0;
+    }
+    let (q1, q3) = (quantile(v, 0.25), quantile(v, 0.75));
+    let iqr = q3 - q1;
+    v.iter()
+        .filter(|&&x| x < q1 - 3.0 * iqr || x > q3 + 3.0 * iqr)
+        .count()
+}
+
+/// name -> measure -> observations.
+fn collect(runs: &[Run], metric: Metric) -> BTreeMap<String, BTreeMap<Measure, Obs>> {
+    let mut out: BTreeMap<String, BTreeMap<Measure, Obs>> = BTreeMap::new();
+    for r in runs {
+        for s in &r.series {
+            let o = out
+                .entry(s.name.clone())
+                .or_default()
+                .entry(s.measure)
+                .or_default();
+            o.unit = s.unit.clone();
+            if s.repetitions {
+                o.values.extend(&s.values);
+            } else {
+                o.values.push(round_value(s, metric));
+                if s.raw {
+                    o.outliers += severe_outliers(&s.values);
+                    o.samples += s.values.len();
+                }
+            }
+        }
+    }
+    out
+}
+
+fn env_difference(base: &[Run], head: &[Run]) -> Option<String> {
+    let (b, h) = (base.first()?, head.first()?);
+    for k in ENV_KEYS {
+        if let (Some(x), Some(y)) = (b.env.get(*k), h.env.get(*k)) {
+            if x != y {
+                return Some(format!("environments differ ({k}: `{x}` vs `{y}`)"));
+            }
+        }
+    }
+    None
+}
+
+/// Compares the two sides.
+pub fn compare(base: &[Run], head: &[Run], s: &Settings) -> Report {
+    let (b, h) = (collect(base, s.metric), collect(head, s.metric));
+    let env_diff = env_difference(base, head);
+    let mut results = Vec::new();
+    let mut testable = Vec::new(); // (index in results, p one-sided greater, p less)
+    let names: std::collections::BTreeSet<&String> = b.keys().chain(h.keys()).collect();
+    for name in names {
+        let (Some(bm), Some(hm)) = (b.get(name), h.get(name)) else {
+            let side = if b.contains_key(name) { "base" } else { "head" };
+            results.push(BenchResult {
+                name: name.clone(),
+                measure: Measure::Other,
+                unit: String::new(),
+                base: f64::NAN,
+                head: f64::NAN,
+                ratio: f64::NAN,
+                ci_low: f64::NAN,
+                ci_high: f64::NAN,
+                p_value: f64::NAN,
+                p_two_sided: f64::NAN,
+                n_base: 0,
+                n_head: 0,
+                verdict: Verdict::Inconclusive,
+                reason: format!("only in {side}: nothing to compare"),
+            });
+            continue;
+        };
+        // Prefer the steadiest measure both sides have.
+        let Some(measure) = bm.keys().copied().find(|m| hm.contains_key(m)) else {
+            continue;
+        };
+        let (x, y) = (&bm[&measure], &hm[&measure]);
+        let t = mann_whitney(&x.values, &y.values);
+        let (ratio, lo, hi) = hodges_lehmann_ratio(&x.values, &y.values, 0.05);
+        let mut r = BenchResult {
+            name: name.clone(),
+            measure,
+            unit: x.unit.clone(),
+            base: median(&x.values),
+            head: median(&y.values),
+            ratio,
+            ci_low: lo,
+            ci_high: hi,
+            p_value: t.p_greater,
+            p_two_sided: t.p_two_sided,
+            n_base: x.values.len(),
+            n_head: y.values.len(),
+            verdict: Verdict::Pass,
+            reason: String::new(),
+        };
+        let samples = x.samples + y.samples;
+        let outlier_share = if samples == 0 {
+            0.0
+        } else {
+            (x.outliers + y.outliers) as f64 / samples as f64
+        };
+        if x.values.len() < s.min_rounds || y.values.len() < s.min_rounds {
+            r.verdict = Verdict::Inconclusive;
+            r.reason = format!(
+                "only {} base and {} head rounds; at least {} each are needed to decide",
+                x.values.len(),
+                y.values.len(),
+                s.min_rounds
+            );
+        } else if let Some(d) = &env_diff {
+            r.verdict = Verdict::Inconclusive;
+            r.reason = d.clone();
+        } else if outlier_share > s.outlier_limit {
+            r.verdict = Verdict::Inconclusive;
+            r.reason = format!(
+                "{:.1}% of samples are severe outliers (limit {:.1}%): the runner was disturbed",
+                outlier_share * 100.0,
+                s.outlier_limit * 100.0
+            );
+        } else {
+            testable.push((results.len(), t.p_greater, t.p_less));
+        }
+        results.push(r);
+    }
+    // Holm over the benchmarks that can be decided, separately for each tail.
+    let up = holm(&testable.iter().map(|t| t.1).collect::<Vec<_>>(), s.alpha);
+    let down = holm(&testable.iter().map(|t| t.2).collect::<Vec<_>>(), s.alpha);
+    for (k, &(i, _, _)) in testable.iter().enumerate() {
+        let r = &mut results[i];
+        let (x, y) = (&b[&r.name][&r.measure], &h[&r.name][&r.measure]);
+        let (_, lo, _) = hodges_lehmann_ratio(&x.values, &y.values, up[k].1);
+        let (_, _, hi) = hodges_lehmann_ratio(&x.values, &y.values, down[k].1);
+        let pct = |v: f64| (v - 1.0) * 100.0;
+        let limit = 1.0 + s.threshold;
+        if up[k].0 && r.ratio > limit && lo > 1.0 {
+            r.ci_low = lo;
+            r.verdict = Verdict::Fail;
+            r.reason = format!(
+                "{:+.1}% slower (at least {:+.1}% at {:.2}% error), beyond the {:.0}% threshold; p = {:.2e}",
+                pct(r.ratio),
+                pct(lo),
+                up[k].1 * 100.0,
+                s.threshold * 100.0,
+                r.p_value
+            );
+        } else if down[k].0 && r.ratio < 1.0 / limit && hi < 1.0 {
+            r.ci_high = hi;
+            r.verdict = Verdict::Improved;
+            r.reason = format!(
+                "{:+.1}% faster, beyond the {:.0}% threshold",
+                pct(r.ratio),
+                s.threshold * 100.0
+            );
+        } else if r.ci_high > limit && r.ratio <= limit && !up[k].0 {
+            r.verdict = Verdict::Inconclusive;
+            r.reason = format!(
+                "{:+.1}%, but too noisy to rule out a regression beyond {:.0}% (95% bound {:+.1}%)",
+                pct(r.ratio),
+                s.threshold * 100.0,
+                pct(r.ci_high)
+            );
+        } else if up[k].0 && r.ratio > 1.0 {
+            r.reason = format!(
+                "{:+.1}% slower, significant but within the {:.0}% threshold",
+                pct(r.ratio),
+                s.threshold * 100.0
+            );
+        } else if r.ratio > limit {
+            r.verdict = Verdict::Inconclusive;
+            r.reason = format!(
+                "{:+.1}%, but not significant after Holm correction (p = {:.2e} > {:.2e}): too noisy to decide",
+                pct(r.ratio),
+                r.p_value,
+                up[k].1
+            );
+        } else {
+            r.reason = format!(
+                "{:+.1}%, within the {:.0}% threshold",
+                pct(r.ratio),
+                s.threshold * 100.0
+            );
+        }
+    }
+    results.sort_by(|a, b| a.verdict.cmp(&b.verdict).then(b.ratio.total_cmp(&a.ratio)));
+    Report {
+        verdict: results
+            .iter()
+            .map(|r| r.verdict)
+            .min()
+            .unwrap_or(Verdict::Pass),
+        metric: s.metric,
+        threshold: s.threshold,
+        alpha: s.alpha,
+        rounds_base: base.len(),
+        rounds_head: head.len(),
+        benchmarks: results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(name: &str, rounds: &[f64]) -> Vec<Run> {
+        rounds
+            .iter()
+            .map(|&v| {
+                let mut r = Run::default();
+                r.push(name, "ns", Measure::WallTime, v, false);
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_clear_regression_fails_and_noise_does_not() {
+        let s = Settings::default();
+        let base: Vec<f64> = (0..10).map(|i| 100.0 + (i % 3) as f64).collect();
+        let slow: Vec<f64> = base.iter().map(|v| v * 1.3).collect();
+        let r = compare(&runs("b", &base), &runs("b", &slow), &s);
+        assert_eq!(r.verdict, Verdict::Fail, "{:?}", r.benchmarks[0]);
+        let same: Vec<f64> = (0..10).map(|i| 100.0 + ((i + 1) % 3) as f64).collect();
+        let r = compare(&runs("b", &base), &runs("b", &same), &s);
+        assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.benchmarks[0]);
+        let fast: Vec<f64> = base.iter().map(|v| v * 0.7).collect();
+        assert_eq!(
+            compare(&runs("b", &base), &runs("b", &fast), &s).verdict,
+            Verdict::Improved
+        );
+    }
+
+    #[test]
+    fn too_few_rounds_or_other_machines_are_inconclusive() {
+        let s = Settings::default();
+        let r = compare(
+            &runs("b", &[1.0, 1.0, 1.0]),
+            &runs("b", &[2.0, 2.0, 2.0]),
+            &s,
+        );
+        assert_eq!(r.verdict, Verdict::Inconclusive);
+        assert!(r.benchmarks[0].reason.contains("rounds"));
+        let mut base = runs("b", &[1.0; 6]);
+        let mut head = runs("b", &[2.0; 6]);
+        base[0].env.insert("host_name".into(), "a".into());
+        head[0].env.insert("host_name".into(), "b".into());
+        let r = compare(&base, &head, &s);
+        assert!(r.benchmarks[0].reason.contains("environments differ"));
+    }
+
+    #[test]
+    fn a_small_but_real_slowdown_within_threshold_passes() {
+        let s = Settings::default();
+        let base: Vec<f64> = (0..20).map(|i| 100.0 + (i % 5) as f64 * 0.1).collect();
+        let head: Vec<f64> = base.iter().map(|v| v * 1.03).collect();
+        let r = compare(&runs("b", &base), &runs("b", &head), &s);
+        assert_eq!(r.verdict, Verdict::Pass, "{:?}", r.benchmarks[0]);
+        assert!(r.benchmarks[0].reason.contains("within"));
+    }
+}
