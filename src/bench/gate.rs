@@ -247,6 +247,29 @@ pub fn compare(base: &[Run], head: &[Run], s: &Settings) -> Report {
             verdict: Verdict::Pass,
             reason: String::new(),
         };
+        if measure == Measure::Instructions {
+            // Deterministic counters: one value per side decides.
+            let limit = 1.0 + s.threshold;
+            r.ratio = r.head / r.base;
+            r.ci_low = r.ratio;
+            r.ci_high = r.ratio;
+            let pct = (r.ratio - 1.0) * 100.0;
+            (r.verdict, r.reason) = if r.ratio > limit {
+                (Verdict::Fail, format!("{pct:+.2}% instructions, beyond the {:.0}% threshold (instruction counts are deterministic)", s.threshold * 100.0))
+            } else if r.ratio < 1.0 / limit {
+                (Verdict::Improved, format!("{pct:+.2}% instructions"))
+            } else {
+                (
+                    Verdict::Pass,
+                    format!(
+                        "{pct:+.2}% instructions, within the {:.0}% threshold",
+                        s.threshold * 100.0
+                    ),
+                )
+            };
+            results.push(r);
+            continue;
+        }
         let samples = x.samples + y.samples;
         let outlier_share = if samples == 0 {
             0.0
@@ -380,6 +403,24 @@ mod tests {
         assert_eq!(
             compare(&runs("b", &base), &runs("b", &fast), &s).verdict,
             Verdict::Improved
+        );
+    }
+
+    #[test]
+    fn instruction_counts_decide_from_one_run() {
+        let run = |v: f64| {
+            let mut r = Run::default();
+            r.push("b", "instructions", Measure::Instructions, v, false);
+            vec![r]
+        };
+        let s = Settings::default();
+        assert_eq!(
+            compare(&run(1000.0), &run(1150.0), &s).verdict,
+            Verdict::Fail
+        );
+        assert_eq!(
+            compare(&run(1000.0), &run(1050.0), &s).verdict,
+            Verdict::Pass
         );
     }
 

@@ -15,6 +15,12 @@ fn missing(name: &str, what: &str) -> anyhow::Error {
 
 /// Guesses which JSON format `t` is.
 pub fn detect(t: &str) -> Option<&'static str> {
+    let first_line = t.lines().next().unwrap_or("");
+    if let Ok(v) = serde_json::from_str::<Value>(first_line) {
+        if v.get("sample").is_some() && v.get("name").is_some() && t.lines().count() >= 1 {
+            return Some("benchmarkjs-samples");
+        }
+    }
     let v: Value = serde_json::from_str(t).ok()?;
     if let Some(o) = v.as_object() {
         if o.get("results")
@@ -180,12 +186,14 @@ pub fn pytest_benchmark(text: &str, name: &str) -> Result<Run> {
             .or_else(|| b["name"].as_str())
             .ok_or_else(|| missing(name, "a benchmark without `name`"))?;
         let stats = &b["stats"];
-        match stats["data"].as_array() {
-            Some(data) if !data.is_empty() => {
-                for x in data {
-                    let s = x
-                        .as_f64()
-                        .ok_or_else(|| missing(name, "non-numeric value in `stats.data`"))?;
+        // Numbers only: trimmed exports carry placeholders such as "… omitted".
+        let data: Vec<f64> = stats["data"]
+            .as_array()
+            .map(|d| d.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default();
+        match data.len() {
+            n if n >= 2 => {
+                for s in data {
                     run.push(bname, "s", Measure::WallTime, s, true);
                 }
             }
@@ -335,6 +343,79 @@ pub fn gab_custom(text: &str, name: &str) -> Result<Run> {
                 None => (Measure::Other, x),
             };
             run.push(bname, unit, m, val, false);
+        }
+    }
+    Ok(run)
+}
+
+/// Benchmark.js raw samples, one JSON object per line:
+/// `{"name": …, "sample": [seconds…]}` (what `benchmark.stats.sample` holds).
+pub fn benchmarkjs_samples(text: &str, name: &str) -> Result<Run> {
+    let mut run = Run::default();
+    for (i, l) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let v: Value = serde_json::from_str(l)
+            .map_err(|e| input(format!("{name}:{}: malformed JSON: {e}", i + 1)))?;
+        let bname = v["name"]
+            .as_str()
+            .ok_or_else(|| missing(name, &format!("line {}: no `name`", i + 1)))?;
+        let sample = v["sample"]
+            .as_array()
+            .ok_or_else(|| missing(name, &format!("line {}: no `sample` array", i + 1)))?;
+        for x in sample.iter().filter_map(Value::as_f64) {
+            run.push(bname, "s", Measure::WallTime, x, true);
+        }
+    }
+    Ok(run)
+}
+
+/// iai-callgrind / gungraun `--output-format=json` lines (mixed with other
+/// output): per benchmark the callgrind totals; `Ir` is instructions.
+pub fn gungraun_json(text: &str, name: &str) -> Result<Run> {
+    let mut run = Run::default();
+    for (i, l) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with('{'))
+    {
+        let v: Value = serde_json::from_str(l)
+            .map_err(|e| input(format!("{name}:{}: malformed JSON: {e}", i + 1)))?;
+        let module = v["module_path"]
+            .as_str()
+            .ok_or_else(|| missing(name, &format!("line {}: no `module_path`", i + 1)))?;
+        let bname = match v["id"].as_str() {
+            Some(id) => format!("{module} {id}"),
+            None => module.to_string(),
+        };
+        let Some(profiles) = v["profiles"].as_array() else {
+            continue;
+        };
+        for p in profiles {
+            let Some(metrics) = p["summaries"]["total"]["summary"]["Callgrind"].as_object() else {
+                continue;
+            };
+            for (metric, m) in metrics {
+                let both = &m["metrics"];
+                let first = both["Both"][0].clone();
+                let val = [first, both["Left"].clone(), both["Right"].clone()]
+                    .into_iter()
+                    .find_map(|x| x["Int"].as_f64().or_else(|| x["Float"].as_f64()));
+                let Some(val) = val else { continue };
+                if metric == "Ir" {
+                    run.push(&bname, "instructions", Measure::Instructions, val, false);
+                } else {
+                    run.push(
+                        &format!("{bname} [{metric}]"),
+                        metric,
+                        Measure::Other,
+                        val,
+                        false,
+                    );
+                }
+            }
         }
     }
     Ok(run)

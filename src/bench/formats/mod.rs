@@ -22,6 +22,13 @@ pub const FORMATS: &[&str] = &[
     "bmf",
     "gab-custom",
     "benchmarkjs",
+    "iai",
+    "criterion-text",
+    "catch2",
+    "catch2-xml",
+    "google-benchmark-console",
+    "benchmarkjs-samples",
+    "gungraun-json",
 ];
 
 /// Loads PATH: a criterion directory (one round per matching baseline), a
@@ -94,6 +101,13 @@ pub fn parse(text: &str, name: &str, format: Option<&str>) -> Result<Run> {
         "go" => text::go(text, name)?.as_repetitions(),
         "libtest" => text::libtest(text, name)?,
         "benchmarkjs" => text::benchmarkjs(text, name)?,
+        "iai" => text::iai(text, name)?,
+        "criterion-text" => text::criterion_text(text, name)?,
+        "catch2" => text::catch2(text, name)?,
+        "catch2-xml" => text::catch2_xml(text, name)?,
+        "google-benchmark-console" => text::google_benchmark_console(text, name)?,
+        "benchmarkjs-samples" => json::benchmarkjs_samples(text, name)?,
+        "gungraun-json" => json::gungraun_json(text, name)?,
         other => return Err(input(format!("{name}: unknown format `{other}`"))),
     };
     if run.series.is_empty() {
