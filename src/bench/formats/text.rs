@@ -28,7 +28,11 @@ pub fn detect(t: &str) -> Option<&'static str> {
     {
         return Some("google-benchmark-console");
     }
-    if lines().any(|l| l.starts_with("Benchmark") && go_line(l).is_some()) {
+    let go_like = |l: &str| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        l.starts_with("Benchmark") && f.len() >= 3 && f[1].parse::<u64>().is_ok()
+    };
+    if lines().any(go_like) || lines().any(|l| l.starts_with("goos: ") || l.starts_with("pkg: ")) {
         return Some("go");
     }
     if lines().any(|l| l.starts_with("test ") && l.contains(" bench:"))
