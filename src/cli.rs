@@ -142,12 +142,18 @@ pub struct StatsArgs {
 
 /// `maestro bench-gate`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchGateArgs {
-    /// Base results: a file, a directory of rounds, or a criterion directory (repeatable: one round each).
-    #[arg(long = "base", value_name = "PATH", required = true)]
+    /// `record`: store summary values as history for summary-only gating.
+    #[command(subcommand)]
+    pub command: Option<BenchGateCommand>,
+    /// Base results: a file, a directory of rounds, or a criterion directory
+    /// (repeatable: one round each). Without --base, results are judged
+    /// against the recorded history.
+    #[arg(long = "base", value_name = "PATH")]
     pub base: Vec<std::path::PathBuf>,
     /// Head results, as for --base.
-    #[arg(long = "head", value_name = "PATH", required = true)]
+    #[arg(long = "head", value_name = "PATH")]
     pub head: Vec<std::path::PathBuf>,
     /// Input format (default: detected).
     #[arg(long, value_name = "FORMAT", default_value = "auto")]
@@ -176,6 +182,26 @@ pub struct BenchGateArgs {
     /// Draw base vs head distributions as SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<std::path::PathBuf>,
+}
+
+/// `maestro bench-gate record`.
+#[derive(Debug, Subcommand)]
+pub enum BenchGateCommand {
+    /// Record results (e.g. main-branch runs) as history, one value per benchmark per run.
+    Record {
+        /// Result files or directories (one run each).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<std::path::PathBuf>,
+        /// Input format (default: detected).
+        #[arg(long, value_name = "FORMAT", default_value = "auto")]
+        format: String,
+        /// How a run's raw samples are summarised.
+        #[arg(long, value_enum, default_value = "p95")]
+        metric: crate::bench::gate::Metric,
+        /// Criterion baselines to record.
+        #[arg(long, default_value = "new", value_name = "GLOB")]
+        baseline: String,
+    },
 }
 
 /// `10%` or `0.1`.

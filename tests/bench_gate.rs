@@ -376,3 +376,43 @@ fn the_binary_gates_rounds_and_writes_reports() {
         .unwrap()
         .starts_with("<svg"));
 }
+
+#[test]
+fn summary_only_results_warn_against_recorded_history_and_never_fail() {
+    let p = Project::new("");
+    let write = |f: &str, v: f64| {
+        std::fs::write(
+            p.path().join(f),
+            format!(r#"[{{"name": "parse", "unit": "ns", "value": {v}}}]"#),
+        )
+        .unwrap()
+    };
+    for (i, v) in [100.0, 102.0, 99.0, 101.0, 100.5, 98.5].iter().enumerate() {
+        write(&format!("main{i}.json"), *v);
+    }
+    let files: Vec<String> = (0..6).map(|i| format!("main{i}.json")).collect();
+    let mut rec = vec!["--json", "bench-gate", "record"];
+    rec.extend(files.iter().map(String::as_str));
+    assert_eq!(p.json(&rec[1..])["values_stored"], 6);
+    assert_eq!(
+        p.json(&rec[1..])["values_stored"],
+        0,
+        "recording the same runs again is a no-op"
+    );
+    write("pr.json", 150.0);
+    let v = p.json(&["bench-gate", "--head", "pr.json"]);
+    assert_eq!(v["verdict"], "warn");
+    assert!(v["benchmarks"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("prediction interval"));
+    write("pr2.json", 103.0);
+    assert_eq!(
+        p.json(&["bench-gate", "--head", "pr2.json"])["verdict"],
+        "pass"
+    );
+    p.cmd()
+        .args(["bench-gate", "--base", "pr.json"])
+        .assert()
+        .code(2);
+}

@@ -53,6 +53,8 @@ impl Default for Settings {
 pub enum Verdict {
     /// A real regression beyond the threshold.
     Fail,
+    /// A summary-only result far outside its recorded history (never fails).
+    Warn,
     /// Cannot decide (too few rounds, too noisy, outliers, different machines).
     Inconclusive,
     /// A real improvement beyond the threshold.
@@ -137,7 +139,8 @@ struct Obs {
     samples: usize,
 }
 
-fn round_value(s: &Series, metric: Metric) -> f64 {
+/// One round's value: the metric over raw samples, or the single summary.
+pub fn round_value(s: &Series, metric: Metric) -> f64 {
     if s.values.len() == 1 {
         return s.values[0];
     }
@@ -198,12 +201,60 @@ fn env_difference(base: &[Run], head: &[Run]) -> Option<String> {
 
 /// Compares the two sides.
 pub fn compare(base: &[Run], head: &[Run], s: &Settings) -> Report {
+    compare_with_history(base, head, s, &|_, _| Vec::new())
+}
+
+/// Compares the two sides; benchmarks with too few rounds to test are judged
+/// against `history(name, measure)` (recorded summaries, oldest first) when
+/// there is enough of it.
+pub fn compare_with_history(
+    base: &[Run],
+    head: &[Run],
+    s: &Settings,
+    history: &dyn Fn(&str, Measure) -> Vec<f64>,
+) -> Report {
     let (b, h) = (collect(base, s.metric), collect(head, s.metric));
     let env_diff = env_difference(base, head);
     let mut results = Vec::new();
     let mut testable = Vec::new(); // (index in results, p one-sided greater, p less)
     let names: std::collections::BTreeSet<&String> = b.keys().chain(h.keys()).collect();
     for name in names {
+        let from_history = |hm: &BTreeMap<Measure, Obs>| -> Option<BenchResult> {
+            let (&measure, y) = hm.iter().next()?;
+            let past = history(name, measure);
+            let j = super::history::judge(&past, median(&y.values), s.threshold, s.alpha);
+            (j.verdict != Verdict::Inconclusive).then(|| BenchResult {
+                name: name.clone(),
+                measure,
+                unit: y.unit.clone(),
+                base: median(&past[past.len().saturating_sub(super::history::WINDOW)..]),
+                head: median(&y.values),
+                ratio: j.ratio,
+                ci_low: j.lower,
+                ci_high: j.upper,
+                p_value: f64::NAN,
+                p_two_sided: f64::NAN,
+                n_base: past.len().min(super::history::WINDOW),
+                n_head: y.values.len(),
+                verdict: j.verdict,
+                reason: j.reason,
+            })
+        };
+        let few = |m: &BTreeMap<Measure, Obs>| {
+            m.values()
+                .next()
+                .is_none_or(|o| o.values.len() < s.min_rounds)
+        };
+        if let Some(hm) = h.get(name) {
+            let no_test = b.get(name).is_none_or(few) || few(hm);
+            let deterministic = hm.contains_key(&Measure::Instructions) && b.contains_key(name);
+            if no_test && !deterministic {
+                if let Some(r) = from_history(hm) {
+                    results.push(r);
+                    continue;
+                }
+            }
+        }
         let (Some(bm), Some(hm)) = (b.get(name), h.get(name)) else {
             let side = if b.contains_key(name) { "base" } else { "head" };
             results.push(BenchResult {
@@ -220,7 +271,10 @@ pub fn compare(base: &[Run], head: &[Run], s: &Settings) -> Report {
                 n_base: 0,
                 n_head: 0,
                 verdict: Verdict::Inconclusive,
-                reason: format!("only in {side}: nothing to compare"),
+                reason: format!(
+                    "only in {side}: nothing to compare (without a base, {} recorded runs are needed; see `bench-gate record`)",
+                    super::history::MIN_HISTORY
+                ),
             });
             continue;
         };

@@ -9,6 +9,8 @@
 
 pub mod formats;
 pub mod gate;
+pub mod history;
+pub mod record;
 pub mod stats;
 
 use serde::Serialize;

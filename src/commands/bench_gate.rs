@@ -2,13 +2,46 @@
 
 use super::Ctx;
 use crate::bench::gate::{self, Report, Settings, Verdict};
-use crate::bench::{formats, Run};
-use crate::cli::BenchGateArgs;
+use crate::bench::{formats, record, Run};
+use crate::cli::{BenchGateArgs, BenchGateCommand};
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::output::markdown::{cell, text_table};
 
 /// Runs the gate; exit 1 only on an overall `fail`.
 pub fn exec(ctx: &Ctx, a: BenchGateArgs) -> Result<i32> {
+    if let Some(BenchGateCommand::Record {
+        paths,
+        format,
+        metric,
+        baseline,
+    }) = a.command
+    {
+        let format = (format != "auto").then_some(format.as_str());
+        let mut runs = Vec::new();
+        for p in &paths {
+            runs.extend(formats::load(&ctx.cwd.join(p), format, &baseline)?);
+        }
+        let now = crate::routing::Clock::now().now_ms;
+        let stored = ctx.write_state(|st| {
+            let mut n = 0;
+            for r in &runs {
+                n += record::record(st, r, metric, now)?;
+            }
+            Ok(n)
+        })?;
+        let v = serde_json::json!({"runs": runs.len(), "values_stored": stored});
+        ctx.out.result(
+            &v,
+            &format!("recorded {stored} values from {} runs", runs.len()),
+            None,
+        )?;
+        return Ok(EXIT_OK);
+    }
+    if a.head.is_empty() {
+        return Err(input(
+            "bench-gate: give --head PATH (and --base PATH, or record history first)",
+        ));
+    }
     if !(0.5..1.0).contains(&a.confidence) {
         return Err(input(format!(
             "--confidence {}: must be in [0.5, 1)",
@@ -32,7 +65,10 @@ pub fn exec(ctx: &Ctx, a: BenchGateArgs) -> Result<i32> {
         min_rounds: a.min_rounds.max(2),
         ..Settings::default()
     };
-    let report = gate::compare(&base, &head, &settings);
+    let history = ctx.read_state(|st| record::load(st.conn()))?;
+    let report = gate::compare_with_history(&base, &head, &settings, &|n, m| {
+        record::lookup(&history, n, m)
+    });
     let md = markdown(&report);
     if let Some(path) = &a.markdown {
         std::fs::write(ctx.cwd.join(path), &md)
@@ -64,6 +100,7 @@ pub fn exec(ctx: &Ctx, a: BenchGateArgs) -> Result<i32> {
 fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Fail => "fail",
+        Verdict::Warn => "warn",
         Verdict::Inconclusive => "inconclusive",
         Verdict::Improved => "improved",
         Verdict::Pass => "pass",
@@ -189,11 +226,7 @@ fn svg(report: &Report, base: &[Run], head: &[Run], s: &Settings) -> String {
                 if se.repetitions {
                     v.extend(&se.values);
                 } else if !se.values.is_empty() {
-                    v.push(match s.metric {
-                        gate::Metric::P95 => crate::bench::stats::quantile(&se.values, 0.95),
-                        gate::Metric::Median => crate::bench::stats::median(&se.values),
-                        gate::Metric::Mean => crate::bench::stats::mean(&se.values),
-                    });
+                    v.push(gate::round_value(se, s.metric));
                 }
             }
         }
@@ -213,7 +246,7 @@ fn svg(report: &Report, base: &[Run], head: &[Run], s: &Settings) -> String {
         let y = 30.0 + row * i as f64;
         let colour = match r.verdict {
             Verdict::Fail => "#c00",
-            Verdict::Inconclusive => "#a60",
+            Verdict::Inconclusive | Verdict::Warn => "#a60",
             _ => "#333",
         };
         out.push_str(&format!(

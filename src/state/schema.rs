@@ -84,6 +84,18 @@ CREATE TABLE cache_ops (
 );
 CREATE INDEX cache_ops_key ON cache_ops (matched_key, at_ms);
 "#,
+    r#"
+-- Summary values recorded by `bench-gate record`, one per benchmark per run.
+CREATE TABLE bench_history (
+    seq          INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL,
+    measure      TEXT NOT NULL,
+    value        REAL NOT NULL,
+    at_ms        INTEGER NOT NULL,
+    source       TEXT NOT NULL
+);
+CREATE INDEX bench_history_name ON bench_history (name, measure, seq);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -115,6 +115,16 @@ pub fn parse(text: &str, name: &str, format: Option<&str>) -> Result<Run> {
             "{name}: no benchmark results found ({format} format)"
         )));
     }
+    if let Some(s) = run
+        .series
+        .iter()
+        .find(|s| s.values.iter().any(|v| !v.is_finite()))
+    {
+        return Err(input(format!(
+            "{name}: `{}` has a value out of range",
+            s.name
+        )));
+    }
     run.format = format;
     Ok(run)
 }
