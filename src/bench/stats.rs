@@ -299,8 +299,9 @@ fn rank_sum_distribution(
 
 /// Hodges-Lehmann estimate of the shift of `y` over `x` on the log scale,
 /// i.e. the median of all pairwise ratios y/x, with a one-sided lower and
-/// upper confidence bound at level `1 - alpha` each (distribution-free, from
-/// the U statistic's normal approximation).
+/// upper confidence bound at level `1 - alpha` each (distribution-free: from
+/// the exact U distribution when it is available, else its normal
+/// approximation).
 pub fn hodges_lehmann_ratio(x: &[f64], y: &[f64], alpha: f64) -> (f64, f64, f64) {
     let mut d: Vec<f64> = Vec::with_capacity(x.len() * y.len());
     for &a in x {
@@ -315,10 +316,22 @@ pub fn hodges_lehmann_ratio(x: &[f64], y: &[f64], alpha: f64) -> (f64, f64, f64)
     }
     d.sort_by(f64::total_cmp);
     let est = median(&d).exp();
-    let (n, m) = (x.len() as f64, y.len() as f64);
-    let z = norm_quantile(1.0 - alpha);
-    let k = (n * m / 2.0 - z * (n * m * (n + m + 1.0) / 12.0).sqrt()).floor();
-    let k = (k.max(0.0) as usize).min(d.len() - 1);
+    let k = if d.len() == x.len() * y.len() && x.len() * y.len() <= 40_000 {
+        // Exact: the largest k with P(U < k) <= alpha, so that the bound is
+        // above 0 exactly when the one-sided U test rejects at alpha.
+        let cdf = u_cdf(x.len(), y.len());
+        (0..=d.len())
+            .take_while(|&k| k == 0 || cdf[k - 1] <= alpha)
+            .last()
+            .unwrap_or(0)
+    } else {
+        let (n, m) = (x.len() as f64, y.len() as f64);
+        let z = norm_quantile(1.0 - alpha);
+        (n * m / 2.0 - z * (n * m * (n + m + 1.0) / 12.0).sqrt())
+            .floor()
+            .max(0.0) as usize
+    };
+    let k = k.min(d.len() - 1);
     (est, d[k].exp(), d[d.len() - 1 - k].exp())
 }
 
@@ -409,6 +422,25 @@ mod tests {
             (est - 1.2).abs() < 0.01 && lo < est && est < hi,
             "{est} {lo} {hi}"
         );
+    }
+
+    #[test]
+    fn the_lower_bound_clears_one_exactly_when_the_test_rejects() {
+        let x: Vec<f64> = (0..12).map(|i| 100.0 + (i * 37 % 11) as f64).collect();
+        for shift in [1.0, 1.02, 1.05, 1.08, 1.12] {
+            let y: Vec<f64> = (0..12)
+                .map(|i| shift * (100.0 + (i * 53 % 13) as f64 + 0.5))
+                .collect();
+            let p = mann_whitney(&x, &y).p_greater;
+            for alpha in [0.05, 0.01, 0.003] {
+                let (_, lo, _) = hodges_lehmann_ratio(&x, &y, alpha);
+                assert_eq!(
+                    lo > 1.0,
+                    p <= alpha,
+                    "shift {shift} alpha {alpha}: p {p}, lo {lo}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -485,7 +485,14 @@ mod tests {
             "b" => Some(300),
             _ => None,
         };
-        let size = os.list("blobs/").unwrap()[0].size;
+        // Room for exactly one entry, whichever blob is largest.
+        let size = os
+            .list("blobs/")
+            .unwrap()
+            .iter()
+            .map(|m| m.size)
+            .max()
+            .unwrap();
         let plan = gc(&os, 400, Some(350), Some(size), &hits, false).unwrap();
         let del: Vec<_> = plan
             .iter()
