@@ -176,6 +176,13 @@ pub struct BenchGateArgs {
     /// Criterion baselines for the head side.
     #[arg(long, default_value = "new", value_name = "GLOB")]
     pub head_baseline: String,
+    /// Environment hash of the base runs (e.g. `maestro env-hash` there);
+    /// a different --head-env-hash makes every result inconclusive.
+    #[arg(long, value_name = "HASH")]
+    pub base_env_hash: Option<String>,
+    /// Environment hash of the head runs.
+    #[arg(long, value_name = "HASH")]
+    pub head_env_hash: Option<String>,
     /// Write the markdown report here too.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<std::path::PathBuf>,

@@ -416,3 +416,32 @@ fn summary_only_results_warn_against_recorded_history_and_never_fail() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn different_env_hashes_make_results_inconclusive() {
+    let Some(d) = fixtures() else { return };
+    let p = Project::new("");
+    let gb = |arm: &str, flag: &str| -> Vec<String> {
+        (1..=3)
+            .flat_map(|r| {
+                [
+                    flag.to_string(),
+                    d.join(format!("google-benchmark/generated-r{r}_{arm}.json"))
+                        .display()
+                        .to_string(),
+                ]
+            })
+            .collect()
+    };
+    let mut args = vec!["bench-gate".to_string()];
+    args.extend(gb("a", "--base"));
+    args.extend(gb("b", "--head"));
+    args.extend(["--base-env-hash", "aaa", "--head-env-hash", "bbb"].map(String::from));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = p.json(&refs);
+    assert_eq!(v["verdict"], "inconclusive");
+    assert!(v["benchmarks"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("env_hash"));
+}

@@ -117,6 +117,7 @@ pub struct Report {
 
 /// Environment keys that must match for a comparison to mean anything.
 const ENV_KEYS: &[&str] = &[
+    "env_hash",
     "host_name",
     "num_cpus",
     "mhz_per_cpu",

@@ -56,8 +56,15 @@ pub fn exec(ctx: &Ctx, a: BenchGateArgs) -> Result<i32> {
         }
         Ok(runs)
     };
-    let base = load(&a.base, &a.base_baseline)?;
-    let head = load(&a.head, &a.head_baseline)?;
+    let mut base = load(&a.base, &a.base_baseline)?;
+    let mut head = load(&a.head, &a.head_baseline)?;
+    for (runs, hash) in [(&mut base, &a.base_env_hash), (&mut head, &a.head_env_hash)] {
+        if let Some(h) = hash {
+            for r in runs.iter_mut() {
+                r.env.insert("env_hash".into(), h.clone());
+            }
+        }
+    }
     let settings = Settings {
         metric: a.metric,
         threshold: a.threshold,
