@@ -53,6 +53,8 @@ pub enum Command {
     /// Remote build cache: put, get, stats, gc.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// SBOM drift between a base and a head SBOM (components added, removed, changed; unscannable ones).
+    SbomDiff(SbomDiffArgs),
     /// Gate on benchmark regressions: base vs head rounds, exit 1 only on a real one.
     BenchGate(BenchGateArgs),
     /// Reproducible-build checks: compare two artifact trees, or build twice.
@@ -137,6 +139,20 @@ pub enum ArmsCommand {
 pub struct StatsArgs {
     /// Print markdown (for a PR comment or step summary).
     #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
+}
+
+/// `maestro sbom-diff`.
+#[derive(Debug, Args)]
+pub struct SbomDiffArgs {
+    /// The baseline SBOM (CycloneDX JSON/XML, SPDX 2.x JSON or tag-value).
+    #[arg(long, value_name = "OLD")]
+    pub base: std::path::PathBuf,
+    /// The new SBOM.
+    #[arg(long, value_name = "NEW")]
+    pub head: std::path::PathBuf,
+    /// Print markdown (for a PR comment).
+    #[arg(long)]
     pub markdown: bool,
 }
 

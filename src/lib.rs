@@ -14,5 +14,6 @@ pub mod error;
 pub mod output;
 pub mod repro;
 pub mod routing;
+pub mod sbom;
 pub mod state;
 pub mod storage;

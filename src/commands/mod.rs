@@ -12,6 +12,7 @@ pub mod replay;
 pub mod report;
 pub mod repro;
 pub mod route;
+pub mod sbom_diff;
 pub mod stats;
 
 use crate::bandit::replay::fnv1a;
@@ -141,6 +142,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Cache(a) => cache::exec(&ctx, a),
         Command::Repro(a) => repro::exec(&ctx, a),
         Command::BenchGate(a) => bench_gate::exec(&ctx, a),
+        Command::SbomDiff(a) => sbom_diff::exec(&ctx, a),
         Command::Completions { .. } => unreachable!("handled above"),
     }
 }
