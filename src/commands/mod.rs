@@ -48,8 +48,8 @@ impl Ctx {
     /// on the winner's state whenever another writer got there first.
     pub fn write_state<T>(&self, mut f: impl FnMut(&mut Store) -> Result<T>) -> Result<T> {
         match self.state_location()? {
-            Location::Local(_) => {
-                let p = self.resolved.state_path(&self.cwd);
+            Location::Local(p) => {
+                let p = self.local_state_path(p);
                 self.out.debug(&format!("state: {}", p.display()));
                 f(&mut Store::open(&p)?)
             }
@@ -71,7 +71,7 @@ impl Ctx {
     /// Never uploads.
     pub fn read_state<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
         match self.state_location()? {
-            Location::Local(_) => f(&Store::open_read(&self.resolved.state_path(&self.cwd))?),
+            Location::Local(p) => f(&Store::open_read(&self.local_state_path(p))?),
             Location::S3 { bucket, key } => {
                 let label = format!("s3://{bucket}/{key}");
                 let s3 = S3Store::new(&bucket, "", &S3Settings::from_env()?)?;
@@ -88,9 +88,19 @@ impl Ctx {
     /// Where the state lives: the resolved local path or the `s3://` URL.
     pub fn state_label(&self) -> Result<String> {
         Ok(match self.state_location()? {
-            Location::Local(_) => self.resolved.state_path(&self.cwd).display().to_string(),
+            Location::Local(p) => self.local_state_path(p).display().to_string(),
             s3 => s3.to_string(),
         })
+    }
+
+    /// A local state path: `file://PATH` as written, anything else resolved
+    /// against the config file's directory or the working directory.
+    fn local_state_path(&self, parsed: PathBuf) -> PathBuf {
+        if self.cfg().state.starts_with("file://") {
+            self.cwd.join(parsed)
+        } else {
+            self.resolved.state_path(&self.cwd)
+        }
     }
 
     fn state_location(&self) -> Result<Location> {
