@@ -176,3 +176,54 @@ fn malformed_sboms_are_exit_2_naming_the_file() {
             .stderr(predicates::str::contains(why));
     }
 }
+
+/// Runs osv-scalibr's `A OP B` vectors for one ecosystem; returns failures.
+fn vectors(file: &str, ecosystem: &str) -> (usize, Vec<String>) {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/sbom/version-ordering/osv-scalibr-semantic")
+        .join(file);
+    let text = std::fs::read_to_string(&p).unwrap();
+    let mut n = 0;
+    let mut bad = Vec::new();
+    for l in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with('#'))
+    {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let [a, op, b] = f.as_slice() else { continue };
+        let want = match *op {
+            "<" => std::cmp::Ordering::Less,
+            ">" => std::cmp::Ordering::Greater,
+            "=" => std::cmp::Ordering::Equal,
+            _ => continue,
+        };
+        n += 1;
+        if sbom::version::compare(ecosystem, a, b) != Some(want) {
+            bad.push(l.to_string());
+        }
+    }
+    (n, bad)
+}
+
+#[test]
+fn version_ordering_vectors_pass() {
+    if fixtures().is_none() {
+        return;
+    }
+    for (file, eco) in [
+        ("semver-versions.txt", "crates.io"),
+        ("semver-versions.txt", "Go"),
+        ("pypi-versions.txt", "PyPI"),
+        ("pypi-versions-generated.txt", "PyPI"),
+    ] {
+        let (n, bad) = vectors(file, eco);
+        assert!(n > 20, "{file}: {n} vectors");
+        assert!(
+            bad.is_empty(),
+            "{file}: {} of {n} fail, e.g. {:?}",
+            bad.len(),
+            &bad[..bad.len().min(8)]
+        );
+    }
+}

@@ -8,6 +8,7 @@ pub mod cyclonedx;
 pub mod diff;
 pub mod purl;
 pub mod spdx;
+pub mod version;
 
 use crate::error::{input, Result};
 use purl::Purl;
