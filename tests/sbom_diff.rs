@@ -227,3 +227,33 @@ fn version_ordering_vectors_pass() {
         );
     }
 }
+
+#[test]
+fn cvss_v3_base_scores_match_the_reference_vectors() {
+    if fixtures().is_none() {
+        return;
+    }
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sbom/cvss-vectors/redhat-cvss");
+    let mut n = 0;
+    for f in ["vectors_simple3", "vectors_simple31"] {
+        for l in std::fs::read_to_string(dir.join(f))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let (vector, scores) = l.split_once(" - ").unwrap();
+            let base: f64 = scores
+                .trim_start_matches('(')
+                .split(',')
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            assert_eq!(sbom::cvss::v3_base(vector), Some(base), "{l}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, 5184);
+}

@@ -4,8 +4,10 @@
 //! package URL or full version is *unscannable* and listed, never silently
 //! treated as clean.
 
+pub mod cvss;
 pub mod cyclonedx;
 pub mod diff;
+pub mod osv;
 pub mod purl;
 pub mod spdx;
 pub mod version;
