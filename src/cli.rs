@@ -151,9 +151,35 @@ pub struct SbomDiffArgs {
     /// The new SBOM.
     #[arg(long, value_name = "NEW")]
     pub head: std::path::PathBuf,
+    /// OSV data: directories of advisory JSON files and/or `all.zip` exports (repeatable).
+    #[arg(long = "osv-db", value_name = "PATH")]
+    pub osv_db: Vec<std::path::PathBuf>,
+    /// Exit 1 when a *new* vulnerability is at least this severe.
+    #[arg(long, value_enum, default_value = "high")]
+    pub fail_on: FailOn,
+    /// How advisories without a usable score count for --fail-on.
+    #[arg(long, value_enum, default_value = "medium")]
+    pub unknown_as: FailOn,
     /// Print markdown (for a PR comment).
     #[arg(long)]
     pub markdown: bool,
+}
+
+/// A severity threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// CVSS ≥ 9.0.
+    Critical,
+    /// CVSS ≥ 7.0.
+    High,
+    /// CVSS ≥ 4.0.
+    Medium,
+    /// CVSS > 0.
+    Low,
+    /// Any new vulnerability.
+    Any,
+    /// Never fail.
+    None,
 }
 
 /// `maestro bench-gate`.

@@ -257,3 +257,204 @@ fn cvss_v3_base_scores_match_the_reference_vectors() {
     }
     assert_eq!(n, 5184);
 }
+
+fn osv_ids(
+    p: &Project,
+    base: &Path,
+    head: &Path,
+    db: &Path,
+    extra: &[&str],
+) -> (Option<i32>, serde_json::Value) {
+    let out = p
+        .cmd()
+        .arg("--json")
+        .args(["sbom-diff", "--base"])
+        .arg(base)
+        .arg("--head")
+        .arg(head)
+        .arg("--osv-db")
+        .arg(db)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+fn ids(v: &serde_json::Value, k: &str) -> Vec<String> {
+    let mut x: Vec<String> = v["vulnerabilities"][k]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    x.sort();
+    x.dedup();
+    x
+}
+
+/// The expected sets below come from evaluating the bundled OSV exports with
+/// the OSV range algorithm (cargo-audit needs its advisory database online,
+/// so it could not serve as the reference here). For hyperfine, the three
+/// resolutions and the `atty` persistence were checked by hand against the
+/// two Cargo.lock files: regex 1.5.4 -> 1.7.1 clears RUSTSEC-2022-0013 (fixed
+/// in 1.5.5); term_size and ansi_term are gone; atty stays at 0.2.14.
+#[test]
+fn real_pairs_give_the_expected_vulnerability_sets() {
+    let Some(d) = fixtures() else { return };
+    let db = d.join("../osv-db");
+    let p = Project::new("");
+    let hf = d.join("generated/rust-hyperfine");
+    let (code, v) = osv_ids(
+        &p,
+        &hf.join("hyperfine-v1.12.0.cdx.json"),
+        &hf.join("hyperfine-v1.16.0.cdx.json"),
+        &db.join("crates.io/all.zip"),
+        &[],
+    );
+    assert_eq!(code, Some(0), "no new HIGH or CRITICAL");
+    assert_eq!(
+        ids(&v, "resolved"),
+        [
+            "RUSTSEC-2020-0163",
+            "RUSTSEC-2021-0139",
+            "RUSTSEC-2022-0013"
+        ]
+    );
+    assert_eq!(
+        ids(&v, "persisting"),
+        [
+            "RUSTSEC-2021-0145",
+            "RUSTSEC-2024-0375",
+            "RUSTSEC-2025-0119",
+            "RUSTSEC-2025-0124",
+            "RUSTSEC-2026-0097"
+        ]
+    );
+    assert_eq!(
+        ids(&v, "new"),
+        [
+            "RUSTSEC-2023-0033",
+            "RUSTSEC-2026-0001",
+            "RUSTSEC-2026-0007",
+            "RUSTSEC-2026-0190",
+            "RUSTSEC-2026-0235"
+        ]
+    );
+    let regex = v["vulnerabilities"]["resolved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "RUSTSEC-2022-0013")
+        .unwrap();
+    assert_eq!(
+        (
+            regex["package"].as_str(),
+            regex["version"].as_str(),
+            regex["severity"].as_str()
+        ),
+        (Some("regex"), Some("1.5.4"), Some("HIGH"))
+    );
+    assert_eq!(regex["fixed_in"][0], "1.5.5");
+    // Any new vulnerability fails with --fail-on any.
+    let (code, _) = osv_ids(
+        &p,
+        &hf.join("hyperfine-v1.12.0.cdx.json"),
+        &hf.join("hyperfine-v1.16.0.cdx.json"),
+        &db.join("crates.io/all.zip"),
+        &["--fail-on", "any"],
+    );
+    assert_eq!(code, Some(1));
+
+    let py = d.join("generated/python-osv.dev");
+    let (_, v) = osv_ids(
+        &p,
+        &py.join("osv.dev-2022-07-13-721d7e2c4.cdx.json"),
+        &py.join("osv.dev-2023-10-18-c37d3774d.cdx.json"),
+        &db.join("PyPI/all.zip"),
+        &[],
+    );
+    assert!(ids(&v, "new").is_empty());
+    assert_eq!(ids(&v, "persisting"), ["PYSEC-2024-60"]);
+    assert_eq!(ids(&v, "resolved").len(), 7);
+    for f in v["vulnerabilities"]["resolved"].as_array().unwrap() {
+        assert!(
+            f["fixed_in"].as_array().unwrap().iter().all(|x| !x
+                .as_str()
+                .unwrap()
+                .chars()
+                .all(|c| c.is_ascii_hexdigit())),
+            "GIT commits are not versions: {f}"
+        );
+    }
+
+    let pb = d.join("cyclonedx/proton-bridge");
+    let (_, v) = osv_ids(
+        &p,
+        &pb.join("proton-bridge-v1.6.3.bom.json"),
+        &pb.join("proton-bridge-v1.8.0.bom.json"),
+        &db.join("Go/all.zip"),
+        &[],
+    );
+    assert!(ids(&v, "new").is_empty() && ids(&v, "resolved").is_empty());
+    assert_eq!(ids(&v, "persisting").len(), 58);
+
+    let ex = d.join("spdx/example11-rust-hello-server/spdx2.3/sbom.spdx.json");
+    let (_, v) = osv_ids(&p, &ex, &ex, &db.join("crates.io/all.zip"), &[]);
+    assert_eq!(
+        ids(&v, "persisting"),
+        [
+            "RUSTSEC-2023-0001",
+            "RUSTSEC-2023-0005",
+            "RUSTSEC-2025-0023"
+        ]
+    );
+    assert!(v["unscannable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == "hyper"));
+}
+
+#[test]
+fn a_malformed_advisory_is_a_warning_and_an_empty_database_is_exit_2() {
+    let Some(d) = fixtures() else { return };
+    let p = Project::new("");
+    let db = p.path().join("db");
+    std::fs::create_dir_all(&db).unwrap();
+    std::fs::copy(
+        d.join("../advisories/crates.io/RUSTSEC-2022-0013.json"),
+        db.join("RUSTSEC-2022-0013.json"),
+    )
+    .unwrap();
+    std::fs::write(db.join("BROKEN.json"), "{\"id\": ").unwrap();
+    let hf = d.join("generated/rust-hyperfine");
+    let out = p
+        .cmd()
+        .args(["sbom-diff", "--base"])
+        .arg(hf.join("hyperfine-v1.12.0.cdx.json"))
+        .arg("--head")
+        .arg(hf.join("hyperfine-v1.16.0.cdx.json"))
+        .args(["--osv-db", "db"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("BROKEN.json") && err.contains("malformed advisory skipped"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("RUSTSEC-2022-0013"));
+    std::fs::remove_file(db.join("RUSTSEC-2022-0013.json")).unwrap();
+    p.cmd()
+        .args(["sbom-diff", "--base"])
+        .arg(hf.join("hyperfine-v1.12.0.cdx.json"))
+        .arg("--head")
+        .arg(hf.join("hyperfine-v1.16.0.cdx.json"))
+        .args(["--osv-db", "db"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no usable advisories"));
+}

@@ -1,9 +1,12 @@
 //! `maestro sbom-diff`.
 
 use super::Ctx;
-use crate::cli::SbomDiffArgs;
-use crate::error::Result;
+use crate::cli::{FailOn, SbomDiffArgs};
+use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::output::markdown::{cell, text_table};
+use crate::sbom::cvss::Level;
+use crate::sbom::osv::Db;
+use crate::sbom::vulns::{self, Finding};
 use crate::sbom::{self, diff, Component};
 use serde::Serialize;
 
@@ -13,6 +16,11 @@ struct Report<'a> {
     base: Side<'a>,
     head: Side<'a>,
     components: diff::Drift,
+    /// Present when `--osv-db` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vulnerabilities: Option<vulns::VulnDiff>,
+    /// New vulnerabilities at or above --fail-on.
+    failing: usize,
     /// Head components that cannot be scanned for vulnerabilities, and why.
     unscannable: Vec<&'a Component>,
     notes: Vec<&'a String>,
@@ -41,10 +49,42 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
             components: s.components.len(),
         }
     }
+    let vulnerabilities = if a.osv_db.is_empty() {
+        None
+    } else {
+        let paths: Vec<_> = a.osv_db.iter().map(|p| ctx.cwd.join(p)).collect();
+        let db = Db::load(&paths)?;
+        for w in db.warnings.iter().take(20) {
+            ctx.out.warn(w);
+        }
+        if db.warnings.len() > 20 {
+            ctx.out.warn(&format!(
+                "… and {} more advisory warnings",
+                db.warnings.len() - 20
+            ));
+        }
+        if db.advisories.is_empty() {
+            return Err(input("--osv-db: no usable advisories were loaded"));
+        }
+        ctx.out
+            .debug(&format!("osv: {} advisories", db.advisories.len()));
+        Some(vulns::diff(
+            &vulns::scan(&base, &db),
+            &vulns::scan(&head, &db),
+        ))
+    };
+    let failing = vulnerabilities.as_ref().map_or(0, |v| {
+        v.new
+            .iter()
+            .filter(|f| fails(f, a.fail_on, a.unknown_as))
+            .count()
+    });
     let report = Report {
         base: side(&base),
         head: side(&head),
         components: diff::drift(&base, &head),
+        vulnerabilities,
+        failing,
         unscannable: head
             .components
             .iter()
@@ -60,7 +100,34 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
     } else {
         ctx.out.result(&report, &text, Some(&md))?;
     }
-    Ok(0)
+    Ok(if report.failing > 0 {
+        EXIT_GATE
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Whether a new finding fails the gate.
+fn fails(f: &Finding, fail_on: FailOn, unknown_as: FailOn) -> bool {
+    let rank = |t: FailOn| match t {
+        FailOn::Critical => 0,
+        FailOn::High => 1,
+        FailOn::Medium => 2,
+        FailOn::Low => 3,
+        FailOn::Any => 4,
+        FailOn::None => 5,
+    };
+    if fail_on == FailOn::None {
+        return false;
+    }
+    let level = match f.severity {
+        Level::Critical => 0,
+        Level::High => 1,
+        Level::Medium => 2,
+        Level::Low | Level::None => 3,
+        Level::Unknown => rank(unknown_as),
+    };
+    level <= rank(fail_on)
 }
 
 fn vers(v: &[String]) -> String {
@@ -116,19 +183,62 @@ fn rows(r: &Report) -> Vec<Vec<String>> {
 const HEADER: [&str; 5] = ["CHANGE", "PACKAGE", "ECOSYSTEM", "BASE", "HEAD"];
 
 fn summary_line(r: &Report) -> String {
+    let vulns = r.vulnerabilities.as_ref().map_or(String::new(), |v| {
+        format!(
+            "; vulnerabilities: {} new ({} failing), {} persisting, {} resolved",
+            v.new.len(),
+            r.failing,
+            v.persisting.len(),
+            v.resolved.len()
+        )
+    });
     format!(
-        "{} -> {} components: {} added, {} removed, {} changed; {} unscannable in head",
+        "{} -> {} components: {} added, {} removed, {} changed; {} unscannable in head{vulns}",
         r.base.components,
         r.head.components,
         r.components.added.len(),
         r.components.removed.len(),
         r.components.changed.len(),
-        r.unscannable.len()
+        r.unscannable.len(),
     )
 }
 
+fn vuln_rows(r: &Report) -> Vec<Vec<String>> {
+    let Some(v) = &r.vulnerabilities else {
+        return Vec::new();
+    };
+    let row = |what: &str, f: &Finding| {
+        vec![
+            what.to_string(),
+            format!("{:?}", f.severity).to_uppercase(),
+            f.id.clone(),
+            format!("{} {}", f.package, f.version),
+            if f.fixed_in.is_empty() {
+                "-".into()
+            } else {
+                f.fixed_in.join(", ")
+            },
+            f.summary.clone(),
+        ]
+    };
+    v.new
+        .iter()
+        .map(|f| row("new", f))
+        .chain(v.persisting.iter().map(|f| row("persisting", f)))
+        .chain(v.resolved.iter().map(|f| row("resolved", f)))
+        .collect()
+}
+
+const VULN_HEADER: [&str; 6] = [
+    "STATUS", "SEVERITY", "ADVISORY", "PACKAGE", "FIXED IN", "SUMMARY",
+];
+
 fn text(r: &Report) -> String {
     let mut out = text_table(&HEADER, &rows(r));
+    let vr = vuln_rows(r);
+    if !vr.is_empty() {
+        out.push_str(&text_table(&VULN_HEADER, &vr));
+    }
     for c in &r.unscannable {
         out.push_str(&format!(
             "unscannable: {} {}: {}\n",
@@ -151,6 +261,20 @@ fn markdown(r: &Report) -> String {
             "---|".repeat(HEADER.len())
         ));
         for row in rows {
+            md.push_str(&format!(
+                "| {} |\n",
+                row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+            ));
+        }
+    }
+    let vr = vuln_rows(r);
+    if !vr.is_empty() {
+        md.push_str(&format!(
+            "\n| {} |\n|{}\n",
+            VULN_HEADER.join(" | "),
+            "---|".repeat(VULN_HEADER.len())
+        ));
+        for row in vr {
             md.push_str(&format!(
                 "| {} |\n",
                 row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")

@@ -11,6 +11,7 @@ pub mod osv;
 pub mod purl;
 pub mod spdx;
 pub mod version;
+pub mod vulns;
 
 use crate::error::{input, Result};
 use purl::Purl;
