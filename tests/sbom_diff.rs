@@ -358,6 +358,30 @@ fn real_pairs_give_the_expected_vulnerability_sets() {
         (Some("regex"), Some("1.5.4"), Some("HIGH"))
     );
     assert_eq!(regex["fixed_in"][0], "1.5.5");
+    // Remediation clears every advisory of a package: rkyv's 0.7.46 fixes one
+    // advisory but not RUSTSEC-2026-0235, so the answer is 0.8.17, a 0.x minor
+    // (breaking) bump.
+    let fix = |pkg: &str| {
+        v["remediation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["package"] == pkg)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (fix("rkyv")["to"].as_str(), fix("rkyv")["bump"].as_str()),
+        (Some("0.8.17"), Some("major"))
+    );
+    assert_eq!(
+        (fix("bytes")["to"].as_str(), fix("bytes")["bump"].as_str()),
+        (Some("1.11.1"), Some("minor"))
+    );
+    assert!(
+        fix("atty")["to"].is_null(),
+        "unmaintained: no version clears it"
+    );
     // Any new vulnerability fails with --fail-on any.
     let (code, _) = osv_ids(
         &p,

@@ -21,6 +21,9 @@ struct Report<'a> {
     vulnerabilities: Option<vulns::VulnDiff>,
     /// New vulnerabilities at or above --fail-on.
     failing: usize,
+    /// Minimal upgrades that clear every advisory of each vulnerable head package.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<Vec<vulns::Remediation>>,
     /// Head components that cannot be scanned for vulnerabilities, and why.
     unscannable: Vec<&'a Component>,
     notes: Vec<&'a String>,
@@ -68,10 +71,15 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
         }
         ctx.out
             .debug(&format!("osv: {} advisories", db.advisories.len()));
-        Some(vulns::diff(
-            &vulns::scan(&base, &db),
-            &vulns::scan(&head, &db),
+        let found = vulns::scan(&head, &db);
+        Some((
+            vulns::diff(&vulns::scan(&base, &db), &found),
+            vulns::remediate(&found, &db),
         ))
+    };
+    let (vulnerabilities, remediation) = match vulnerabilities {
+        Some((v, r)) => (Some(v), Some(r)),
+        None => (None, None),
     };
     let failing = vulnerabilities.as_ref().map_or(0, |v| {
         v.new
@@ -85,6 +93,7 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
         components: diff::drift(&base, &head),
         vulnerabilities,
         failing,
+        remediation,
         unscannable: head
             .components
             .iter()
@@ -239,6 +248,9 @@ fn text(r: &Report) -> String {
     if !vr.is_empty() {
         out.push_str(&text_table(&VULN_HEADER, &vr));
     }
+    for m in r.remediation.iter().flatten() {
+        out.push_str(&format!("upgrade: {}\n", remediation_line(m)));
+    }
     for c in &r.unscannable {
         out.push_str(&format!(
             "unscannable: {} {}: {}\n",
@@ -249,6 +261,24 @@ fn text(r: &Report) -> String {
     }
     out.push_str(&summary_line(r));
     out
+}
+
+fn remediation_line(m: &vulns::Remediation) -> String {
+    match &m.to {
+        Some(to) => format!(
+            "{} {} -> {to} ({}), clears {}",
+            m.package,
+            m.from,
+            m.bump.as_deref().unwrap_or("?"),
+            m.clears.join(", ")
+        ),
+        None => format!(
+            "{} {}: no released version clears {}",
+            m.package,
+            m.from,
+            m.clears.join(", ")
+        ),
+    }
 }
 
 fn markdown(r: &Report) -> String {
@@ -280,6 +310,16 @@ fn markdown(r: &Report) -> String {
                 row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
             ));
         }
+    }
+    let fixes: Vec<String> = r
+        .remediation
+        .iter()
+        .flatten()
+        .map(|m| format!("- {}\n", remediation_line(m)))
+        .collect();
+    if !fixes.is_empty() {
+        md.push_str("\n**Upgrades that clear every known advisory of the package:**\n\n");
+        md.push_str(&fixes.concat());
     }
     if !r.unscannable.is_empty() {
         md.push_str("\n<details><summary>Unscannable components (not checked for vulnerabilities)</summary>\n\n");

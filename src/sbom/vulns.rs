@@ -132,3 +132,153 @@ pub fn diff(base: &[Finding], head: &[Finding]) -> VulnDiff {
         .collect();
     d
 }
+
+/// A suggested upgrade.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Remediation {
+    /// Package.
+    pub package: String,
+    /// Ecosystem.
+    pub ecosystem: String,
+    /// Current version.
+    pub from: String,
+    /// The smallest version that no advisory of the package in the database
+    /// affects, if there is one.
+    pub to: Option<String>,
+    /// Advisories it clears.
+    pub clears: Vec<String>,
+    /// `patch`, `minor` or `major` (a 0.x minor bump is breaking, so `major`).
+    pub bump: Option<String>,
+}
+
+/// Release numbers of a version (`v1.2.3-rc1` -> [1, 2, 3]).
+fn release(v: &str) -> Vec<u64> {
+    let v = v.trim_start_matches(['v', 'V']);
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    core.split('.')
+        .map_while(|p| {
+            let d: String = p.chars().take_while(char::is_ascii_digit).collect();
+            d.parse().ok()
+        })
+        .collect()
+}
+
+/// The size of a bump from `a` to `b`.
+pub fn bump(a: &str, b: &str) -> &'static str {
+    let (x, y) = (release(a), release(b));
+    let at = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
+    if at(&x, 0) != at(&y, 0) || (at(&x, 0) == 0 && at(&x, 1) != at(&y, 1)) {
+        "major"
+    } else if at(&x, 1) != at(&y, 1) {
+        "minor"
+    } else {
+        "patch"
+    }
+}
+
+/// For each vulnerable package in `findings`, the minimal upgrade that clears
+/// every advisory of that package in `db` (not only the ones found: a fix
+/// that walks into the next advisory is no fix).
+pub fn remediate(findings: &[Finding], db: &Db) -> Vec<Remediation> {
+    let mut by: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
+    for f in findings {
+        by.entry((f.ecosystem.clone(), f.package.clone(), f.version.clone()))
+            .or_default()
+            .push(f.id.clone());
+    }
+    let mut out = Vec::new();
+    for ((eco, pkg, from), mut ids) in by {
+        ids.sort();
+        ids.dedup();
+        let advisories = db.for_package(&eco, &pkg);
+        let affects = |v: &str| {
+            advisories.iter().any(|a| {
+                a.affected.iter().any(|af| {
+                    af.package.ecosystem.split(':').next() == Some(eco.as_str())
+                        && super::osv::normalise(&eco, &af.package.name)
+                            == super::osv::normalise(&eco, &pkg)
+                        && super::osv::is_affected(af, &eco, v)
+                })
+            })
+        };
+        let cmp = |a: &String, b: &String| {
+            super::version::compare(&eco, a, b).unwrap_or(std::cmp::Ordering::Equal)
+        };
+        let mut candidates: Vec<String> = advisories
+            .iter()
+            .flat_map(|a| a.affected.iter())
+            .flat_map(|af| af.ranges.iter().filter(|r| r.kind != "GIT"))
+            .flat_map(|r| r.events.iter().filter_map(|e| e.fixed.clone()))
+            .filter(|v| {
+                super::version::compare(&eco, v, &from) == Some(std::cmp::Ordering::Greater)
+            })
+            .collect();
+        candidates.sort_by(cmp);
+        candidates.dedup();
+        let to = candidates.into_iter().find(|c| !affects(c));
+        out.push(Remediation {
+            bump: to.as_deref().map(|t| bump(&from, t).to_string()),
+            package: pkg,
+            ecosystem: eco,
+            from,
+            to,
+            clears: ids,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bumps_are_sized_with_zero_x_minor_as_breaking() {
+        assert_eq!(bump("4.3.4", "4.4.4"), "minor");
+        assert_eq!(bump("4.3.4", "4.3.6"), "patch");
+        assert_eq!(bump("0.7.40", "0.8.13"), "major");
+        assert_eq!(bump("v1.2.3", "v2.0.0"), "major");
+    }
+
+    #[test]
+    fn remediation_clears_every_advisory_not_just_the_first() {
+        // redis-style: A fixed in 4.3.6, B affects 4.3.6..4.4.4 -> 4.4.4.
+        let mut db = Db::default();
+        let rec = |id: &str, events: serde_json::Value| {
+            serde_json::json!({"id": id, "affected": [{"package": {"ecosystem": "PyPI", "name": "redis"},
+                "ranges": [{"type": "ECOSYSTEM", "events": events}]}]})
+            .to_string()
+        };
+        db.add(
+            rec(
+                "A",
+                serde_json::json!([{"introduced": "0"}, {"fixed": "4.3.6"}]),
+            )
+            .as_bytes(),
+            "a",
+        );
+        db.add(
+            rec(
+                "B",
+                serde_json::json!([{"introduced": "4.3.5"}, {"fixed": "4.4.4"}]),
+            )
+            .as_bytes(),
+            "b",
+        );
+        let f = Finding {
+            package: "redis".into(),
+            version: "4.3.4".into(),
+            ecosystem: "PyPI".into(),
+            id: "A".into(),
+            aliases: vec![],
+            group: "A".into(),
+            severity: Level::High,
+            score: None,
+            fixed_in: vec!["4.3.6".into()],
+            summary: String::new(),
+        };
+        let r = remediate(&[f], &db);
+        assert_eq!(r[0].to.as_deref(), Some("4.4.4"));
+        assert_eq!(r[0].bump.as_deref(), Some("minor"));
+    }
+}
