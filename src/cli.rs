@@ -160,6 +160,9 @@ pub struct SbomDiffArgs {
     /// How advisories without a usable score count for --fail-on.
     #[arg(long, value_enum, default_value = "medium")]
     pub unknown_as: FailOn,
+    /// Write a bump-PR title and markdown body here (needs --osv-db).
+    #[arg(long, value_name = "FILE")]
+    pub pr_body: Option<std::path::PathBuf>,
     /// Print markdown (for a PR comment).
     #[arg(long)]
     pub markdown: bool,

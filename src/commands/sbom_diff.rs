@@ -72,11 +72,23 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
         ctx.out
             .debug(&format!("osv: {} advisories", db.advisories.len()));
         let found = vulns::scan(&head, &db);
-        Some((
-            vulns::diff(&vulns::scan(&base, &db), &found),
-            vulns::remediate(&found, &db),
-        ))
+        let fixes = vulns::remediate(&found, &db);
+        if let Some(path) = &a.pr_body {
+            let text = match crate::sbom::prbody::render(&fixes, &found, &db) {
+                Some((title, body)) => {
+                    ctx.out.outputs(&[("pr_title", title)])?;
+                    body
+                }
+                None => "No upgrade clears the known advisories of the head SBOM.\n".to_string(),
+            };
+            std::fs::write(ctx.cwd.join(path), text)
+                .map_err(|e| input(format!("{}: {e}", path.display())))?;
+        }
+        Some((vulns::diff(&vulns::scan(&base, &db), &found), fixes))
     };
+    if a.pr_body.is_some() && a.osv_db.is_empty() {
+        return Err(input("--pr-body needs --osv-db"));
+    }
     let (vulnerabilities, remediation) = match vulnerabilities {
         Some((v, r)) => (Some(v), Some(r)),
         None => (None, None),

@@ -8,6 +8,7 @@ pub mod cvss;
 pub mod cyclonedx;
 pub mod diff;
 pub mod osv;
+pub mod prbody;
 pub mod purl;
 pub mod spdx;
 pub mod version;
