@@ -382,6 +382,32 @@ fn real_pairs_give_the_expected_vulnerability_sets() {
         fix("atty")["to"].is_null(),
         "unmaintained: no version clears it"
     );
+    // The bump-PR body.
+    let (code, _) = osv_ids(
+        &p,
+        &hf.join("hyperfine-v1.12.0.cdx.json"),
+        &hf.join("hyperfine-v1.16.0.cdx.json"),
+        &db.join("crates.io/all.zip"),
+        &["--pr-body", "pr.md"],
+    );
+    assert_eq!(code, Some(0));
+    let pr = std::fs::read_to_string(p.path().join("pr.md")).unwrap();
+    assert!(
+        pr.starts_with("Bump 5 packages to clear 6 advisories"),
+        "{pr}"
+    );
+    assert!(
+        pr.contains("### rkyv (crates.io) 0.7.40 → 0.8.17") && pr.contains("**major** bump"),
+        "{pr}"
+    );
+    assert!(
+        pr.contains("| RUSTSEC-2023-0033 | GHSA-fjx5-qpf4-xjf2 |"),
+        "{pr}"
+    );
+    assert!(
+        pr.contains("### Still open") && pr.contains("atty 0.2.14"),
+        "{pr}"
+    );
     // Any new vulnerability fails with --fail-on any.
     let (code, _) = osv_ids(
         &p,
