@@ -144,13 +144,17 @@ pub struct StatsArgs {
 
 /// `maestro sbom-diff`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SbomDiffArgs {
+    /// `stats`: median time to remediate from recorded runs.
+    #[command(subcommand)]
+    pub command: Option<SbomDiffCommand>,
     /// The baseline SBOM (CycloneDX JSON/XML, SPDX 2.x JSON or tag-value).
-    #[arg(long, value_name = "OLD")]
-    pub base: std::path::PathBuf,
+    #[arg(long, value_name = "OLD", required = true)]
+    pub base: Option<std::path::PathBuf>,
     /// The new SBOM.
-    #[arg(long, value_name = "NEW")]
-    pub head: std::path::PathBuf,
+    #[arg(long, value_name = "NEW", required = true)]
+    pub head: Option<std::path::PathBuf>,
     /// OSV data: directories of advisory JSON files and/or `all.zip` exports (repeatable).
     #[arg(long = "osv-db", value_name = "PATH")]
     pub osv_db: Vec<std::path::PathBuf>,
@@ -163,9 +167,54 @@ pub struct SbomDiffArgs {
     /// Write a bump-PR title and markdown body here (needs --osv-db).
     #[arg(long, value_name = "FILE")]
     pub pr_body: Option<std::path::PathBuf>,
-    /// Print markdown (for a PR comment).
-    #[arg(long)]
+    /// Result format on stdout (`--json` is the same as `--format json`).
+    #[arg(long, value_enum)]
+    pub format: Option<SbomFormat>,
+    /// Same as `--format markdown`.
+    #[arg(long, hide = true)]
     pub markdown: bool,
+    /// Also write SARIF 2.1.0 here (needs --osv-db), whatever --format is.
+    #[arg(long, value_name = "FILE")]
+    pub sarif_out: Option<std::path::PathBuf>,
+    /// Record the head's vulnerabilities in the state: first-seen and
+    /// resolved times per (package, advisory group), for `sbom-diff stats`.
+    #[arg(long)]
+    pub record: bool,
+    /// What the record is about (a repository, an image); episodes in one
+    /// scope are resolved only by records of the same scope.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub scope: String,
+    /// When the head SBOM was current, for --record (RFC 3339, e.g.
+    /// 2026-05-01T12:00:00Z; default: now). Lets you backfill from history.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+/// `maestro sbom-diff` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SbomDiffCommand {
+    /// Median time to remediate by severity, from `--record` runs.
+    Stats {
+        /// Only this scope (default: all).
+        #[arg(long, value_name = "NAME")]
+        scope: Option<String>,
+        /// Also list every episode.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// `sbom-diff --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SbomFormat {
+    /// A table for people.
+    Text,
+    /// One JSON document.
+    Json,
+    /// Markdown for a PR comment.
+    Markdown,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
 }
 
 /// A severity threshold.

@@ -216,6 +216,14 @@ fn version_ordering_vectors_pass() {
         ("semver-versions.txt", "Go"),
         ("pypi-versions.txt", "PyPI"),
         ("pypi-versions-generated.txt", "PyPI"),
+        ("nuget-versions.txt", "NuGet"),
+        ("maven-versions.txt", "Maven"),
+        ("maven-versions-generated.txt", "Maven"),
+        ("rubygems-versions.txt", "RubyGems"),
+        ("rubygems-versions-generated.txt", "RubyGems"),
+        ("packagist-versions.txt", "Packagist"),
+        ("packagist-versions-generated.txt", "Packagist"),
+        ("pub-versions.txt", "Pub"),
     ] {
         let (n, bad) = vectors(file, eco);
         assert!(n > 20, "{file}: {n} vectors");
@@ -256,6 +264,50 @@ fn cvss_v3_base_scores_match_the_reference_vectors() {
         }
     }
     assert_eq!(n, 5184);
+}
+
+#[test]
+fn cvss_v4_scores_match_the_reference_vectors() {
+    if fixtures().is_none() {
+        return;
+    }
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sbom/cvss-vectors/redhat-cvss");
+    let mut n = 0;
+    let mut bad = Vec::new();
+    for f in [
+        "vectors_simple4",
+        "vectors_security4",
+        "vectors_supplemental4",
+        "vectors_threat4",
+    ] {
+        for l in std::fs::read_to_string(dir.join(f))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let (vector, scores) = l.split_once(" - ").unwrap();
+            let want: f64 = scores
+                .trim_matches(|c| c == '(' || c == ')')
+                .split(',')
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            if sbom::cvss::score(vector) != Some(want) {
+                bad.push(l.to_string());
+            }
+            n += 1;
+        }
+    }
+    assert!(n > 1600, "only {n} v4 vectors read");
+    assert!(
+        bad.is_empty(),
+        "{} of {n} differ: {:?}",
+        bad.len(),
+        &bad[..bad.len().min(5)]
+    );
 }
 
 fn osv_ids(
@@ -507,4 +559,176 @@ fn a_malformed_advisory_is_a_warning_and_an_empty_database_is_exit_2() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("no usable advisories"));
+}
+
+fn hyperfine_pair() -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let d = fixtures()?;
+    let hf = d.join("generated/rust-hyperfine");
+    Some((
+        hf.join("hyperfine-v1.12.0.cdx.json"),
+        hf.join("hyperfine-v1.16.0.cdx.json"),
+        d.join("../osv-db/crates.io/all.zip"),
+    ))
+}
+
+#[test]
+fn sarif_lists_head_vulnerabilities_with_baseline_state_and_is_written_before_a_failing_exit() {
+    let Some((old, new, db)) = hyperfine_pair() else {
+        return;
+    };
+    let p = Project::new("");
+    let (_, v) = osv_ids(&p, &old, &new, &db, &[]);
+    let sarif_file = p.path().join("out.sarif");
+    let out = p
+        .cmd()
+        .args([
+            "sbom-diff",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "any",
+            "--base",
+        ])
+        .arg(&old)
+        .arg("--head")
+        .arg(&new)
+        .arg("--osv-db")
+        .arg(&db)
+        .arg("--sarif-out")
+        .arg(&sarif_file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "new vulnerabilities fail --fail-on any"
+    );
+    let stdout: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sarif_file).unwrap()).unwrap();
+    assert_eq!(stdout, file);
+    assert_eq!(file["version"], "2.1.0");
+    let run = &file["runs"][0];
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let results = run["results"].as_array().unwrap();
+    let count = |k: &str| v["vulnerabilities"][k].as_array().unwrap().len();
+    assert_eq!(results.len(), count("new") + count("persisting"));
+    let state = |s: &str| results.iter().filter(|r| r["baselineState"] == s).count();
+    assert_eq!(state("new"), count("new"));
+    assert_eq!(state("unchanged"), count("persisting"));
+    let text = std::fs::read_to_string(&new).unwrap();
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i], r["ruleId"].as_str().unwrap());
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(loc["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("hyperfine-v1.16.0.cdx.json"));
+        let line = loc["region"]["startLine"].as_u64().unwrap() as usize;
+        let msg = r["message"]["text"].as_str().unwrap();
+        let pkg = msg.split(' ').next().unwrap();
+        assert!(
+            text.lines().nth(line - 1).unwrap().contains(pkg),
+            "{msg} at line {line}"
+        );
+    }
+    // The regex advisory was resolved by the bump: not an alert any more.
+    assert!(!rules.contains(&"RUSTSEC-2022-0013"));
+}
+
+#[test]
+fn record_tracks_time_to_remediate_and_is_idempotent() {
+    let Some((old, new, db)) = hyperfine_pair() else {
+        return;
+    };
+    let p = Project::new("");
+    let empty = p.json(&["sbom-diff", "stats"]);
+    assert_eq!(empty["by_severity"].as_array().unwrap().len(), 0);
+    let record = |head: &Path, at: &str| -> serde_json::Value {
+        let out = p
+            .cmd()
+            .args([
+                "--json",
+                "sbom-diff",
+                "--fail-on",
+                "none",
+                "--record",
+                "--at",
+                at,
+                "--base",
+            ])
+            .arg(&old)
+            .arg("--head")
+            .arg(head)
+            .arg("--osv-db")
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["recorded"].clone()
+    };
+    let first = record(&old, "2026-01-01T00:00:00Z");
+    assert_eq!(first["opened"], 8, "v1.12.0 has 8 advisory groups");
+    assert_eq!(first["resolved"], 0);
+    let second = record(&new, "2026-01-02T12:00:00Z");
+    assert_eq!(
+        (second["opened"].as_u64(), second["resolved"].as_u64()),
+        (Some(5), Some(3))
+    );
+    let again = record(&new, "2026-01-03T00:00:00Z");
+    assert_eq!(
+        (again["opened"].as_u64(), again["resolved"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(again["open"], 10);
+    let s = p.json(&["sbom-diff", "stats", "--all"]);
+    let rows = s["by_severity"].as_array().unwrap();
+    let resolved: u64 = rows.iter().map(|r| r["resolved"].as_u64().unwrap()).sum();
+    assert_eq!(resolved, 3);
+    for r in rows.iter().filter(|r| r["resolved"].as_u64() > Some(0)) {
+        assert_eq!(r["median_hours"], 36.0, "{r}");
+    }
+    let high = rows.iter().find(|r| r["severity"] == "HIGH").unwrap();
+    assert!(
+        high["resolved"].as_u64() >= Some(1),
+        "regex's HIGH advisory was fixed"
+    );
+    assert_eq!(s["episodes"].as_array().unwrap().len(), 13);
+    // Another scope is untouched by these records.
+    let other = p.json(&["sbom-diff", "stats", "--scope", "elsewhere"]);
+    assert_eq!(other["by_severity"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn sarif_and_record_need_an_advisory_database() {
+    let Some((old, new, _)) = hyperfine_pair() else {
+        return;
+    };
+    let p = Project::new("");
+    for extra in [
+        &["--format", "sarif"][..],
+        &["--record"],
+        &["--sarif-out", "x.sarif"],
+    ] {
+        p.cmd()
+            .args(["sbom-diff", "--base"])
+            .arg(&old)
+            .arg("--head")
+            .arg(&new)
+            .args(extra)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("needs --osv-db"));
+    }
 }

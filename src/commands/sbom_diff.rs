@@ -1,13 +1,13 @@
 //! `maestro sbom-diff`.
 
 use super::Ctx;
-use crate::cli::{FailOn, SbomDiffArgs};
+use crate::cli::{FailOn, SbomDiffArgs, SbomDiffCommand, SbomFormat};
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::output::markdown::{cell, text_table};
 use crate::sbom::cvss::Level;
 use crate::sbom::osv::Db;
 use crate::sbom::vulns::{self, Finding};
-use crate::sbom::{self, diff, Component};
+use crate::sbom::{self, diff, track, Component};
 use serde::Serialize;
 
 /// The JSON document.
@@ -27,6 +27,9 @@ struct Report<'a> {
     /// Head components that cannot be scanned for vulnerabilities, and why.
     unscannable: Vec<&'a Component>,
     notes: Vec<&'a String>,
+    /// What `--record` changed in the state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recorded: Option<track::Recorded>,
 }
 
 #[derive(Serialize)]
@@ -37,10 +40,35 @@ struct Side<'a> {
     components: usize,
 }
 
-/// Prints the drift between two SBOMs.
+/// Prints the drift between two SBOMs, or (`stats`) time-to-remediate.
 pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
-    let base = sbom::load(&ctx.cwd.join(&a.base))?;
-    let head = sbom::load(&ctx.cwd.join(&a.head))?;
+    if let Some(SbomDiffCommand::Stats { scope, all }) = &a.command {
+        return stats(ctx, scope.as_deref(), *all);
+    }
+    let (Some(base_path), Some(head_path)) = (&a.base, &a.head) else {
+        return Err(input("sbom-diff: give --base OLD and --head NEW"));
+    };
+    let format = match (a.format, a.markdown, ctx.out.format) {
+        (Some(f), _, _) => f,
+        (None, true, _) => SbomFormat::Markdown,
+        (None, false, crate::output::Format::Json) => SbomFormat::Json,
+        (None, false, crate::output::Format::Markdown) => SbomFormat::Markdown,
+        _ => SbomFormat::Text,
+    };
+    if a.osv_db.is_empty() {
+        let needs = [
+            (a.pr_body.is_some(), "--pr-body"),
+            (a.sarif_out.is_some(), "--sarif-out"),
+            (format == SbomFormat::Sarif, "--format sarif"),
+            (a.record, "--record"),
+        ];
+        if let Some((_, what)) = needs.iter().find(|(given, _)| *given) {
+            return Err(input(format!("{what} needs --osv-db")));
+        }
+    }
+    let head_file = ctx.cwd.join(head_path);
+    let base = sbom::load(&ctx.cwd.join(base_path))?;
+    let head = sbom::load(&head_file)?;
     for n in base.notes.iter().chain(&head.notes) {
         ctx.out.note(&format!("note: {n}"));
     }
@@ -52,6 +80,8 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
             components: s.components.len(),
         }
     }
+    let mut sarif_doc = None;
+    let mut recorded = None;
     let vulnerabilities = if a.osv_db.is_empty() {
         None
     } else {
@@ -84,11 +114,31 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
             std::fs::write(ctx.cwd.join(path), text)
                 .map_err(|e| input(format!("{}: {e}", path.display())))?;
         }
-        Some((vulns::diff(&vulns::scan(&base, &db), &found), fixes))
+        if a.record {
+            let now = match &a.at {
+                Some(t) => humantime::parse_rfc3339_weak(t)
+                    .map_err(|e| input(format!("--at {t}: {e} (want e.g. 2026-05-01T12:00:00Z)")))?
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_err(|_| input(format!("--at {t}: before 1970")))?
+                    .as_millis() as i64,
+                None => crate::routing::Clock::now().now_ms,
+            };
+            recorded = Some(ctx.write_state(|st| track::record(st, &a.scope, &found, now))?);
+        }
+        let v = vulns::diff(&vulns::scan(&base, &db), &found);
+        if a.sarif_out.is_some() || format == SbomFormat::Sarif {
+            let text = String::from_utf8_lossy(&std::fs::read(&head_file).unwrap_or_default())
+                .into_owned();
+            let doc = crate::sbom::sarif::log(&v, &db, &head_path.to_string_lossy(), &text);
+            let doc = serde_json::to_string_pretty(&doc)?;
+            if let Some(p) = &a.sarif_out {
+                std::fs::write(ctx.cwd.join(p), &doc)
+                    .map_err(|e| input(format!("{}: {e}", p.display())))?;
+            }
+            sarif_doc = Some(doc);
+        }
+        Some((v, fixes))
     };
-    if a.pr_body.is_some() && a.osv_db.is_empty() {
-        return Err(input("--pr-body needs --osv-db"));
-    }
     let (vulnerabilities, remediation) = match vulnerabilities {
         Some((v, r)) => (Some(v), Some(r)),
         None => (None, None),
@@ -112,20 +162,126 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
             .filter(|c| c.unscannable.is_some())
             .collect(),
         notes: base.notes.iter().chain(&head.notes).collect(),
+        recorded,
     };
     let md = markdown(&report);
     ctx.out.summary(&md)?;
-    let text = text(&report);
-    if a.markdown {
-        ctx.out.result(&report, &md, Some(&md))?;
-    } else {
-        ctx.out.result(&report, &text, Some(&md))?;
+    ctx.out.outputs(&[
+        (
+            "new_vulnerabilities",
+            report
+                .vulnerabilities
+                .as_ref()
+                .map_or(0, |v| v.new.len())
+                .to_string(),
+        ),
+        ("failing", report.failing.to_string()),
+    ])?;
+    match format {
+        SbomFormat::Json => ctx.out.print(&serde_json::to_string_pretty(&report)?)?,
+        SbomFormat::Markdown => ctx.out.print(&md)?,
+        SbomFormat::Sarif => ctx.out.print(sarif_doc.as_deref().unwrap_or_default())?,
+        SbomFormat::Text => ctx.out.print(&text(&report))?,
     }
     Ok(if report.failing > 0 {
         EXIT_GATE
     } else {
         EXIT_OK
     })
+}
+
+/// `sbom-diff stats`.
+fn stats(ctx: &Ctx, scope: Option<&str>, all: bool) -> Result<i32> {
+    let (eps, any) =
+        ctx.read_state(|st| Ok((track::episodes(st.conn(), scope)?, track::any(st.conn())?)))?;
+    let now = crate::routing::Clock::now().now_ms;
+    let by_severity = track::summarise(&eps, now);
+    let fmt = |h: Option<f64>| h.map_or("-".to_string(), human_hours);
+    let rows: Vec<Vec<String>> = by_severity
+        .iter()
+        .map(|s| {
+            vec![
+                s.severity.clone(),
+                s.resolved.to_string(),
+                fmt(s.median_hours),
+                fmt(s.p90_hours),
+                s.open.to_string(),
+                fmt(s.oldest_open_hours),
+            ]
+        })
+        .collect();
+    let header = [
+        "SEVERITY",
+        "RESOLVED",
+        "MEDIAN TTR",
+        "P90 TTR",
+        "OPEN",
+        "OLDEST OPEN",
+    ];
+    let mut text = if rows.is_empty() {
+        if any {
+            "no episodes in this scope\n".to_string()
+        } else {
+            "nothing recorded yet: run `maestro sbom-diff --osv-db … --record`\n".to_string()
+        }
+    } else {
+        text_table(&header, &rows)
+    };
+    if all {
+        for e in &eps {
+            text.push_str(&format!(
+                "{} {} {} {} {}: {}\n",
+                e.scope,
+                e.ecosystem,
+                e.package,
+                e.id,
+                e.severity,
+                match e.resolved_ms {
+                    Some(r) => format!(
+                        "resolved after {}",
+                        human_hours((r - e.first_seen_ms) as f64 / 3.6e6)
+                    ),
+                    None => format!(
+                        "open for {}",
+                        human_hours((now - e.first_seen_ms) as f64 / 3.6e6)
+                    ),
+                }
+            ));
+        }
+    }
+    let mut md = String::from("### Time to remediate\n\n");
+    if !rows.is_empty() {
+        md.push_str(&format!(
+            "| {} |\n|{}\n",
+            header.join(" | "),
+            "---|".repeat(header.len())
+        ));
+        for r in &rows {
+            md.push_str(&format!(
+                "| {} |\n",
+                r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+            ));
+        }
+    } else {
+        md.push_str(&text);
+    }
+    ctx.out.summary(&md)?;
+    let v = serde_json::json!({
+        "scope": scope,
+        "by_severity": by_severity,
+        "episodes": if all { serde_json::to_value(&eps)? } else { serde_json::Value::Null },
+    });
+    ctx.out.result(&v, &text, Some(&md))?;
+    Ok(EXIT_OK)
+}
+
+/// Hours as `36.0 h` below three days, else `4.5 d`.
+fn human_hours(h: f64) -> String {
+    if h < 72.0 {
+        format!("{h:.1} h")
+    } else {
+        format!("{:.1} d", h / 24.0)
+    }
 }
 
 /// Whether a new finding fails the gate.

@@ -4,6 +4,7 @@
 
 pub mod github;
 pub mod markdown;
+pub mod sarif;
 
 use serde::Serialize;
 use std::io::{self, Write};
@@ -61,6 +62,15 @@ impl Output {
         };
         match r {
             // A closed pipe (`maestro stats | head`) is not an error.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
+        }
+    }
+
+    /// Prints `text` on stdout as it is (for commands with their own
+    /// `--format`).
+    pub fn print(&self, text: &str) -> anyhow::Result<()> {
+        match write_block(&mut io::stdout().lock(), text) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => Ok(other?),
         }

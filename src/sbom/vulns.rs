@@ -3,7 +3,7 @@
 //! where an advisory and its aliases are one group. A version bump that is
 //! still affected is therefore *persisting*, not new.
 
-use super::cvss::{v3_base, Level};
+use super::cvss::Level;
 use super::osv::{Advisory, Db};
 use super::Sbom;
 use serde::Serialize;
@@ -24,7 +24,7 @@ pub struct Finding {
     pub aliases: Vec<String>,
     /// The group key: the smallest of the id and its aliases.
     pub group: String,
-    /// Severity (computed from CVSS v3 vectors, else the database's word).
+    /// Severity (computed from CVSS v2/v3/v4 vectors, else the database's word).
     pub severity: Level,
     /// CVSS base score, when a vector was scored.
     pub score: Option<f64>,
@@ -43,7 +43,7 @@ pub fn severity(a: &Advisory, package: &str) -> (Level, Option<f64>) {
             .flat_map(|af| af.severity.iter()),
     );
     let best = vectors
-        .filter_map(|s| v3_base(&s.score))
+        .filter_map(|s| super::cvss::score(&s.score))
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     if let Some(s) = best {
         return (Level::of(s), Some(s));

@@ -96,6 +96,25 @@ CREATE TABLE bench_history (
 );
 CREATE INDEX bench_history_name ON bench_history (name, measure, seq);
 "#,
+    r#"
+-- `sbom-diff --record`: one row per episode of a (package, advisory group) in
+-- a scope, open while resolved_ms is NULL.
+CREATE TABLE vuln_episodes (
+    seq           INTEGER PRIMARY KEY,
+    scope         TEXT NOT NULL,
+    ecosystem     TEXT NOT NULL,
+    package       TEXT NOT NULL,
+    grp           TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    severity      TEXT NOT NULL,
+    score         REAL,
+    version       TEXT NOT NULL,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms  INTEGER NOT NULL,
+    resolved_ms   INTEGER
+);
+CREATE INDEX vuln_episodes_open ON vuln_episodes (scope, ecosystem, package, grp, resolved_ms);
+"#,
 ];
 
 /// The schema version this build writes.
