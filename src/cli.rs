@@ -55,6 +55,8 @@ pub enum Command {
     Cache(CacheCommand),
     /// SBOM drift between a base and a head SBOM (components added, removed, changed; unscannable ones).
     SbomDiff(SbomDiffArgs),
+    /// PII values in text and PII fields flowing to unsafe sinks in code.
+    PiiScan(PiiScanArgs),
     /// Gate on benchmark regressions: base vs head rounds, exit 1 only on a real one.
     BenchGate(BenchGateArgs),
     /// Reproducible-build checks: compare two artifact trees, or build twice.
@@ -215,6 +217,111 @@ pub enum SbomFormat {
     Markdown,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+}
+
+/// `maestro pii-scan`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct PiiScanArgs {
+    /// `baseline create|check`.
+    #[command(subcommand)]
+    pub command: Option<PiiScanCommand>,
+    /// Files or directories to scan (default: the working directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Only findings on lines added or changed between two git revisions
+    /// (`main..HEAD`; `main..` compares with the working tree).
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with = "files_from")]
+    pub diff: Option<String>,
+    /// Scan only the files listed in FILE (one path per line).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// Result format on stdout (`--json` is the same as `--format json`).
+    #[arg(long, value_enum)]
+    pub format: Option<PiiFormat>,
+    /// Also write SARIF 2.1.0 here (written before a failing exit).
+    #[arg(long, value_name = "FILE")]
+    pub sarif_out: Option<PathBuf>,
+    /// Accepted findings (from `pii-scan baseline create`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Policy file: rule actions, path excludes, options (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Exit 1 when a finding at this action or above remains.
+    #[arg(long, value_enum, default_value = "block")]
+    pub fail_on: PiiFailOn,
+}
+
+/// `pii-scan` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PiiScanCommand {
+    /// Baselines of accepted findings.
+    Baseline {
+        /// create or check.
+        #[command(subcommand)]
+        action: PiiBaselineCommand,
+    },
+}
+
+/// `pii-scan baseline` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PiiBaselineCommand {
+    /// Accept every current finding: write a baseline file.
+    Create {
+        /// Files or directories to scan (default: the working directory).
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE", default_value = ".maestro/pii-baseline.json")]
+        out: PathBuf,
+        /// Why these findings are accepted (required).
+        #[arg(long)]
+        reason: String,
+        /// Who owns them (default: $GITHUB_ACTOR or $USER).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Last day the entries apply (YYYY-MM-DD; default: 90 days from today).
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+        /// Policy file.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
+    /// Report expired and stale entries; exit 1 if any.
+    Check {
+        /// Files or directories to scan (default: the working directory).
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The baseline file.
+        #[arg(long, value_name = "FILE", default_value = ".maestro/pii-baseline.json")]
+        baseline: PathBuf,
+        /// Policy file.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
+}
+
+/// `pii-scan --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PiiFormat {
+    /// One line per finding.
+    Text,
+    /// One JSON document.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// `pii-scan --fail-on`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PiiFailOn {
+    /// Block findings fail.
+    Block,
+    /// Block and warn findings fail.
+    Warn,
+    /// Never fail.
+    None,
 }
 
 /// A severity threshold.

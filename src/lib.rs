@@ -12,6 +12,7 @@ pub mod config;
 pub mod envhash;
 pub mod error;
 pub mod output;
+pub mod pii;
 pub mod repro;
 pub mod routing;
 pub mod sbom;

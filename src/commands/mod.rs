@@ -8,6 +8,7 @@ pub mod completions;
 pub mod config;
 pub mod downshift;
 pub mod env_hash;
+pub mod pii_scan;
 pub mod replay;
 pub mod report;
 pub mod repro;
@@ -153,6 +154,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Repro(a) => repro::exec(&ctx, a),
         Command::BenchGate(a) => bench_gate::exec(&ctx, a),
         Command::SbomDiff(a) => sbom_diff::exec(&ctx, a),
+        Command::PiiScan(a) => pii_scan::exec(&ctx, a),
         Command::Completions { .. } => unreachable!("handled above"),
     }
 }

@@ -97,6 +97,17 @@ impl Output {
         }
     }
 
+    /// An annotation on a file and line in Actions (within GitHub's limits;
+    /// the rest are counted for the overflow notice). Outside Actions, nothing.
+    pub fn annotate(&self, error: bool, file: &str, line: usize, msg: &str) {
+        if let Some(g) = &self.github {
+            let level = if error { github::Level::Error } else { github::Level::Warning };
+            if let Some(cmd) = g.annotation(level, Some(file), Some(line as u32), msg) {
+                eprintln!("{cmd}");
+            }
+        }
+    }
+
     /// A diagnostic shown only with `-v`.
     pub fn debug(&self, msg: &str) {
         if self.verbose > 0 && !self.quiet {

@@ -1,0 +1,276 @@
+//! `maestro pii-scan`.
+
+use super::Ctx;
+use crate::cli::{PiiBaselineCommand, PiiFailOn, PiiFormat, PiiScanArgs, PiiScanCommand};
+use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
+use crate::output::markdown::cell;
+use crate::pii::baseline::{Baseline, Check};
+use crate::pii::policy::Policy;
+use crate::pii::scan::{self, Report, Settings};
+use crate::pii::{Action, Finding};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Runs the scan (or a baseline subcommand).
+pub fn exec(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
+    match a.command {
+        Some(PiiScanCommand::Baseline { action }) => baseline(ctx, action),
+        None => scan_cmd(ctx, a),
+    }
+}
+
+fn load_policy(ctx: &Ctx, p: &Option<PathBuf>) -> Result<Policy> {
+    match p {
+        Some(p) => Policy::load(&ctx.cwd.join(p)),
+        None => Ok(Policy::default()),
+    }
+}
+
+fn today() -> String {
+    time::OffsetDateTime::now_utc().date().to_string()
+}
+
+/// Runs the detectors over `paths` (default: the working directory).
+fn run(ctx: &Ctx, paths: &[PathBuf], only: Option<&[String]>, root: &Path, s: &Settings) -> Report {
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![root.to_path_buf()]
+    } else {
+        paths.iter().map(|p| ctx.cwd.join(p)).collect()
+    };
+    let bar = ctx.out.progress(0, "scanning");
+    let report = scan::scan_paths(root, &paths, only, s, &|n| bar.inc(n));
+    bar.finish_and_clear();
+    report
+}
+
+fn settings(policy: Policy) -> Settings {
+    Settings {
+        policy,
+        parse_limit: Duration::from_secs(3),
+        changed: None,
+    }
+}
+
+/// `--diff BASE..HEAD`: the repository root and the added lines per file.
+fn git_diff(ctx: &Ctx, spec: &str) -> Result<(PathBuf, scan::Changed)> {
+    let (base, head) = spec
+        .split_once("..")
+        .ok_or_else(|| input(format!("--diff {spec}: want BASE..HEAD (or BASE.. for the working tree)")))?;
+    let git = |args: &[&str]| -> Result<String> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&ctx.cwd)
+            .output()
+            .map_err(|e| input(format!("--diff: cannot run git: {e}")))?;
+        if !out.status.success() {
+            return Err(input(format!(
+                "--diff {spec}: git {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("failed")
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let root = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
+    let mut args = vec!["diff", "--no-color", "--no-ext-diff", "--unified=0", "--diff-filter=AMR", base];
+    if !head.is_empty() {
+        args.push(head);
+    }
+    let d = git(&args)?;
+    Ok((root, scan::parse_diff(&d)))
+}
+
+fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
+    let format = match (a.format, ctx.out.format) {
+        (Some(f), _) => f,
+        (None, crate::output::Format::Json) => PiiFormat::Json,
+        _ => PiiFormat::Text,
+    };
+    let mut s = settings(load_policy(ctx, &a.policy)?);
+    let baseline = match &a.baseline {
+        Some(p) => Some(Baseline::load(&ctx.cwd.join(p))?),
+        None => None,
+    };
+    let mut root = ctx.cwd.clone();
+    let mut only: Option<Vec<String>> = None;
+    if let Some(spec) = &a.diff {
+        let (r, changed) = git_diff(ctx, spec)?;
+        let mut files: Vec<String> = changed.keys().cloned().collect();
+        files.sort();
+        only = Some(files);
+        s.changed = Some(changed);
+        root = r;
+    } else if let Some(f) = &a.files_from {
+        let text = std::fs::read_to_string(ctx.cwd.join(f)).map_err(|e| input(format!("{}: {e}", f.display())))?;
+        only = Some(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect());
+    }
+    let mut report = run(ctx, &a.paths, only.as_deref(), &root, &s);
+    let check = baseline.as_ref().map(|b| b.apply(&mut report.findings, &today()));
+    let sarif = serde_json::to_string_pretty(&crate::pii::sarif::log(&report.findings))?;
+    if let Some(p) = &a.sarif_out {
+        std::fs::write(ctx.cwd.join(p), &sarif).map_err(|e| input(format!("{}: {e}", p.display())))?;
+    }
+    let count = |act: Action| report.findings.iter().filter(|f| f.action == act).count();
+    let (block, warn) = (count(Action::Block), count(Action::Warn));
+    let failing = match a.fail_on {
+        PiiFailOn::Block => block,
+        PiiFailOn::Warn => block + warn,
+        PiiFailOn::None => 0,
+    };
+    for f in &report.findings {
+        ctx.out.annotate(f.action == Action::Block, &f.path, f.line, &format!("{}: {}", f.rule, f.reason));
+    }
+    let md = markdown(&report, check.as_ref(), block, warn);
+    ctx.out.summary(&md)?;
+    ctx.out.outputs(&[("block", block.to_string()), ("warn", warn.to_string())])?;
+    match format {
+        PiiFormat::Sarif => ctx.out.print(&sarif)?,
+        PiiFormat::Json => {
+            let v = serde_json::json!({
+                "findings": report.findings,
+                "skipped": report.skipped,
+                "baseline": check,
+                "summary": {
+                    "files": report.files,
+                    "bytes": report.bytes,
+                    "block": block,
+                    "warn": warn,
+                    "allowed": report.allowed,
+                    "baselined": check.as_ref().map_or(0, |c| c.suppressed),
+                    "below_threshold": report.below_threshold,
+                    "off": report.off,
+                    "skipped": report.skipped.len(),
+                    "failing": failing,
+                },
+            });
+            ctx.out.print(&serde_json::to_string_pretty(&v)?)?;
+        }
+        PiiFormat::Text => ctx.out.print(&text(&report, check.as_ref(), block, warn))?,
+    }
+    Ok(if failing > 0 { EXIT_GATE } else { EXIT_OK })
+}
+
+fn finding_line(f: &Finding) -> String {
+    format!(
+        "{}:{}:{}: {} {} [{}]: {}\n    {}\n",
+        f.path,
+        f.line,
+        f.column,
+        if f.action == Action::Block { "BLOCK" } else { "warn" },
+        f.rule,
+        f.entity,
+        f.reason,
+        f.snippet
+    )
+}
+
+fn summary_line(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String {
+    format!(
+        "{} files ({} bytes): {block} block, {warn} warn; {} allowed inline, {} baselined, {} below the confidence threshold, {} skipped",
+        r.files,
+        r.bytes,
+        r.allowed,
+        check.map_or(0, |c| c.suppressed),
+        r.below_threshold,
+        r.skipped.len()
+    )
+}
+
+fn text(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String {
+    let mut out: String = r.findings.iter().map(finding_line).collect();
+    for s in &r.skipped {
+        out.push_str(&format!("skipped: {}: {}\n", s.path, s.reason));
+    }
+    if let Some(c) = check {
+        for e in &c.expired {
+            out.push_str(&format!("baseline: expired on {}: {} {} ({}; owner {})\n", e.expires, e.path, e.rule, e.reason, e.owner));
+        }
+        for e in &c.stale {
+            out.push_str(&format!("baseline: stale (matches nothing): {} {} ({})\n", e.path, e.rule, e.fingerprint));
+        }
+    }
+    out.push_str(&summary_line(r, check, block, warn));
+    out
+}
+
+fn markdown(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String {
+    let mut md = format!("### PII scan\n\n{}\n\n", summary_line(r, check, block, warn));
+    if !r.findings.is_empty() {
+        md.push_str("| action | rule | where | reason |\n|---|---|---|---|\n");
+        for f in r.findings.iter().take(200) {
+            md.push_str(&format!(
+                "| {} | `{}` | `{}:{}` | {} |\n",
+                if f.action == Action::Block { "block" } else { "warn" },
+                f.rule,
+                cell(&f.path),
+                f.line,
+                cell(&f.reason)
+            ));
+        }
+        if r.findings.len() > 200 {
+            md.push_str(&format!("\n… and {} more (see the SARIF or `--json` output)\n", r.findings.len() - 200));
+        }
+    }
+    if !r.skipped.is_empty() {
+        md.push_str("\n<details><summary>Skipped files</summary>\n\n");
+        for s in r.skipped.iter().take(100) {
+            md.push_str(&format!("- `{}`: {}\n", cell(&s.path), cell(&s.reason)));
+        }
+        md.push_str("\n</details>\n");
+    }
+    md
+}
+
+fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
+    match action {
+        PiiBaselineCommand::Create { paths, out, reason, owner, expires, policy } => {
+            if reason.trim().is_empty() {
+                return Err(input("--reason must say why these findings are accepted"));
+            }
+            let expires = match expires {
+                Some(e) => {
+                    time::Date::parse(&e, &time::format_description::well_known::Iso8601::DATE)
+                        .map_err(|_| input(format!("--expires {e}: want YYYY-MM-DD")))?;
+                    e
+                }
+                None => (time::OffsetDateTime::now_utc().date() + time::Duration::days(90)).to_string(),
+            };
+            let owner = super::actor(owner);
+            let s = settings(load_policy(ctx, &policy)?);
+            let report = run(ctx, &paths, None, &ctx.cwd, &s);
+            let b = Baseline::create(&report.findings, &reason, &owner, &expires);
+            let path = ctx.cwd.join(&out);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| input(format!("{}: {e}", dir.display())))?;
+            }
+            std::fs::write(&path, serde_json::to_string_pretty(&b)? + "\n")
+                .map_err(|e| input(format!("{}: {e}", out.display())))?;
+            let v = serde_json::json!({"baseline": out, "entries": b.entries.len(), "expires": expires, "owner": owner});
+            ctx.out.result(&v, &format!("{}: {} entries, owner {owner}, expire {expires}", out.display(), b.entries.len()), None)?;
+            Ok(EXIT_OK)
+        }
+        PiiBaselineCommand::Check { paths, baseline, policy } => {
+            let b = Baseline::load(&ctx.cwd.join(&baseline))?;
+            let s = settings(load_policy(ctx, &policy)?);
+            let mut report = run(ctx, &paths, None, &ctx.cwd, &s);
+            let c = b.apply(&mut report.findings, &today());
+            let mut t = String::new();
+            for e in &c.expired {
+                t.push_str(&format!("expired on {}: {} {} ({}; owner {})\n", e.expires, e.path, e.rule, e.reason, e.owner));
+            }
+            for e in &c.stale {
+                t.push_str(&format!("stale (matches nothing): {} {} ({})\n", e.path, e.rule, e.fingerprint));
+            }
+            t.push_str(&format!(
+                "{} entries: {} in use, {} expired, {} stale",
+                b.entries.len(),
+                b.entries.len() - c.expired.len() - c.stale.len(),
+                c.expired.len(),
+                c.stale.len()
+            ));
+            let bad = c.expired.len() + c.stale.len();
+            ctx.out.result(&c, &t, None)?;
+            Ok(if bad > 0 { EXIT_GATE } else { EXIT_OK })
+        }
+    }
+}

@@ -1,0 +1,510 @@
+//! Field → sink detection ("data-flow-lite"): a tree-sitter parse of one
+//! file, then every call that is a sink is checked for arguments that name
+//! personal data (`logger.info(user.email)`), directly or through a local
+//! variable assigned earlier in the file (`e = user.email; print(e)`).
+//! Parse errors are tolerated: tree-sitter recovers and the rest of the file
+//! is still checked.
+
+use super::names::{classify, is_sanitizer, sink_of, Data, Sink};
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+use tree_sitter::{Node, Parser};
+
+/// A language with a grammar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// Python.
+    Python,
+    /// JavaScript (and JSX).
+    JavaScript,
+    /// TypeScript.
+    TypeScript,
+    /// TSX.
+    Tsx,
+    /// Java.
+    Java,
+    /// Go.
+    Go,
+    /// Ruby.
+    Ruby,
+    /// Rust.
+    Rust,
+}
+
+impl Lang {
+    /// By file extension.
+    pub fn from_path(path: &str) -> Option<Lang> {
+        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+        Some(match ext.as_str() {
+            "py" | "pyw" => Lang::Python,
+            "js" | "jsx" | "mjs" | "cjs" => Lang::JavaScript,
+            "ts" | "mts" | "cts" => Lang::TypeScript,
+            "tsx" => Lang::Tsx,
+            "java" => Lang::Java,
+            "go" => Lang::Go,
+            "rb" | "rake" => Lang::Ruby,
+            "rs" => Lang::Rust,
+            _ => return None,
+        })
+    }
+
+    fn grammar(self) -> tree_sitter::Language {
+        match self {
+            Lang::Python => tree_sitter_python::LANGUAGE.into(),
+            Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+            Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+            Lang::Java => tree_sitter_java::LANGUAGE.into(),
+            Lang::Go => tree_sitter_go::LANGUAGE.into(),
+            Lang::Ruby => tree_sitter_ruby::LANGUAGE.into(),
+            Lang::Rust => tree_sitter_rust::LANGUAGE.into(),
+        }
+    }
+}
+
+/// One flow of sensitive data into a sink.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flow {
+    /// Where it goes.
+    pub sink: Sink,
+    /// The callee as written (`logger.info`).
+    pub sink_name: String,
+    /// The identifier path that names the data (`user.email`).
+    pub source: String,
+    /// What kind of data.
+    pub data: Data,
+    /// The local variable it went through, and the line (1-based) where it
+    /// was assigned.
+    pub via: Option<(String, usize)>,
+    /// 1-based line and column of the data reference (the sink call's line
+    /// when it came through a variable).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// 1-based line of the sink call.
+    pub sink_line: usize,
+    /// The data sits on a person-like object (`user.email`).
+    pub on_person: bool,
+}
+
+/// Why a file could not be analysed for flows.
+#[derive(Debug, PartialEq)]
+pub enum Unparsed {
+    /// The parser did not finish within the time limit.
+    Timeout(Duration),
+    /// The grammar could not be loaded.
+    Grammar(String),
+}
+
+fn is_string(kind: &str) -> bool {
+    matches!(
+        kind,
+        "string" | "string_literal" | "template_string" | "interpreted_string_literal"
+            | "raw_string_literal" | "string_content" | "character_literal" | "heredoc_body"
+            | "text_block" | "concatenated_string" | "string_fragment" | "simple_symbol"
+            | "hash_key_symbol" | "rune_literal" | "comment" | "line_comment" | "block_comment"
+    )
+}
+
+fn is_interpolation(kind: &str) -> bool {
+    matches!(kind, "interpolation" | "template_substitution")
+}
+
+/// Nodes that are one reference to data: a name or a member chain.
+fn is_reference(kind: &str) -> bool {
+    matches!(
+        kind,
+        "identifier" | "attribute" | "member_expression" | "field_access" | "selector_expression"
+            | "field_expression" | "instance_variable" | "shorthand_property_identifier"
+            | "subscript" | "subscript_expression" | "element_reference" | "index_expression"
+            | "scoped_identifier" | "constant" | "property_identifier" | "field_identifier"
+    )
+}
+
+/// Splits a reference's text into its segments: `a.b`, `a->b`, `a::b`,
+/// `a?.b`, `a["b"]`, `a[:b]` all give `[a, b]`.
+fn segments(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0;
+    for c in text.chars() {
+        match c {
+            '[' | '(' => {
+                depth += 1;
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            ']' | ')' => {
+                depth -= 1;
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c if c.is_alphanumeric() || c == '_' || c == '$' => cur.push(c),
+            _ => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+        }
+        let _ = depth;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out.retain(|s| !s.chars().all(|c| c.is_ascii_digit()) && s != "self" && s != "this");
+    out
+}
+
+struct Walker<'a> {
+    src: &'a [u8],
+    lang: Lang,
+    taint: HashMap<String, (Data, String, usize, bool)>,
+    flows: Vec<Flow>,
+}
+
+impl<'a> Walker<'a> {
+    fn text(&self, n: Node) -> &'a str {
+        std::str::from_utf8(&self.src[n.byte_range()]).unwrap_or("")
+    }
+
+    /// The callee text and the argument nodes of a call-like node, and
+    /// whether it is a Rust macro.
+    fn call_parts(&self, n: Node<'a>) -> Option<(String, Vec<Node<'a>>, bool)> {
+        let field = |f: &str| n.child_by_field_name(f);
+        match n.kind() {
+            "call" if self.lang == Lang::Python => Some((self.text(field("function")?).into(), vec![field("arguments")?], false)),
+            "call" if self.lang == Lang::Ruby => {
+                let method = field("method").map(|m| self.text(m)).unwrap_or("");
+                let recv = field("receiver").map(|r| self.text(r)).unwrap_or("");
+                let callee = if recv.is_empty() { method.to_string() } else { format!("{recv}.{method}") };
+                let mut args: Vec<Node> = field("arguments").into_iter().collect();
+                args.extend(field("block"));
+                Some((callee, args, false))
+            }
+            "call_expression" if self.lang == Lang::Go || self.lang == Lang::Rust || self.is_js() => {
+                Some((self.text(field("function")?).into(), vec![field("arguments")?], false))
+            }
+            "new_expression" => Some((self.text(field("constructor")?).into(), field("arguments").into_iter().collect(), false)),
+            "method_invocation" => {
+                let name = self.text(field("name")?);
+                let callee = match field("object") {
+                    Some(o) => format!("{}.{name}", self.text(o)),
+                    None => name.to_string(),
+                };
+                Some((callee, vec![field("arguments")?], false))
+            }
+            "object_creation_expression" => Some((self.text(field("type")?).into(), vec![field("arguments")?], false)),
+            "macro_invocation" => {
+                let m = field("macro")?;
+                let tt = n.named_children(&mut n.walk()).find(|c| c.kind() == "token_tree")?;
+                Some((self.text(m).into(), vec![tt], true))
+            }
+            "raise_statement" | "throw_statement" => {
+                let kids: Vec<Node> = n.named_children(&mut n.walk()).collect();
+                Some(("raise".into(), kids, false))
+            }
+            _ => None,
+        }
+    }
+
+    fn is_js(&self) -> bool {
+        matches!(self.lang, Lang::JavaScript | Lang::TypeScript | Lang::Tsx)
+    }
+
+    /// (left, right) of an assignment-like node.
+    fn assignment_parts(&self, n: Node<'a>) -> Option<(Node<'a>, Node<'a>)> {
+        let f = |a: &str, b: &str| Some((n.child_by_field_name(a)?, n.child_by_field_name(b)?));
+        match n.kind() {
+            "assignment" | "assignment_expression" | "assignment_statement" | "short_var_declaration"
+            | "augmented_assignment" | "operator_assignment" => f("left", "right"),
+            "variable_declarator" => f("name", "value"),
+            "let_declaration" => f("pattern", "value"),
+            "var_spec" | "const_spec" => f("name", "value"),
+            _ => None,
+        }
+    }
+
+    /// Every data reference in `n`, skipping string contents (but not
+    /// interpolations), object keys and keyword-argument names.
+    fn references(&self, n: Node<'a>, out: &mut Vec<(Node<'a>, Vec<String>)>) {
+        let kind = n.kind();
+        if is_string(kind) {
+            if self.lang == Lang::Rust && (kind == "string_literal" || kind == "raw_string_literal") {
+                // Inline format captures: "{password}", "{user:?}".
+                let t = self.text(n);
+                let mut rest = t;
+                while let Some(i) = rest.find('{') {
+                    rest = &rest[i + 1..];
+                    if rest.starts_with('{') {
+                        rest = &rest[1..];
+                        continue;
+                    }
+                    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    if !name.is_empty() && !name.chars().all(|c| c.is_ascii_digit()) {
+                        out.push((n, vec![name]));
+                    }
+                }
+                return;
+            }
+            let mut c = n.walk();
+            for ch in n.named_children(&mut c) {
+                if is_interpolation(ch.kind()) || ch.kind() == "string" || ch.kind() == "template_string" {
+                    self.references(ch, out);
+                }
+            }
+            return;
+        }
+        match kind {
+            "keyword_argument" | "pair" | "named_argument" => {
+                if let Some(v) = n.child_by_field_name("value") {
+                    self.references(v, out);
+                }
+                return;
+            }
+            "token_tree" => {
+                // Rust macro arguments are a flat token list: rebuild
+                // `a.b.c` chains from identifier and `.` tokens.
+                let kids: Vec<Node> = n.children(&mut n.walk()).collect();
+                let mut i = 0;
+                while i < kids.len() {
+                    let k = kids[i];
+                    if k.kind() == "identifier" {
+                        let start = k;
+                        let mut segs = vec![self.text(k).to_string()];
+                        while i + 2 < kids.len() && self.text(kids[i + 1]) == "." && kids[i + 2].kind() == "identifier" {
+                            segs.push(self.text(kids[i + 2]).to_string());
+                            i += 2;
+                        }
+                        // `name = value` / `name: value` in a macro: the name is a key.
+                        let next = kids.get(i + 1).map(|x| self.text(*x));
+                        if !matches!(next, Some("=") | Some(":")) || segs.len() > 1 {
+                            out.push((start, segs));
+                        }
+                    } else if k.kind() == "token_tree" || is_string(k.kind()) {
+                        self.references(k, out);
+                    }
+                    i += 1;
+                }
+                return;
+            }
+            _ => {}
+        }
+        if kind != "macro_invocation" && !matches!(kind, "raise_statement" | "throw_statement") {
+            if let Some((callee, args, _)) = self.call_parts(n) {
+                let no_args = args.iter().all(|a| a.named_child_count() == 0);
+                let mut segs = segments(&callee);
+                if no_args {
+                    // A getter: `user.getEmail()`, `user.email.lower()`.
+                    if let Some(last) = segs.last_mut() {
+                        for pre in ["get_", "get", "is"] {
+                            if let Some(rest) = last.strip_prefix(pre) {
+                                if rest.chars().next().is_some_and(|c| c.is_uppercase() || pre.ends_with('_')) {
+                                    *last = rest.to_string();
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    out.push((n, segs));
+                } else {
+                    // The method's own name is not data; its receiver and
+                    // arguments may be.
+                    segs.pop();
+                    if !segs.is_empty() && !is_sanitizer(segs.last().map_or("", String::as_str)) {
+                        out.push((n, segs));
+                    }
+                    for a in args {
+                        self.references(a, out);
+                    }
+                }
+                return;
+            }
+        }
+        if is_reference(kind) {
+            // In Ruby, `user.email` is a call without arguments.
+            out.push((n, segments(self.text(n))));
+            return;
+        }
+        if kind == "call" && self.lang == Lang::Ruby && n.child_by_field_name("arguments").is_none() && n.child_by_field_name("block").is_none() {
+            out.push((n, segments(self.text(n))));
+            return;
+        }
+        let mut c = n.walk();
+        for ch in n.named_children(&mut c) {
+            self.references(ch, out);
+        }
+    }
+
+    /// Whether a reference sits inside a sanitising call (`hash(user.email)`)
+    /// below `top`.
+    fn sanitized(&self, r: Node<'a>, top: Node<'a>) -> bool {
+        let mut cur = r.parent();
+        while let Some(p) = cur {
+            if p.id() == top.id() {
+                break;
+            }
+            if let Some((callee, _, _)) = self.call_parts(p) {
+                let last = callee.rsplit(['.', ':']).next().unwrap_or("");
+                if is_sanitizer(last) {
+                    return true;
+                }
+            }
+            cur = p.parent();
+        }
+        false
+    }
+
+    /// Sensitive references in `args` (each with its data class).
+    fn sensitive(&self, args: &[Node<'a>]) -> Vec<(Node<'a>, String, Data, Option<(String, usize)>, bool)> {
+        let mut found = Vec::new();
+        for &a in args {
+            let mut refs = Vec::new();
+            self.references(a, &mut refs);
+            for (node, segs) in refs {
+                if segs.is_empty() || self.sanitized(node, a) {
+                    continue;
+                }
+                let path = segs.join(".");
+                if let Some((data, _, person)) = classify(&segs) {
+                    found.push((node, path, data, None, person));
+                } else if let Some((data, origin, line, person)) = self.taint.get(&segs[0]) {
+                    if segs.len() == 1 || classify(&segs[1..]).is_none() {
+                        found.push((node, origin.clone(), *data, Some((segs[0].clone(), *line)), *person));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    fn visit(&mut self, n: Node<'a>) {
+        if let Some((left, right)) = self.assignment_parts(n) {
+            let target = self.text(left).trim().to_string();
+            let lower = target.to_ascii_lowercase();
+            let storage = (lower.contains("session[") || lower.contains("cookies[") || lower.contains("cookie[") || lower.ends_with("document.cookie") || lower.contains("session."))
+                .then_some(Sink::ClientStorage);
+            let hits = self.sensitive(&[right]);
+            if let Some(sink) = storage {
+                for (node, source, data, via, person) in hits.iter().cloned() {
+                    self.push(sink, &target, node, source, data, via, person, n);
+                }
+            } else if is_simple_name(&target) {
+                match hits.first() {
+                    Some((_, source, data, _, person)) => {
+                        let line = n.start_position().row + 1;
+                        self.taint.insert(target, (*data, source.clone(), line, *person));
+                    }
+                    None => {
+                        self.taint.remove(&target);
+                    }
+                }
+            }
+        }
+        if let Some((callee, args, is_macro)) = self.call_parts(n) {
+            let callee_norm: String = callee.split_whitespace().collect();
+            let sink = if callee_norm == "raise" { Some(Sink::Exception) } else { sink_of(&callee_norm, is_macro) };
+            if let Some(sink) = sink {
+                for (node, source, data, via, person) in self.sensitive(&args) {
+                    self.push(sink, &callee_norm, node, source, data, via, person, n);
+                }
+            }
+        }
+        let mut c = n.walk();
+        for ch in n.children(&mut c) {
+            self.visit(ch);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(&mut self, sink: Sink, sink_name: &str, node: Node, source: String, data: Data, via: Option<(String, usize)>, on_person: bool, call: Node) {
+        let pos = node.start_position();
+        let sink_line = call.start_position().row + 1;
+        let (line, column) = if via.is_some() { (sink_line, call.start_position().column + 1) } else { (pos.row + 1, pos.column + 1) };
+        if self.flows.iter().any(|f| f.line == line && f.column == column && f.source == source && f.sink == sink) {
+            return;
+        }
+        let name = if sink_name == "raise" { "raise/throw".to_string() } else { sink_name.to_string() };
+        self.flows.push(Flow { sink, sink_name: name, source, data, via, line, column, sink_line, on_person });
+    }
+}
+
+fn is_simple_name(s: &str) -> bool {
+    let s = s.trim_start_matches(['@', '$']);
+    let s = s.strip_prefix("mut ").unwrap_or(s);
+    !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Finds the flows in one file. `limit` bounds the parse time.
+pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unparsed> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&lang.grammar())
+        .map_err(|e| Unparsed::Grammar(e.to_string()))?;
+    let start = Instant::now();
+    let mut progress = |_: &tree_sitter::ParseState| {
+        if start.elapsed() > limit {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let bytes = text.as_bytes();
+    let tree = parser
+        .parse_with_options(
+            &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
+            None,
+            Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
+        )
+        .ok_or(Unparsed::Timeout(limit))?;
+    let mut w = Walker {
+        src: bytes,
+        lang,
+        taint: HashMap::new(),
+        flows: Vec::new(),
+    };
+    w.visit(tree.root_node());
+    w.flows.sort_by_key(|f| (f.line, f.column));
+    Ok(w.flows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flows(lang: Lang, src: &str) -> Vec<(usize, String, Sink)> {
+        scan(lang, src, Duration::from_secs(5))
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.line, f.source, f.sink))
+            .collect()
+    }
+
+    #[test]
+    fn python_direct_variable_and_sanitized() {
+        let src = "import logging\nlogger = logging.getLogger()\ndef f(user):\n    logger.info(\"hi %s\", user.email)\n    e = user.phone\n    print(f\"x {e}\")\n    logger.info(hash(user.email))\n    logger.info(\"email sent\")\n    config.email = 1\n";
+        assert_eq!(
+            flows(Lang::Python, src),
+            [(4, "user.email".into(), Sink::Logger), (6, "user.phone".into(), Sink::Stdout)]
+        );
+    }
+
+    #[test]
+    fn javascript_java_go_ruby_rust() {
+        assert_eq!(flows(Lang::JavaScript, "console.log(`user ${user.email}`);\nSentry.setUser({ email: customer.email });\n").len(), 2);
+        assert_eq!(flows(Lang::Java, "class A { void f(User user) { logger.info(\"x\" + user.getEmail()); } }").len(), 1, "a getter reads the field");
+        assert_eq!(flows(Lang::Java, "class A { void f() { logger.info(\"x\" + mailer.sendEmail(msg)); } }").len(), 0, "a method name is not data");
+        assert_eq!(flows(Lang::Java, "class A { void f() { logger.info(\"x\" + password); } }").len(), 1);
+        assert_eq!(flows(Lang::Go, "package main\nfunc f(u User) { log.Printf(\"%s\", u.Email) ; fmt.Println(user.Email) }").len(), 2);
+        assert_eq!(flows(Lang::Ruby, "Rails.logger.info(\"x #{current_user.email}\")\n").len(), 1);
+        assert_eq!(flows(Lang::Rust, "fn f() { info!(\"m = {}\", password); debug!(\"m = {password:?}\"); println!(\"{}\", harmless); }").len(), 2);
+    }
+
+    #[test]
+    fn broken_code_still_yields_what_parses() {
+        let src = "def f(:\n  print(user.email)\n";
+        assert!(!flows(Lang::Python, src).is_empty());
+    }
+}

@@ -1,0 +1,168 @@
+//! The policy file (TOML): an action per rule, path excludes, and detector
+//! options.
+//!
+//! ```toml
+//! [rules]
+//! "pii/value/ip-address" = "off"
+//! "pii/flow/stdout" = "warn"
+//! [paths]
+//! exclude = ["tests/**", "**/fixtures/**"]
+//! [options]
+//! min_confidence = 0.3
+//! ip_private = false
+//! max_file_size = "1 MiB"
+//! ```
+
+use super::Action;
+use crate::error::{input, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A loaded policy.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Rule id (or prefix ending in `/`, like `pii/flow/`) → action.
+    #[serde(default)]
+    pub rules: BTreeMap<String, Action>,
+    /// Path filters.
+    #[serde(default)]
+    pub paths: Paths,
+    /// Detector options.
+    #[serde(default)]
+    pub options: Options,
+}
+
+/// `[paths]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Paths {
+    /// Globs (relative to the scan root) not to scan.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// `[options]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// Values below this confidence are counted, not listed.
+    #[serde(default = "default_min_confidence")]
+    pub min_confidence: f64,
+    /// Report private and documentation IP ranges.
+    #[serde(default)]
+    pub ip_private: bool,
+    /// Larger files are skipped (and listed).
+    #[serde(default = "default_max_size")]
+    pub max_file_size: String,
+}
+
+fn default_min_confidence() -> f64 {
+    0.3
+}
+
+fn default_max_size() -> String {
+    "1 MiB".into()
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            min_confidence: default_min_confidence(),
+            ip_private: false,
+            max_file_size: default_max_size(),
+        }
+    }
+}
+
+impl Policy {
+    /// Reads a policy file; a malformed one is an input error naming it.
+    pub fn load(path: &Path) -> Result<Policy> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| input(format!("{}: {e}", path.display())))?;
+        let p: Policy = toml::from_str(&text).map_err(|e| {
+            input(format!(
+                "{}: {}",
+                path.display(),
+                e.to_string().lines().next().unwrap_or("invalid TOML")
+            ))
+        })?;
+        if !(0.0..=1.0).contains(&p.options.min_confidence) {
+            return Err(input(format!(
+                "{}: options.min_confidence must be in [0, 1]",
+                path.display()
+            )));
+        }
+        p.max_file_size()
+            .map_err(|e| input(format!("{}: options.max_file_size: {e}", path.display())))?;
+        globset_of(&p.paths.exclude)
+            .map_err(|e| input(format!("{}: paths.exclude: {e}", path.display())))?;
+        Ok(p)
+    }
+
+    /// The action for a rule: the exact rule, else the longest matching
+    /// prefix, else `default`.
+    pub fn action(&self, rule: &str, default: Action) -> Action {
+        if let Some(a) = self.rules.get(rule) {
+            return *a;
+        }
+        self.rules
+            .iter()
+            .filter(|(k, _)| k.ends_with('/') && rule.starts_with(k.as_str()))
+            .max_by_key(|(k, _)| k.len())
+            .map_or(default, |(_, a)| *a)
+    }
+
+    /// `max_file_size` in bytes.
+    pub fn max_file_size(&self) -> std::result::Result<u64, String> {
+        parse_size(&self.options.max_file_size)
+    }
+}
+
+/// `1 MiB`, `512KiB`, `2MB`, `1000` → bytes.
+pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("{s:?} is not a size"))?;
+    let mul = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        u => return Err(format!("unknown unit {u:?}")),
+    };
+    Ok((n * mul) as u64)
+}
+
+/// A glob set from patterns.
+pub fn globset_of(patterns: &[String]) -> std::result::Result<globset::GlobSet, globset::Error> {
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        b.add(globset::Glob::new(p)?);
+    }
+    b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_by_rule_and_prefix() {
+        let p: Policy = toml::from_str(
+            "[rules]\n\"pii/flow/\" = \"warn\"\n\"pii/flow/logger\" = \"block\"\n\"pii/value/ip-address\" = \"off\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.action("pii/flow/logger", Action::Warn), Action::Block);
+        assert_eq!(p.action("pii/flow/stdout", Action::Block), Action::Warn);
+        assert_eq!(p.action("pii/value/ip-address", Action::Warn), Action::Off);
+        assert_eq!(p.action("pii/value/email", Action::Warn), Action::Warn);
+        assert_eq!(parse_size("1 MiB"), Ok(1 << 20));
+        assert!(toml::from_str::<Policy>("[rules]\nx = \"maybe\"\n").is_err());
+    }
+}

@@ -1,0 +1,421 @@
+//! Scanning files: walk (gitignore-aware, in parallel), skip and list what
+//! cannot be scanned, run the value and flow detectors, apply inline
+//! `maestro:allow` comments and the policy, and fingerprint every finding.
+
+use super::flows::{self, Lang, Unparsed};
+use super::names::Data;
+use super::policy::Policy;
+use super::values::{self, Entity};
+use super::{redact, Action, Finding, Kind, Skipped};
+use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Lines (1-based, inclusive ranges) that a diff added, per path.
+pub type Changed = HashMap<String, Vec<(usize, usize)>>;
+
+/// How to scan.
+pub struct Settings {
+    /// Rules, excludes and options.
+    pub policy: Policy,
+    /// Parse-time limit per file.
+    pub parse_limit: Duration,
+    /// Only these lines count (diff mode).
+    pub changed: Option<Changed>,
+}
+
+/// What a scan found.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Report {
+    /// Findings, by path and line.
+    pub findings: Vec<Finding>,
+    /// Files not (fully) scanned, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Files scanned.
+    pub files: usize,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Value candidates under `min_confidence` (counted, not listed).
+    pub below_threshold: usize,
+    /// Findings suppressed by a `maestro:allow` comment with a reason.
+    pub allowed: usize,
+    /// Findings whose rule the policy turns off.
+    pub off: usize,
+}
+
+fn keywords() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        let words = [
+            "mail", "phone", "mobile", "tel", "msisdn", "ssn", "social", "national", "nino", "passport",
+            "tax", "driv", "licen", "sin", "dob", "birth", "address", "street", "post", "zip", "card", "cc",
+            "cvv", "cvc", "iban", "account", "routing", "salary", "income", "credit", "diagnos", "medic",
+            "health", "prescri", "allerg", "blood", "disab", "condition", "name", "gender", "ethnic",
+            "religio", "sexual", "nationality", "age", "race", "latitude", "longitude", "location",
+            "pass", "pwd", "secret", "token", "key", "credential",
+        ];
+        aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .expect("valid keywords")
+    })
+}
+
+/// Whether `rule` is covered by an allow comment's rule spec.
+fn allow_covers(spec: &str, rule: &str) -> bool {
+    spec == "*" || spec == rule || (spec.ends_with('/') && rule.starts_with(spec)) || rule.ends_with(&format!("/{spec}"))
+}
+
+/// `maestro:allow <rule> -- <reason>` on a line: (rule, reason).
+fn allow_comment(line: &str) -> Option<(String, Option<String>)> {
+    let i = line.find("maestro:allow")?;
+    let rest = line[i + "maestro:allow".len()..].trim();
+    let (rule, reason) = match rest.split_once("--") {
+        Some((r, why)) => (r.trim(), Some(why.trim().trim_end_matches("*/").trim().to_string())),
+        None => (rest.split_whitespace().next().unwrap_or(""), None),
+    };
+    let reason = reason.filter(|r| !r.is_empty());
+    Some((rule.split_whitespace().next().unwrap_or("*").to_string(), reason))
+}
+
+fn value_action(e: Entity, test: bool) -> Action {
+    if test {
+        return Action::Warn;
+    }
+    match e {
+        Entity::Email | Entity::Phone | Entity::IpAddress => Action::Warn,
+        _ => Action::Block,
+    }
+}
+
+fn flow_reason(f: &flows::Flow) -> String {
+    let what = format!("{}: {}", f.data.category(), f.data.name());
+    match &f.via {
+        Some((var, line)) => format!(
+            "`{var}` holds `{}` ({what}, assigned on line {line}) and is passed to `{}`; {}",
+            f.source,
+            f.sink_name,
+            f.sink.why()
+        ),
+        None => format!("`{}` ({what}) is passed to `{}`; {}", f.source, f.sink_name, f.sink.why()),
+    }
+}
+
+fn flow_confidence(f: &flows::Flow) -> f64 {
+    if f.on_person {
+        0.9
+    } else if f.data == Data::Credential {
+        0.8
+    } else {
+        0.6
+    }
+}
+
+/// Scans one file's text. `rel` is its path as reported.
+pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
+    let opts = values::Options {
+        ip_private: s.policy.options.ip_private,
+        only: Vec::new(),
+    };
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |off: usize| line_starts.partition_point(|&x| x <= off);
+    let lines: Vec<&str> = text.split('\n').collect();
+    let longest = lines.iter().map(|l| l.len()).max().unwrap_or(0);
+
+    // Values, by line (for redaction of every snippet).
+    let hits = values::scan(text, &opts);
+    let mut by_line: BTreeMap<usize, Vec<(usize, usize, &'static str)>> = BTreeMap::new();
+    for h in &hits {
+        let l = line_of(h.start);
+        let ls = line_starts[l - 1];
+        by_line.entry(l).or_default().push((h.start - ls, h.end - ls, h.entity.name()));
+    }
+    let snippet = |l: usize| -> String {
+        let line = lines.get(l - 1).copied().unwrap_or("");
+        redact(line, by_line.get(&l).map_or(&[][..], |v| &v[..]))
+    };
+    let mut raw: Vec<Finding> = Vec::new();
+    for h in &hits {
+        if h.confidence < s.policy.options.min_confidence {
+            report.below_threshold += 1;
+            continue;
+        }
+        let l = line_of(h.start);
+        let col = text[line_starts[l - 1]..h.start].chars().count() + 1;
+        raw.push(Finding {
+            rule: h.entity.rule().into(),
+            entity: h.entity.name().into(),
+            kind: Kind::Value,
+            action: value_action(h.entity, h.test_value),
+            confidence: (h.confidence * 100.0).round() / 100.0,
+            reason: format!(
+                "{}{}",
+                h.why,
+                if h.test_value { " (a known test value: downgraded to warn)" } else { "" }
+            ),
+            path: rel.into(),
+            line: l,
+            column: col,
+            snippet: snippet(l),
+            fingerprint: String::new(),
+        });
+    }
+
+    // Flows.
+    if let Some(lang) = Lang::from_path(rel) {
+        if longest > 10_000 {
+            report.skipped.push(Skipped {
+                path: rel.into(),
+                reason: format!("a line of {longest} bytes (minified?): values scanned, flows not analysed"),
+            });
+        } else if keywords().is_match(text) {
+            match flows::scan(lang, text, s.parse_limit) {
+                Ok(fl) => {
+                    for f in fl {
+                        let blocking = f.on_person || f.data == Data::Credential;
+                        raw.push(Finding {
+                            rule: f.sink.rule().into(),
+                            entity: f.data.name().into(),
+                            kind: Kind::Flow,
+                            action: if blocking { Action::Block } else { Action::Warn },
+                            confidence: flow_confidence(&f),
+                            reason: flow_reason(&f),
+                            path: rel.into(),
+                            line: f.line,
+                            column: f.column,
+                            snippet: snippet(f.line),
+                            fingerprint: String::new(),
+                        });
+                    }
+                }
+                Err(Unparsed::Timeout(d)) => report.skipped.push(Skipped {
+                    path: rel.into(),
+                    reason: format!("parsing took longer than {}s: values scanned, flows not analysed", d.as_secs_f64()),
+                }),
+                Err(Unparsed::Grammar(e)) => report.skipped.push(Skipped {
+                    path: rel.into(),
+                    reason: format!("no parser ({e}): values scanned, flows not analysed"),
+                }),
+            }
+        }
+    }
+
+    // Inline allows (same line or the line above), then the policy.
+    let mut out = Vec::new();
+    let mut flagged_allows = std::collections::HashSet::new();
+    for mut f in raw {
+        let allow = [f.line, f.line.saturating_sub(1)]
+            .into_iter()
+            .filter(|&l| l >= 1)
+            .find_map(|l| allow_comment(lines.get(l - 1)?).filter(|(spec, _)| allow_covers(spec, &f.rule)).map(|a| (l, a)));
+        if let Some((l, (_, reason))) = allow {
+            if reason.is_some() {
+                report.allowed += 1;
+                continue;
+            }
+            if flagged_allows.insert(l) {
+                out.push(Finding {
+                    rule: "pii/control/allow-without-reason".into(),
+                    entity: "suppression".into(),
+                    kind: Kind::Control,
+                    action: Action::Warn,
+                    confidence: 1.0,
+                    reason: "`maestro:allow` needs a reason (`maestro:allow <rule> -- <why>`); the finding it was meant to allow still counts".into(),
+                    path: rel.into(),
+                    line: l,
+                    column: 1,
+                    snippet: snippet(l),
+                    fingerprint: String::new(),
+                });
+            }
+        }
+        f.action = s.policy.action(&f.rule, f.action);
+        if f.action == Action::Off {
+            report.off += 1;
+            continue;
+        }
+        out.push(f);
+    }
+    if let Some(changed) = &s.changed {
+        let ranges = changed.get(rel).map_or(&[][..], |v| &v[..]);
+        out.retain(|f| ranges.iter().any(|&(a, b)| (a..=b).contains(&f.line)));
+    }
+    out.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+    // Fingerprints: rule, path, redacted line, occurrence.
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    for f in &mut out {
+        let key = (f.rule.clone(), f.snippet.clone());
+        let n = seen.entry(key).or_insert(0);
+        *n += 1;
+        let mut h = Sha256::new();
+        h.update(format!("{}\0{}\0{}\0{}", f.rule, f.path, f.snippet, n));
+        f.fingerprint = hex::encode(&h.finalize()[..16]);
+    }
+    report.findings.extend(out);
+}
+
+/// Scans files and directories under `root`. `only` restricts the scan to
+/// those paths (relative to `root`), e.g. from `--files-from` or a diff.
+pub fn scan_paths(root: &Path, paths: &[PathBuf], only: Option<&[String]>, s: &Settings, on_file: &(dyn Fn(u64) + Sync)) -> Report {
+    let mut report = Report::default();
+    let max = s.policy.max_file_size().unwrap_or(1 << 20);
+    let excludes = super::policy::globset_of(&s.policy.paths.exclude).unwrap_or_default();
+    let rel_of = |p: &Path| -> String {
+        let r = p.strip_prefix(root).unwrap_or(p);
+        r.to_string_lossy().replace('\\', "/").trim_start_matches("./").to_string()
+    };
+    let mut files: Vec<PathBuf> = Vec::new();
+    match only {
+        Some(list) => {
+            for f in list {
+                let p = root.join(f);
+                if p.is_file() {
+                    files.push(p);
+                } else {
+                    report.skipped.push(Skipped { path: f.clone(), reason: "not a file (deleted or missing)".into() });
+                }
+            }
+        }
+        None => {
+            for p in paths {
+                let walker = ignore::WalkBuilder::new(p)
+                    .hidden(false)
+                    .filter_entry(|e| e.file_name() != ".git")
+                    .build();
+                for e in walker {
+                    match e {
+                        Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => files.push(e.into_path()),
+                        Ok(_) => {}
+                        Err(err) => report.skipped.push(Skipped { path: p.display().to_string(), reason: format!("cannot walk: {err}") }),
+                    }
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    let results: Vec<Report> = files
+        .par_iter()
+        .map(|p| {
+            let mut r = Report::default();
+            let rel = rel_of(p);
+            if excludes.is_match(&rel) {
+                return r;
+            }
+            let skip = |r: &mut Report, why: String| r.skipped.push(Skipped { path: rel.clone(), reason: why });
+            let meta = match std::fs::metadata(p) {
+                Ok(m) => m,
+                Err(e) => {
+                    skip(&mut r, format!("unreadable: {e}"));
+                    return r;
+                }
+            };
+            if meta.len() > max {
+                skip(&mut r, format!("{} bytes, over the {max}-byte limit (options.max_file_size)", meta.len()));
+                return r;
+            }
+            let bytes = match std::fs::read(p) {
+                Ok(b) => b,
+                Err(e) => {
+                    skip(&mut r, format!("unreadable: {e}"));
+                    return r;
+                }
+            };
+            on_file(bytes.len() as u64);
+            if bytes[..bytes.len().min(8192)].contains(&0) {
+                skip(&mut r, "binary file".into());
+                return r;
+            }
+            let text = match std::str::from_utf8(&bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    skip(&mut r, format!("not valid UTF-8 (at byte {})", e.valid_up_to()));
+                    return r;
+                }
+            };
+            r.files = 1;
+            r.bytes = bytes.len() as u64;
+            scan_text(&rel, text, s, &mut r);
+            r
+        })
+        .collect();
+    for r in results {
+        report.findings.extend(r.findings);
+        report.skipped.extend(r.skipped);
+        report.files += r.files;
+        report.bytes += r.bytes;
+        report.below_threshold += r.below_threshold;
+        report.allowed += r.allowed;
+        report.off += r.off;
+    }
+    report.findings.sort_by(|a, b| (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule)));
+    report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    report
+}
+
+/// Parses `git diff --unified=0` output into added line ranges per path.
+pub fn parse_diff(diff: &str) -> Changed {
+    let mut out: Changed = HashMap::new();
+    let mut path: Option<String> = None;
+    for l in diff.lines() {
+        if let Some(p) = l.strip_prefix("+++ ") {
+            path = p.strip_prefix("b/").map(str::to_string).filter(|_| p != "/dev/null");
+        } else if let (Some(p), Some(h)) = (&path, l.strip_prefix("@@ ")) {
+            // @@ -a,b +c,d @@
+            let Some(plus) = h.split_whitespace().find(|x| x.starts_with('+')) else { continue };
+            let mut it = plus[1..].split(',');
+            let start: usize = it.next().and_then(|x| x.parse().ok()).unwrap_or(0);
+            let count: usize = it.next().and_then(|x| x.parse().ok()).unwrap_or(1);
+            if count > 0 {
+                out.entry(p.clone()).or_default().push((start, start + count - 1));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings { policy: Policy::default(), parse_limit: Duration::from_secs(5), changed: None }
+    }
+
+    #[test]
+    fn findings_have_reasons_and_never_the_value() {
+        let mut r = Report::default();
+        scan_text("a.py", "logger.info(user.email)\nx = 'card 4012-8888-8888-1881'\n", &settings(), &mut r);
+        assert_eq!(r.findings.len(), 2, "{:?}", r.findings);
+        let flow = &r.findings[0];
+        assert_eq!(flow.rule, "pii/flow/logger");
+        assert!(flow.reason.contains("`user.email`") && flow.reason.contains("logger.info"), "{}", flow.reason);
+        let card = &r.findings[1];
+        assert_eq!(card.snippet, "x = 'card [CREDIT_CARD]'");
+        assert_eq!(card.action, Action::Warn, "a published test card");
+        assert_ne!(flow.fingerprint, card.fingerprint);
+    }
+
+    #[test]
+    fn allow_comments_need_a_reason() {
+        let mut r = Report::default();
+        let src = "# maestro:allow pii/flow/logger -- audited: hashed upstream\nlogger.info(user.email)\nlogger.info(user.phone)  # maestro:allow pii/flow/logger\n";
+        scan_text("a.py", src, &settings(), &mut r);
+        assert_eq!(r.allowed, 1);
+        let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, ["pii/control/allow-without-reason", "pii/flow/logger"]);
+    }
+
+    #[test]
+    fn diff_ranges() {
+        let d = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,0 +2,3 @@\n+a\n@@ -9 +12 @@\n+b\n@@ -20,2 +24,0 @@\n";
+        let c = parse_diff(d);
+        assert_eq!(c["x.py"], vec![(2, 4), (12, 12)]);
+    }
+}

@@ -1,0 +1,892 @@
+//! Value detectors: PII written out in text (emails, phone numbers, payment
+//! cards, IBANs, US SSNs, national IDs with a checksum, IP addresses). Every
+//! candidate is validated (checksum, numbering plan, issuer range, reserved
+//! ranges) before it becomes a hit; context words raise the confidence, and
+//! well-known test values are kept but marked, so they can be downgraded.
+
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// A detected value type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Entity {
+    /// An email address.
+    Email,
+    /// A phone number valid in a numbering plan.
+    Phone,
+    /// A payment card number (Luhn and issuer range).
+    CreditCard,
+    /// An IBAN (country length and mod-97).
+    Iban,
+    /// A US social security number.
+    UsSsn,
+    /// An IPv4 or IPv6 address.
+    IpAddress,
+    /// A UK NHS number (mod 11).
+    UkNhs,
+    /// A Spanish NIF/DNI (mod 23 letter).
+    EsNif,
+    /// A Polish PESEL (weighted checksum).
+    PlPesel,
+    /// An Indian Aadhaar number (Verhoeff).
+    InAadhaar,
+    /// A Finnish personal identity code (mod 31).
+    FiPic,
+}
+
+impl Entity {
+    /// Every value entity.
+    pub const ALL: [Entity; 11] = [
+        Entity::Email,
+        Entity::Phone,
+        Entity::CreditCard,
+        Entity::Iban,
+        Entity::UsSsn,
+        Entity::IpAddress,
+        Entity::UkNhs,
+        Entity::EsNif,
+        Entity::PlPesel,
+        Entity::InAadhaar,
+        Entity::FiPic,
+    ];
+
+    /// The entity's name (Presidio's spelling).
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Email => "EMAIL_ADDRESS",
+            Entity::Phone => "PHONE_NUMBER",
+            Entity::CreditCard => "CREDIT_CARD",
+            Entity::Iban => "IBAN_CODE",
+            Entity::UsSsn => "US_SSN",
+            Entity::IpAddress => "IP_ADDRESS",
+            Entity::UkNhs => "UK_NHS",
+            Entity::EsNif => "ES_NIF",
+            Entity::PlPesel => "PL_PESEL",
+            Entity::InAadhaar => "IN_AADHAAR",
+            Entity::FiPic => "FI_PERSONAL_IDENTITY_CODE",
+        }
+    }
+
+    /// The rule id of its findings.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Entity::Email => "pii/value/email",
+            Entity::Phone => "pii/value/phone",
+            Entity::CreditCard => "pii/value/credit-card",
+            Entity::Iban => "pii/value/iban",
+            Entity::UsSsn => "pii/value/us-ssn",
+            Entity::IpAddress => "pii/value/ip-address",
+            Entity::UkNhs => "pii/value/uk-nhs",
+            Entity::EsNif => "pii/value/es-nif",
+            Entity::PlPesel => "pii/value/pl-pesel",
+            Entity::InAadhaar => "pii/value/in-aadhaar",
+            Entity::FiPic => "pii/value/fi-pic",
+        }
+    }
+
+    /// From a name or rule id.
+    pub fn parse(s: &str) -> Option<Entity> {
+        Entity::ALL
+            .into_iter()
+            .find(|e| e.name().eq_ignore_ascii_case(s) || e.rule() == s)
+    }
+
+    /// Words that, shortly before a value, make it more likely to be one.
+    fn context(self) -> &'static [&'static str] {
+        match self {
+            Entity::Email => &["email", "e-mail", "mail", "contact"],
+            Entity::Phone => &[
+                "phone", "tel", "mobile", "cell", "call", "number", "fax", "whatsapp", "contact",
+            ],
+            Entity::CreditCard => &["card", "credit", "visa", "mastercard", "amex", "cc", "pan"],
+            Entity::Iban => &["iban", "bank", "account", "transfer"],
+            Entity::UsSsn => &["ssn", "social security", "social sec", "ss#", "ssa"],
+            Entity::IpAddress => &["ip", "address", "host", "server", "addr"],
+            Entity::UkNhs => &["nhs", "health", "patient"],
+            Entity::EsNif => &["nif", "dni", "documento", "identidad"],
+            Entity::PlPesel => &["pesel"],
+            Entity::InAadhaar => &["aadhaar", "aadhar", "uidai", "uid"],
+            Entity::FiPic => &["hetu", "henkilötunnus", "personal identity", "identity code"],
+        }
+    }
+}
+
+/// One value found in a text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// What it is.
+    pub entity: Entity,
+    /// Byte offsets `[start, end)`.
+    pub start: usize,
+    /// End offset.
+    pub end: usize,
+    /// 0..1: how sure the detector is.
+    pub confidence: f64,
+    /// A published test or documentation value (example.com, 4111…, 555-01xx).
+    pub test_value: bool,
+    /// What was checked, in words.
+    pub why: String,
+}
+
+/// Detector settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Report private, loopback, link-local and documentation IP ranges too.
+    pub ip_private: bool,
+    /// Only these entities (all when empty).
+    pub only: Vec<Entity>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ip_private: false,
+            only: Vec::new(),
+        }
+    }
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("valid built-in regex"))
+}
+
+/// True when the byte before `start` and at `end` are not word characters
+/// (letters, digits, `_`), so `abc123456789` is not a number.
+fn isolated(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    (start == 0 || !word(b[start - 1])) && (end >= b.len() || !word(b[end]))
+}
+
+fn has_context(text: &str, start: usize, e: Entity) -> bool {
+    let mut from = start.saturating_sub(48);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = text[from..start].to_lowercase();
+    e.context().iter().any(|w| before.contains(w))
+}
+
+fn digits(s: &str) -> Vec<u8> {
+    s.bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect()
+}
+
+/// The separators between digit groups are all the same (or absent).
+fn consistent_separators(s: &str) -> Option<Option<char>> {
+    let mut sep = None;
+    for c in s.chars().filter(|c| !c.is_ascii_alphanumeric()) {
+        match sep {
+            None => sep = Some(c),
+            Some(x) if x != c => return None,
+            _ => {}
+        }
+    }
+    Some(sep)
+}
+
+/// Luhn checksum.
+pub fn luhn(d: &[u8]) -> bool {
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            let x = u32::from(x);
+            if i % 2 == 1 {
+                let y = x * 2;
+                if y > 9 {
+                    y - 9
+                } else {
+                    y
+                }
+            } else {
+                x
+            }
+        })
+        .sum();
+    !d.is_empty() && sum % 10 == 0
+}
+
+/// Scans `text` with every enabled detector; hits are sorted by position and
+/// never overlap (the more specific, more confident one wins).
+pub fn scan(text: &str, opts: &Options) -> Vec<Hit> {
+    let on = |e: Entity| opts.only.is_empty() || opts.only.contains(&e);
+    let mut hits = Vec::new();
+    if on(Entity::Email) && text.contains('@') {
+        email(text, &mut hits);
+    }
+    if text.bytes().any(|b| b.is_ascii_digit()) {
+        if on(Entity::CreditCard) {
+            card(text, &mut hits);
+        }
+        if on(Entity::Iban) {
+            iban(text, &mut hits);
+        }
+        if on(Entity::UsSsn) {
+            ssn(text, &mut hits);
+        }
+        if on(Entity::IpAddress) {
+            ip(text, opts, &mut hits);
+        }
+        if on(Entity::UkNhs) {
+            nhs(text, &mut hits);
+        }
+        if on(Entity::EsNif) {
+            nif(text, &mut hits);
+        }
+        if on(Entity::PlPesel) {
+            pesel(text, &mut hits);
+        }
+        if on(Entity::InAadhaar) {
+            aadhaar(text, &mut hits);
+        }
+        if on(Entity::FiPic) {
+            fi_pic(text, &mut hits);
+        }
+        if on(Entity::Phone) {
+            phone(text, &mut hits);
+        }
+    }
+    for h in &mut hits {
+        if has_context(text, h.start, h.entity) {
+            h.confidence = (h.confidence + 0.3).min(1.0);
+            h.why.push_str("; context word nearby");
+        }
+        if h.test_value {
+            h.confidence = h.confidence.min(0.3);
+        }
+    }
+    // Overlaps: keep the more confident hit (ties: the earlier detector).
+    hits.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(a.start.cmp(&b.start))
+    });
+    let mut kept: Vec<Hit> = Vec::new();
+    for h in hits {
+        if kept.iter().all(|k| h.end <= k.start || h.start >= k.end) {
+            kept.push(h);
+        }
+    }
+    kept.sort_by_key(|h| h.start);
+    kept
+}
+
+// ------------------------------------------------------------------ email
+
+const FILE_TLDS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "ts", "css", "map", "json", "min",
+];
+const TEST_DOMAINS: &[&str] = &["example.com", "example.org", "example.net", "test.com"];
+const TEST_TLDS: &[&str] = &["example", "test", "invalid", "localhost", "local"];
+
+fn email(text: &str, out: &mut Vec<Hit>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = re(
+        &RE,
+        r"(?i)[a-z0-9](?:[a-z0-9._%+-]{0,62}[a-z0-9_%+-])?@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:xn--[a-z0-9-]{1,59}|[a-z]{2,24})",
+    );
+    for m in re.find_iter(text) {
+        let (s, e) = (m.start(), m.end());
+        let b = text.as_bytes();
+        // Not glued to more address characters on either side.
+        let addr = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
+        if (s > 0 && addr(b[s - 1])) || (e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'-')) {
+            continue;
+        }
+        let v = m.as_str().to_ascii_lowercase();
+        let (local, domain) = v.split_once('@').unwrap_or(("", ""));
+        let tld = domain.rsplit('.').next().unwrap_or("");
+        if local.contains("..") || FILE_TLDS.contains(&tld) || local == "git" {
+            continue;
+        }
+        let test = TEST_DOMAINS.iter().any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
+            || TEST_TLDS.contains(&tld)
+            || domain.starts_with("example.");
+        out.push(Hit {
+            entity: Entity::Email,
+            start: s,
+            end: e,
+            confidence: 0.9,
+            test_value: test,
+            why: if test {
+                "email address on a reserved example domain".into()
+            } else {
+                "email address (local part @ a domain with a valid TLD)".into()
+            },
+        });
+    }
+}
+
+// ------------------------------------------------------------------ cards
+
+const TEST_CARDS: &[&str] = &[
+    "4111111111111111",
+    "4012888888881881",
+    "4222222222222",
+    "4242424242424242",
+    "4000056655665556",
+    "5555555555554444",
+    "5105105105105100",
+    "5200828282828210",
+    "2223003122003222",
+    "378282246310005",
+    "371449635398431",
+    "378734493671000",
+    "6011111111111117",
+    "6011000990139424",
+    "3530111333300000",
+    "3566002020360505",
+    "30569309025904",
+    "38520000023237",
+    "6200000000000005",
+];
+
+/// The issuer of a card number, if its prefix and length fit one.
+fn issuer(d: &[u8]) -> Option<&'static str> {
+    let n = d.len();
+    let p = |k: usize| d[..k].iter().fold(0u32, |a, &x| a * 10 + u32::from(x));
+    Some(match d[0] {
+        1 if n == 15 => "UATP",
+        2 if (2221..=2720).contains(&p(4)) && n == 16 => "Mastercard",
+        3 if (p(2) == 34 || p(2) == 37) && n == 15 => "American Express",
+        3 if (3528..=3589).contains(&p(4)) && (16..=19).contains(&n) => "JCB",
+        3 if ((300..=305).contains(&p(3)) || p(3) == 309 || [36, 38, 39].contains(&p(2)))
+            && (14..=19).contains(&n) =>
+        {
+            "Diners Club"
+        }
+        4 if [13, 16, 19].contains(&n) => "Visa",
+        5 if (51..=55).contains(&p(2)) && n == 16 => "Mastercard",
+        5 if p(2) == 50 || (56..=59).contains(&p(2)) && (12..=19).contains(&n) => "Maestro",
+        6 if (12..=19).contains(&n) => {
+            if p(4) == 6011 || p(2) == 65 || (644..=649).contains(&p(3)) {
+                "Discover"
+            } else if p(2) == 62 {
+                "UnionPay"
+            } else {
+                "Maestro"
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn card(text: &str, out: &mut Vec<Hit>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = re(&RE, r"[0-9](?:[ -]?[0-9]){11,18}");
+    for m in re.find_iter(text) {
+        if !isolated(text, m.start(), m.end()) || consistent_separators(m.as_str()).is_none() {
+            continue;
+        }
+        let d = digits(m.as_str());
+        let Some(who) = issuer(&d) else { continue };
+        if !luhn(&d) {
+            continue;
+        }
+        let plain: String = d.iter().map(|x| char::from(b'0' + x)).collect();
+        let test = TEST_CARDS.contains(&plain.as_str());
+        out.push(Hit {
+            entity: Entity::CreditCard,
+            start: m.start(),
+            end: m.end(),
+            confidence: 0.8,
+            test_value: test,
+            why: format!(
+                "{who} card number, Luhn checksum valid{}",
+                if test { "; a published test card" } else { "" }
+            ),
+        });
+    }
+}
+
+// ------------------------------------------------------------------- IBAN
+
+/// IBAN length per country (SWIFT registry).
+fn iban_length(cc: &str) -> Option<usize> {
+    const T: &[(&str, usize)] = &[
+        ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16),
+        ("BG", 22), ("BH", 22), ("BI", 27), ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22),
+        ("CY", 28), ("CZ", 24), ("DE", 22), ("DJ", 27), ("DK", 18), ("DO", 28), ("EE", 20),
+        ("EG", 29), ("ES", 24), ("FI", 18), ("FK", 18), ("FO", 18), ("FR", 27), ("GB", 22),
+        ("GE", 22), ("GI", 23), ("GL", 18), ("GR", 27), ("GT", 28), ("HN", 28), ("HR", 21),
+        ("HU", 28), ("IE", 22), ("IL", 23), ("IQ", 23), ("IS", 26), ("IT", 27), ("JO", 30),
+        ("KW", 30), ("KZ", 20), ("LB", 28), ("LC", 32), ("LI", 21), ("LT", 20), ("LU", 20),
+        ("LV", 21), ("LY", 25), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19), ("MN", 20),
+        ("MR", 27), ("MT", 31), ("MU", 30), ("NI", 28), ("NL", 18), ("NO", 15), ("OM", 23),
+        ("PK", 24), ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22),
+        ("RU", 33), ("SA", 24), ("SC", 31), ("SD", 18), ("SE", 24), ("SI", 19), ("SK", 24),
+        ("SM", 27), ("SO", 23), ("ST", 25), ("SV", 28), ("TL", 23), ("TN", 24), ("TR", 26),
+        ("UA", 29), ("VA", 22), ("VG", 24), ("XK", 20), ("YE", 30),
+    ];
+    T.iter().find(|(c, _)| *c == cc).map(|(_, n)| *n)
+}
+
+/// ISO 7064 mod 97-10 over an IBAN's alphanumerics.
+pub fn iban_valid(chars: &str) -> bool {
+    if chars.len() < 5 {
+        return false;
+    }
+    let (head, tail) = chars.split_at(4);
+    let mut r: u32 = 0;
+    for c in tail.chars().chain(head.chars()) {
+        let v = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'A'..='Z' => c as u32 - 'A' as u32 + 10,
+            _ => return false,
+        };
+        r = if v >= 10 { (r * 100 + v) % 97 } else { (r * 10 + v) % 97 };
+    }
+    r == 1
+}
+
+fn iban(text: &str, out: &mut Vec<Hit>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = re(&RE, r"(?i)[A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]){11,32}");
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(m) = re.find_at(text, from) {
+        from = m.start() + 1;
+        if m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let cc = m.as_str()[..2].to_ascii_uppercase();
+        let Some(len) = iban_length(&cc) else { continue };
+        // Take exactly the country's length of alphanumerics.
+        let mut n = 0;
+        let mut end = m.start();
+        for (i, c) in m.as_str().char_indices() {
+            if c.is_ascii_alphanumeric() {
+                n += 1;
+                end = m.start() + i + 1;
+                if n == len {
+                    break;
+                }
+            }
+        }
+        if n < len || (end < b.len() && b[end].is_ascii_alphanumeric()) {
+            continue;
+        }
+        let raw = &text[m.start()..end];
+        if consistent_separators(raw).is_none() {
+            continue;
+        }
+        let compact: String = raw
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if !iban_valid(&compact) {
+            continue;
+        }
+        out.push(Hit {
+            entity: Entity::Iban,
+            start: m.start(),
+            end,
+            confidence: 0.9,
+            test_value: false,
+            why: format!("{cc} IBAN: length {len} and mod-97 checksum valid"),
+        });
+        from = end;
+    }
+}
+
+// -------------------------------------------------------------------- SSN
+
+fn ssn(text: &str, out: &mut Vec<Hit>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = re(&RE, r"[0-9]{3}[ .-]?[0-9]{2}[ .-]?[0-9]{4}");
+    for m in re.find_iter(text) {
+        if !isolated(text, m.start(), m.end()) {
+            continue;
+        }
+        let Some(sep) = consistent_separators(m.as_str()) else {
+            continue;
+        };
+        let d = digits(m.as_str());
+        let s: String = d.iter().map(|x| char::from(b'0' + x)).collect();
+        let (area, group, serial) = (&s[..3], &s[3..5], &s[5..]);
+        let area_n: u32 = area.parse().unwrap_or(0);
+        if area == "000" || area == "666" || area_n >= 900 || group == "00" || serial == "0000" {
+            continue;
+        }
+        if d.iter().all(|&x| x == d[0]) || s == "078051120" || s == "219099999" {
+            continue; // voided by the SSA (the Woolworth and SSA-card samples)
+        }
+        let test = s == "123456789" || s.starts_with("98765432");
+        let seps = m.as_str().chars().filter(|c| !c.is_ascii_digit()).count();
+        let confidence = match (sep, seps) {
+            (None, _) => 0.05,
+            (Some(_), 1) => 0.2,
+            _ => 0.5,
+        };
+        out.push(Hit {
+            entity: Entity::UsSsn,
+            start: m.start(),
+            end: m.end(),
+            confidence,
+            test_value: test,
+            why: "US SSN shape with a valid area, group and serial".into(),
+        });
+    }
+}
+
+// --------------------------------------------------------------------- IP
+
+fn v4_reserved(o: [u8; 4]) -> bool {
+    matches!(o, [10, ..] | [127, ..] | [0, ..] | [169, 254, ..] | [192, 168, ..] | [255, 255, 255, 255])
+        || (o[0] == 172 && (16..=31).contains(&o[1]))
+        || (o[0] == 100 && (64..=127).contains(&o[1]))
+        || matches!(o, [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _])
+        || o[0] >= 224
+}
+
+fn ip(text: &str, opts: &Options, out: &mut Vec<Hit>) {
+    static V4: OnceLock<Regex> = OnceLock::new();
+    static V6: OnceLock<Regex> = OnceLock::new();
+    let v4 = re(&V4, r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}");
+    let b = text.as_bytes();
+    for m in v4.find_iter(text) {
+        let (s, e) = (m.start(), m.end());
+        let dotted = |i: usize| b[i] == b'.' || b[i].is_ascii_alphanumeric();
+        if (s > 0 && dotted(s - 1)) || (e < b.len() && (b[e].is_ascii_alphanumeric() || (b[e] == b'.' && e + 1 < b.len() && b[e + 1].is_ascii_digit()))) {
+            continue; // part of a longer dotted number (a version)
+        }
+        let Ok(addr) = m.as_str().parse::<std::net::Ipv4Addr>() else {
+            continue;
+        };
+        let before = text[..s].trim_end().to_ascii_lowercase();
+        if before.ends_with('v') || before.ends_with("version") {
+            continue;
+        }
+        let reserved = v4_reserved(addr.octets());
+        if reserved && !opts.ip_private {
+            continue;
+        }
+        out.push(Hit {
+            entity: Entity::IpAddress,
+            start: s,
+            end: e,
+            confidence: 0.6,
+            test_value: matches!(addr.octets(), [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]),
+            why: if reserved {
+                "IPv4 address in a private, loopback or documentation range".into()
+            } else {
+                "public IPv4 address".into()
+            },
+        });
+    }
+    if !text.contains(':') {
+        return;
+    }
+    let v6 = re(&V6, r"(?i)[0-9a-f:]*:[0-9a-f:]*:[0-9a-f:.]*");
+    for m in v6.find_iter(text) {
+        let (s, e) = (m.start(), m.end());
+        if (s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'.')) || (e < b.len() && b[e].is_ascii_alphanumeric()) {
+            continue;
+        }
+        let v = m.as_str().trim_end_matches('.');
+        if v.len() < 3 || !v.bytes().any(|c| c.is_ascii_hexdigit()) {
+            continue;
+        }
+        let Ok(addr) = v.parse::<std::net::Ipv6Addr>() else {
+            continue;
+        };
+        let seg = addr.segments();
+        let doc = seg[0] == 0x2001 && seg[1] == 0xdb8;
+        let reserved = addr.is_loopback()
+            || addr.is_unspecified()
+            || (seg[0] & 0xfe00) == 0xfc00
+            || (seg[0] & 0xffc0) == 0xfe80
+            || doc;
+        if reserved && !opts.ip_private {
+            continue;
+        }
+        out.push(Hit {
+            entity: Entity::IpAddress,
+            start: s,
+            end: s + v.len(),
+            confidence: 0.6,
+            test_value: doc,
+            why: "IPv6 address".into(),
+        });
+    }
+}
+
+// ----------------------------------------------------------- national IDs
+
+fn nhs(text: &str, out: &mut Vec<Hit>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = re(&RE, r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}");
+    for m in re.find_iter(text) {
+        if !isolated(text, m.start(), m.end()) || consistent_separators(m.as_str()).is_none() {
+            continue;
+        }
+        let d = digits(m.as_str());
+        let sum: u32 = d[..9]
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| u32::from(x) * (10 - i as u32))
+            .sum();
+        let check = match 11 - sum % 11 {
+            11 => 0,
+            10 => continue,
+            c => c,
+        };
+        if check != u32::from(d[9]) || d.iter().all(|&x| x == d[0]) {
+            continue;
+        }
+        out.push(Hit {
+            entity: Entity::UkNhs,
+            start: m.start(),
+            end: m.end(),
+            confidence: 0.4,
+            test_value: false,
+            why: "NHS number, mod-11 check digit valid".into(),
+        });
+    }
+}
+
+fn nif(text: &str, out: &mut Vec<Hit>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = re(&RE, r"(?i)[0-9]{7,8}-?[A-Z]");
+    const LETTERS: &[u8] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+    for m in re.find_iter(text) {
+        if !isolated(text, m.start(), m.end()) {
+            continue;
+        }
+        let s = m.as_str();
+        let num: u32 = s[..s.len() - 1].trim_end_matches('-').parse().unwrap_or(0);
+        let letter = s.as_bytes()[s.len() - 1].to_ascii_uppercase();
+        if LETTERS[(num % 23) as usize] != letter {
+            continue;
+        }
+        out.push(Hit {
+            entity: Entity::EsNif,
+            start: m.start(),
+            end: m.end(),
+            confidence: 0.5,
+            test_value: false,
+            why: "Spanish NIF/DNI, mod-23 control letter valid".into(),
+        });
+    }
+}
+
+fn pesel(text: &str, out: &mut Vec<Hit>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = re(&RE, r"[0-9]{11}");
+    const W: [u32; 10] = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
+    for m in re.find_iter(text) {
+        if !isolated(text, m.start(), m.end()) {
+            continue;
+        }
+        let d = digits(m.as_str());
+        let sum: u32 = d[..10].iter().zip(W).map(|(&x, w)| u32::from(x) * w).sum();
+        let month = u32::from(d[2]) * 10 + u32::from(d[3]);
+        let day = u32::from(d[4]) * 10 + u32::from(d[5]);
+        if (10 - sum % 10) % 10 != u32::from(d[10]) || !(1..=31).contains(&day) || month % 20 == 0 || month % 20 > 12 {
+            continue;
+        }
+        out.push(Hit {
+            entity: Entity::PlPesel,
+            start: m.start(),
+            end: m.end(),
+            confidence: 0.2,
+            test_value: false,
+            why: "PESEL: birth date and weighted checksum valid".into(),
+        });
+    }
+}
+
+/// Verhoeff checksum.
+fn verhoeff(d: &[u8]) -> bool {
+    const D: [[u8; 10]; 10] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ];
+    const P: [[u8; 10]; 8] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ];
+    let mut c = 0u8;
+    for (i, &x) in d.iter().rev().enumerate() {
+        c = D[c as usize][P[i % 8][x as usize] as usize];
+    }
+    c == 0
+}
+
+fn aadhaar(text: &str, out: &mut Vec<Hit>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = re(&RE, r"[2-9][0-9]{3}[ :-]?[0-9]{4}[ :-]?[0-9]{4}");
+    for m in re.find_iter(text) {
+        if !isolated(text, m.start(), m.end()) || consistent_separators(m.as_str()).is_none() {
+            continue;
+        }
+        let d = digits(m.as_str());
+        if !verhoeff(&d) || d.iter().all(|&x| x == d[0]) {
+            continue;
+        }
+        out.push(Hit {
+            entity: Entity::InAadhaar,
+            start: m.start(),
+            end: m.end(),
+            confidence: 0.3,
+            test_value: false,
+            why: "Aadhaar number, Verhoeff checksum valid".into(),
+        });
+    }
+}
+
+fn fi_pic(text: &str, out: &mut Vec<Hit>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = re(&RE, r"[0-9]{6}[-+ABCDEFUVWXY][0-9]{3}[0-9A-Y]");
+    const CHECK: &[u8] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
+    for m in re.find_iter(text) {
+        if !isolated(text, m.start(), m.end()) {
+            continue;
+        }
+        let s = m.as_str().as_bytes();
+        let num: u64 = format!(
+            "{}{}",
+            &m.as_str()[..6],
+            &m.as_str()[7..10]
+        )
+        .parse()
+        .unwrap_or(0);
+        let day = u32::from(s[0] - b'0') * 10 + u32::from(s[1] - b'0');
+        let month = u32::from(s[2] - b'0') * 10 + u32::from(s[3] - b'0');
+        if CHECK[(num % 31) as usize] != s[10] || !(1..=31).contains(&day) || !(1..=12).contains(&month) {
+            continue;
+        }
+        out.push(Hit {
+            entity: Entity::FiPic,
+            start: m.start(),
+            end: m.end(),
+            confidence: 0.6,
+            test_value: false,
+            why: "Finnish personal identity code, date and mod-31 check valid".into(),
+        });
+    }
+}
+
+// ------------------------------------------------------------------ phone
+
+const PHONE_REGIONS: &[&str] = &["US", "GB", "DE", "FR", "IL", "IN", "CA", "BR", "JP", "CN", "AU", "IT", "ES"];
+
+fn phone(text: &str, out: &mut Vec<Hit>) {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = re(
+        &RE,
+        r"(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{1,4}\)[ .-]?)?[0-9]{1,5}(?:[ .-]?[0-9]{1,5}){0,5}",
+    );
+    let b = text.as_bytes();
+    for m in re.find_iter(text) {
+        let (s, e) = (m.start(), m.end());
+        let v = m.as_str();
+        let d = digits(v);
+        if !(7..=15).contains(&d.len()) {
+            continue;
+        }
+        let glued = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'/';
+        if (s > 0 && glued(b[s - 1]) && !v.starts_with('(')) || (e < b.len() && glued(b[e]) && !(b[e] == b'.' && (e + 1 == b.len() || !b[e + 1].is_ascii_digit()))) {
+            continue;
+        }
+        let formatted = v.starts_with('+') || v.contains(['(', ' ', '-', '.']);
+        if !formatted && !has_context(text, s, Entity::Phone) {
+            continue; // a bare digit run is not a phone number without a hint
+        }
+        let valid = if v.starts_with('+') {
+            phonenumber::parse(None, v).is_ok_and(|n| phonenumber::is_valid(&n))
+        } else {
+            PHONE_REGIONS.iter().any(|r| {
+                r.parse::<phonenumber::country::Id>()
+                    .ok()
+                    .and_then(|id| phonenumber::parse(Some(id), v).ok())
+                    .is_some_and(|n| phonenumber::is_valid(&n))
+            })
+        };
+        if !valid {
+            continue;
+        }
+        // 555-0100..0199 is reserved for fiction in the NANP.
+        let tail: String = d.iter().rev().take(7).rev().map(|x| char::from(b'0' + x)).collect();
+        let test = tail.starts_with("55501");
+        out.push(Hit {
+            entity: Entity::Phone,
+            start: s,
+            end: e,
+            confidence: 0.5,
+            test_value: test,
+            why: if test {
+                "phone number in the NANP's 555-01xx fiction range".into()
+            } else {
+                "phone number valid in its numbering plan".into()
+            },
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(Entity, &str)> {
+        let o = Options {
+            ip_private: true,
+            only: vec![],
+        };
+        scan(text, &o)
+            .into_iter()
+            .map(|h| (h.entity, &text[h.start..h.end]))
+            .collect()
+    }
+
+    #[test]
+    fn validated_values_are_found_and_invalid_ones_are_not() {
+        assert_eq!(found("mail jane.doe@corp.io now"), [(Entity::Email, "jane.doe@corp.io")]);
+        assert_eq!(found("card 4012-8888-8888-1881"), [(Entity::CreditCard, "4012-8888-8888-1881")]);
+        assert!(found("card 4012-8888-8888-1882").is_empty(), "Luhn fails");
+        assert_eq!(found("GB82 WEST 1234 5698 7654 32"), [(Entity::Iban, "GB82 WEST 1234 5698 7654 32")]);
+        assert!(found("GB82 WEST 1234 5698 7654 33").is_empty(), "mod 97 fails");
+        assert_eq!(found("ssn 078-05-1123"), [(Entity::UsSsn, "078-05-1123")]);
+        assert!(found("ssn 666-05-1123").iter().all(|h| h.0 != Entity::UsSsn), "{:?}", found("ssn 666-05-1123"));
+        assert_eq!(found("host 8.8.8.8"), [(Entity::IpAddress, "8.8.8.8")]);
+        assert!(found("version 1.2.3.4.5").is_empty());
+        assert_eq!(found("NHS 401 023 2137"), [(Entity::UkNhs, "401 023 2137")]);
+        assert_eq!(found("call +44 20 7946 0958"), [(Entity::Phone, "+44 20 7946 0958")]);
+        assert!(found("id 1234567").is_empty(), "a bare digit run is not a phone");
+    }
+
+    #[test]
+    fn test_values_are_marked_and_private_ips_are_off_by_default() {
+        let h = scan("a@example.com 4111111111111111", &Options::default());
+        assert_eq!(h.len(), 2);
+        assert!(h.iter().all(|h| h.test_value && h.confidence <= 0.3));
+        assert!(scan("10.0.0.1 and 192.168.1.1", &Options::default()).is_empty());
+    }
+
+    #[test]
+    fn checksums() {
+        assert!(luhn(&digits("79927398713")));
+        assert!(!luhn(&digits("79927398710")));
+        assert!(verhoeff(&digits("2363")));
+        assert!(iban_valid("DE89370400440532013000"));
+    }
+}
