@@ -96,7 +96,7 @@ impl Entity {
         match self {
             Entity::Email => &["email", "e-mail", "mail", "contact"],
             Entity::Phone => &[
-                "phone", "tel", "mobile", "cell", "call", "number", "fax", "whatsapp", "contact",
+                "phone", "tel", "mobile", "cell", "call", "fax", "whatsapp", "contact",
             ],
             Entity::CreditCard => &["card", "credit", "visa", "mastercard", "amex", "cc", "pan"],
             Entity::Iban => &["iban", "bank", "account", "transfer"],
@@ -350,10 +350,13 @@ fn issuer(d: &[u8]) -> Option<&'static str> {
     let n = d.len();
     let p = |k: usize| d[..k].iter().fold(0u32, |a, &x| a * 10 + u32::from(x));
     Some(match d[0] {
+        0 if p(4) == 604 && (12..=19).contains(&n) => "Maestro",
+        1 if p(4) == 1800 && n == 15 => "JCB",
         1 if n == 15 => "UATP",
+        2 if p(4) == 2131 && n == 15 => "JCB",
         2 if (2221..=2720).contains(&p(4)) && n == 16 => "Mastercard",
         3 if (p(2) == 34 || p(2) == 37) && n == 15 => "American Express",
-        3 if (3528..=3589).contains(&p(4)) && (16..=19).contains(&n) => "JCB",
+        3 if (p(2) == 35 && (16..=19).contains(&n)) || ([3088, 3096, 3112, 3158, 3337].contains(&p(4)) && n == 16) => "JCB",
         3 if ((300..=305).contains(&p(3)) || p(3) == 309 || [36, 38, 39].contains(&p(2)))
             && (14..=19).contains(&n) =>
         {
@@ -377,9 +380,13 @@ fn issuer(d: &[u8]) -> Option<&'static str> {
 
 fn card(text: &str, out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = re(&RE, r"[0-9](?:[ -]?[0-9]){11,18}");
+    // Grouped forms first (4-4-4-x, Amex/Diners 4-6-5/4), then plain runs.
+    let re = re(
+        &RE,
+        r"[0-9]{4}(?: [0-9]{4}){2} [0-9]{1,7}|[0-9]{4}(?:-[0-9]{4}){2}-[0-9]{1,7}|[0-9]{4} [0-9]{6} [0-9]{4,5}|[0-9]{4}-[0-9]{6}-[0-9]{4,5}|[0-9]{12,19}",
+    );
     for m in re.find_iter(text) {
-        if !isolated(text, m.start(), m.end()) || consistent_separators(m.as_str()).is_none() {
+        if !isolated(text, m.start(), m.end()) {
             continue;
         }
         let d = digits(m.as_str());
@@ -445,7 +452,7 @@ pub fn iban_valid(chars: &str) -> bool {
 
 fn iban(text: &str, out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = re(&RE, r"(?i)[A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]){11,32}");
+    let re = re(&RE, r"[A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]){11,32}|[a-z]{2}[0-9]{2}(?:[ -]?[a-z0-9]){11,32}");
     let b = text.as_bytes();
     let mut from = 0;
     while let Some(m) = re.find_at(text, from) {
@@ -552,8 +559,8 @@ fn ip(text: &str, opts: &Options, out: &mut Vec<Hit>) {
     for m in v4.find_iter(text) {
         let (s, e) = (m.start(), m.end());
         let dotted = |i: usize| b[i] == b'.' || b[i].is_ascii_alphanumeric();
-        if (s > 0 && dotted(s - 1)) || (e < b.len() && (b[e].is_ascii_alphanumeric() || (b[e] == b'.' && e + 1 < b.len() && b[e + 1].is_ascii_digit()))) {
-            continue; // part of a longer dotted number (a version)
+        if (s > 0 && dotted(s - 1)) || (e < b.len() && b[e].is_ascii_alphanumeric()) {
+            continue; // glued to more characters
         }
         let Ok(addr) = m.as_str().parse::<std::net::Ipv4Addr>() else {
             continue;
@@ -589,7 +596,10 @@ fn ip(text: &str, opts: &Options, out: &mut Vec<Hit>) {
             continue;
         }
         let v = m.as_str().trim_end_matches('.');
-        if v.len() < 3 || !v.bytes().any(|c| c.is_ascii_hexdigit()) {
+        if v.len() < 2 || (v.len() < 3 && v != "::") || (!v.bytes().any(|c| c.is_ascii_hexdigit()) && v != "::") {
+            continue;
+        }
+        if s > 0 && b[s - 1] == b':' {
             continue;
         }
         let Ok(addr) = v.parse::<std::net::Ipv6Addr>() else {
@@ -759,7 +769,8 @@ fn fi_pic(text: &str, out: &mut Vec<Hit>) {
     let re = re(&RE, r"[0-9]{6}[-+ABCDEFUVWXY][0-9]{3}[0-9A-Y]");
     const CHECK: &[u8] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
     for m in re.find_iter(text) {
-        if !isolated(text, m.start(), m.end()) {
+        let b = text.as_bytes();
+        if (m.start() > 0 && b[m.start() - 1].is_ascii_digit()) || (m.end() < b.len() && b[m.end()].is_ascii_alphanumeric()) {
             continue;
         }
         let s = m.as_str().as_bytes();
@@ -772,7 +783,13 @@ fn fi_pic(text: &str, out: &mut Vec<Hit>) {
         .unwrap_or(0);
         let day = u32::from(s[0] - b'0') * 10 + u32::from(s[1] - b'0');
         let month = u32::from(s[2] - b'0') * 10 + u32::from(s[3] - b'0');
-        if CHECK[(num % 31) as usize] != s[10] || !(1..=31).contains(&day) || !(1..=12).contains(&month) {
+        let century = match s[6] {
+            b'+' => 1800,
+            b'-' | b'U'..=b'Y' => 1900,
+            _ => 2000,
+        };
+        let year = century + u32::from(s[4] - b'0') * 10 + u32::from(s[5] - b'0');
+        if CHECK[(num % 31) as usize] != s[10] || !valid_date(year, month, day) {
             continue;
         }
         out.push(Hit {
@@ -786,7 +803,59 @@ fn fi_pic(text: &str, out: &mut Vec<Hit>) {
     }
 }
 
+/// A real calendar date.
+fn valid_date(year: u32, month: u32, day: u32) -> bool {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
 // ------------------------------------------------------------------ phone
+
+/// Whether the national number's length is possible for its country.
+fn possible_length(n: &phonenumber::PhoneNumber) -> bool {
+    let len = n.national().to_string().len() as u16;
+    phonenumber::metadata::DATABASE
+        .by_code(&n.code().value())
+        .into_iter()
+        .flatten()
+        .any(|m| {
+            let d = m.descriptors();
+            [Some(d.general()), d.fixed_line(), d.mobile()]
+                .into_iter()
+                .flatten()
+                .any(|x| x.possible_length().contains(&len))
+        })
+}
+
+/// `2012-10-01 00`: a date (and hour), not a number.
+fn is_date_like(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && matches!(b[4], b'-' | b'.' | b'/')
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b[4]
+}
+
+/// `224 4966 Bond Street`: a house number, not a phone number.
+fn followed_by_street(rest: &str) -> bool {
+    const STREET: &[&str] = &[
+        "street", "st", "st.", "avenue", "ave", "ave.", "road", "rd", "rd.", "court", "ct", "lane", "ln",
+        "drive", "dr", "dr.", "boulevard", "blvd", "way", "place", "pl", "square", "rua", "strasse",
+        "straße", "via", "calle", "rue", "apt", "apt.", "suite", "highway", "hwy", "parkway", "pkwy",
+        "terrace", "circle", "trail", "crescent", "plaza", "alley", "route",
+    ];
+    rest.split_whitespace()
+        .take(4)
+        .any(|w| STREET.contains(&w.trim_end_matches(',').to_lowercase().as_str()))
+}
 
 const PHONE_REGIONS: &[&str] = &["US", "GB", "DE", "FR", "IL", "IN", "CA", "BR", "JP", "CN", "AU", "IT", "ES"];
 
@@ -798,8 +867,19 @@ fn phone(text: &str, out: &mut Vec<Hit>) {
     );
     let b = text.as_bytes();
     for m in re.find_iter(text) {
-        let (s, e) = (m.start(), m.end());
+        let (s, mut e) = (m.start(), m.end());
         let v = m.as_str();
+        // An extension: x565, ext. 12.
+        let after = &text[e..];
+        if let Some(x) = after.strip_prefix('x').or_else(|| after.strip_prefix(" ext. ")).or_else(|| after.strip_prefix(" ext ")) {
+            let n = x.bytes().take_while(u8::is_ascii_digit).count();
+            if (1..=5).contains(&n) {
+                e += after.len() - x.len() + n;
+            }
+        }
+        if is_date_like(v) || followed_by_street(&text[e..]) {
+            continue;
+        }
         let d = digits(v);
         if !(7..=15).contains(&d.len()) {
             continue;
@@ -808,12 +888,31 @@ fn phone(text: &str, out: &mut Vec<Hit>) {
         if (s > 0 && glued(b[s - 1]) && !v.starts_with('(')) || (e < b.len() && glued(b[e]) && !(b[e] == b'.' && (e + 1 == b.len() || !b[e + 1].is_ascii_digit()))) {
             continue;
         }
-        let formatted = v.starts_with('+') || v.contains(['(', ' ', '-', '.']);
-        if !formatted && !has_context(text, s, Entity::Phone) {
-            continue; // a bare digit run is not a phone number without a hint
+        // A bare digit run, or a short national number, needs a hint: a
+        // phone word before it or a label (office, fax, mobile) after it.
+        let international = v.starts_with('+') || v.starts_with('(');
+        let formatted = international || v.contains([' ', '-', '.']);
+        let label_after = text[e..]
+            .trim_start_matches(['-', ' ', ',', ':', '('])
+            .split(|c: char| !c.is_alphabetic())
+            .next()
+            .is_some_and(|w| ["office", "fax", "mobile", "cell", "home", "work", "tel", "phone"].contains(&w.to_lowercase().as_str()));
+        let hinted = has_context(text, s, Entity::Phone) || label_after;
+        if (!formatted || (!international && d.len() <= 8)) && !hinted {
+            continue;
         }
+        let mut possible_only = false;
         let valid = if v.starts_with('+') {
-            phonenumber::parse(None, v).is_ok_and(|n| phonenumber::is_valid(&n))
+            match phonenumber::parse(None, v) {
+                Ok(n) if phonenumber::is_valid(&n) => true,
+                // Right length for the country's plan, in an unassigned or
+                // fiction range: still a phone number, less surely.
+                Ok(n) => {
+                    possible_only = possible_length(&n);
+                    possible_only
+                }
+                Err(_) => false,
+            }
         } else {
             PHONE_REGIONS.iter().any(|r| {
                 r.parse::<phonenumber::country::Id>()
@@ -832,10 +931,12 @@ fn phone(text: &str, out: &mut Vec<Hit>) {
             entity: Entity::Phone,
             start: s,
             end: e,
-            confidence: 0.5,
+            confidence: if possible_only { 0.4 } else { 0.5 },
             test_value: test,
             why: if test {
                 "phone number in the NANP's 555-01xx fiction range".into()
+            } else if possible_only {
+                "international phone number of a possible length for its country (range not assigned)".into()
             } else {
                 "phone number valid in its numbering plan".into()
             },
