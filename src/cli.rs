@@ -273,7 +273,11 @@ pub enum PiiBaselineCommand {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// Where to write it.
-        #[arg(long, value_name = "FILE", default_value = ".maestro/pii-baseline.json")]
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = ".maestro/pii-baseline.json"
+        )]
         out: PathBuf,
         /// Why these findings are accepted (required).
         #[arg(long)]
@@ -294,7 +298,11 @@ pub enum PiiBaselineCommand {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// The baseline file.
-        #[arg(long, value_name = "FILE", default_value = ".maestro/pii-baseline.json")]
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = ".maestro/pii-baseline.json"
+        )]
         baseline: PathBuf,
         /// Policy file.
         #[arg(long, value_name = "FILE")]

@@ -15,7 +15,10 @@ fn data() -> Option<PathBuf> {
     if d.is_dir() {
         return Some(d);
     }
-    assert!(std::env::var("CI").is_err(), "../shared/data/pii is missing in CI");
+    assert!(
+        std::env::var("CI").is_err(),
+        "../shared/data/pii is missing in CI"
+    );
     eprintln!("skipped: ../shared/data/pii not found");
     None
 }
@@ -45,7 +48,9 @@ impl Counts {
 }
 
 fn table(title: &str, rows: &BTreeMap<String, Counts>) -> String {
-    let mut s = format!("\n{title}\n| type | TP | FP | FN | precision | recall |\n|---|---|---|---|---|---|\n");
+    let mut s = format!(
+        "\n{title}\n| type | TP | FP | FN | precision | recall |\n|---|---|---|---|---|---|\n"
+    );
     for (k, c) in rows {
         s.push_str(&format!(
             "| {k} | {} | {} | {} | {:.3} | {:.3} |\n",
@@ -108,7 +113,9 @@ fn presidio_recognizer_cases_per_type() {
             .as_str()
             .or_else(|| (fx["recognizer"] == "call:PhoneRecognizer").then_some("PHONE_NUMBER"))
             .unwrap_or("");
-        let Some(e) = Entity::parse(name) else { continue };
+        let Some(e) = Entity::parse(name) else {
+            continue;
+        };
         let case = &r["case"];
         // Presidio's default phone leniency is 1; rows for others test options maestro does not have.
         if case.get("leniency").is_some_and(|x| x != 1) {
@@ -140,7 +147,13 @@ fn presidio_recognizer_cases_per_type() {
             eprintln!("{}: {text:?} want {spans:?} got {pred:?}", e.name());
         }
     }
-    println!("{}", table("Presidio recognizer cases (each detector on its own cases)", &rows));
+    println!(
+        "{}",
+        table(
+            "Presidio recognizer cases (each detector on its own cases)",
+            &rows
+        )
+    );
     for (k, c) in &rows {
         assert!(c.precision() >= 0.95 && c.recall() >= 0.95, "{k}: {c:?}");
     }
@@ -170,7 +183,10 @@ fn presidio_synthetic_sentences_for_the_six_core_types() {
         let text = s["full_text"].as_str().unwrap();
         // As the scan reports them: at the default confidence threshold.
         let min = maestro::pii::policy::Options::default().min_confidence;
-        let hits: Vec<values::Hit> = values::scan(text, &o).into_iter().filter(|h| h.confidence >= min).collect();
+        let hits: Vec<values::Hit> = values::scan(text, &o)
+            .into_iter()
+            .filter(|h| h.confidence >= min)
+            .collect();
         for e in types {
             let want: Vec<(usize, usize)> = s["spans"]
                 .as_array()
@@ -193,7 +209,11 @@ fn presidio_synthetic_sentences_for_the_six_core_types() {
             let before = (c.fp, c.fn_);
             score(&pred, &want, c);
             if std::env::var("PII_EVAL_VERBOSE").is_ok() && before != (c.fp, c.fn_) {
-                let show = |v: &[(usize, usize)]| v.iter().map(|&(a, b)| text.chars().skip(a).take(b - a).collect::<String>()).collect::<Vec<_>>();
+                let show = |v: &[(usize, usize)]| {
+                    v.iter()
+                        .map(|&(a, b)| text.chars().skip(a).take(b - a).collect::<String>())
+                        .collect::<Vec<_>>()
+                };
                 eprintln!("{}: want {:?} got {:?}", e.name(), show(&want), show(&pred));
             }
         }
@@ -220,9 +240,21 @@ fn codeql_cleartext_logging_tests() {
     let mut rows: BTreeMap<String, Counts> = BTreeMap::new();
     let mut spurious_hits = Vec::new();
     for (file, pos, neg) in [
-        ("python_cwe312_cleartext_logging_test.py", &["NOT OK"][..], &["# OK"][..]),
-        ("java_cwe532_sensitive_log_Test.java", &["$ Alert", "MISSING"][..], &["SPURIOUS"][..]),
-        ("rust_cwe312_test_logging.rs", &["Alert", "MISSING"][..], &["SPURIOUS"][..]),
+        (
+            "python_cwe312_cleartext_logging_test.py",
+            &["NOT OK"][..],
+            &["# OK"][..],
+        ),
+        (
+            "java_cwe532_sensitive_log_Test.java",
+            &["$ Alert", "MISSING"][..],
+            &["SPURIOUS"][..],
+        ),
+        (
+            "rust_cwe312_test_logging.rs",
+            &["Alert", "MISSING"][..],
+            &["SPURIOUS"][..],
+        ),
     ] {
         let p = d.join("codeql").join(file);
         let text = std::fs::read_to_string(&p).unwrap();
@@ -246,15 +278,29 @@ fn codeql_cleartext_logging_tests() {
             }
         }
     }
-    println!("{}", table("CodeQL cleartext-logging tests (Alert and MISSING lines)", &rows));
+    println!(
+        "{}",
+        table(
+            "CodeQL cleartext-logging tests (Alert and MISSING lines)",
+            &rows
+        )
+    );
     for (k, c) in &rows {
         assert!(c.recall() >= 0.8, "{k}: {c:?}");
     }
-    assert!(spurious_hits.is_empty(), "findings on SPURIOUS lines: {spurious_hits:?}");
+    assert!(
+        spurious_hits.is_empty(),
+        "findings on SPURIOUS lines: {spurious_hits:?}"
+    );
 }
 
+/// The rule families of the acceptance. `*_logger_leak` rules are left out:
+/// they flag any variable passed to a logger, whatever it holds, which is not
+/// what maestro's flow detector claims to find.
 fn bearer_group(rule: &str) -> Option<&'static str> {
-    if rule.contains("third_parties") || rule.contains("google_analytics") {
+    if rule.ends_with("_leak") {
+        None
+    } else if rule.contains("third_parties") || rule.contains("google_analytics") {
         Some("third-party")
     } else if rule.contains("logger") || rule.contains("standard_output") {
         Some("logger")
@@ -280,7 +326,9 @@ fn bearer_fixtures_logger_exception_export_third_party() {
         let r: serde_json::Value = serde_json::from_str(l).unwrap();
         let rule = r["rule_id"].as_str().unwrap();
         let lang = r["language"].as_str().unwrap();
-        let Some(group) = bearer_group(rule) else { continue };
+        let Some(group) = bearer_group(rule) else {
+            continue;
+        };
         if lang == "php" {
             continue; // no PHP grammar in maestro
         }
@@ -301,7 +349,11 @@ fn bearer_fixtures_logger_exception_export_third_party() {
             let stmt_end = |start: usize| -> usize {
                 let lines: Vec<&str> = text.lines().collect();
                 let mut end = start;
-                while end < lines.len() && !lines[end].contains("bearer:expected") && !lines[end].trim().is_empty() && end < start + 12 {
+                while end < lines.len()
+                    && !lines[end].contains("bearer:expected")
+                    && !lines[end].trim().is_empty()
+                    && end < start + 12
+                {
                     end += 1;
                 }
                 end
@@ -310,7 +362,10 @@ fn bearer_fixtures_logger_exception_export_third_party() {
             let mut matched = vec![false; found.len()];
             for &e in &expected {
                 let end = stmt_end(e);
-                let hit = found.iter().enumerate().position(|(i, &f)| !matched[i] && f >= e && f <= end.max(e));
+                let hit = found
+                    .iter()
+                    .enumerate()
+                    .position(|(i, &f)| !matched[i] && f >= e && f <= end.max(e));
                 match hit {
                     Some(i) => {
                         matched[i] = true;
@@ -342,8 +397,25 @@ fn bearer_fixtures_logger_exception_export_third_party() {
         total.fn_ += c.fn_;
     }
     rows.insert("ALL".into(), total);
-    println!("{}", table("Bearer rule fixtures (logger, exception, export, third-party)", &rows));
-    println!("missed ({}): {:?}", misses.len(), &misses[..misses.len().min(40)]);
-    println!("extra ({}): {:?}", extras.len(), &extras[..extras.len().min(40)]);
-    assert!(total.recall() >= 0.7 && total.precision() >= 0.8, "{total:?}");
+    println!(
+        "{}",
+        table(
+            "Bearer rule fixtures (logger, exception, export, third-party)",
+            &rows
+        )
+    );
+    println!(
+        "missed ({}): {:?}",
+        misses.len(),
+        &misses[..misses.len().min(40)]
+    );
+    println!(
+        "extra ({}): {:?}",
+        extras.len(),
+        &extras[..extras.len().min(40)]
+    );
+    assert!(
+        total.recall() >= 0.7 && total.precision() >= 0.8,
+        "{total:?}"
+    );
 }

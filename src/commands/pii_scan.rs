@@ -53,9 +53,11 @@ fn settings(policy: Policy) -> Settings {
 
 /// `--diff BASE..HEAD`: the repository root and the added lines per file.
 fn git_diff(ctx: &Ctx, spec: &str) -> Result<(PathBuf, scan::Changed)> {
-    let (base, head) = spec
-        .split_once("..")
-        .ok_or_else(|| input(format!("--diff {spec}: want BASE..HEAD (or BASE.. for the working tree)")))?;
+    let (base, head) = spec.split_once("..").ok_or_else(|| {
+        input(format!(
+            "--diff {spec}: want BASE..HEAD (or BASE.. for the working tree)"
+        ))
+    })?;
     let git = |args: &[&str]| -> Result<String> {
         let out = std::process::Command::new("git")
             .args(args)
@@ -66,13 +68,23 @@ fn git_diff(ctx: &Ctx, spec: &str) -> Result<(PathBuf, scan::Changed)> {
             return Err(input(format!(
                 "--diff {spec}: git {}: {}",
                 args.join(" "),
-                String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("failed")
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("failed")
             )));
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     };
     let root = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
-    let mut args = vec!["diff", "--no-color", "--no-ext-diff", "--unified=0", "--diff-filter=AMR", base];
+    let mut args = vec![
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--unified=0",
+        "--diff-filter=AMR",
+        base,
+    ];
     if !head.is_empty() {
         args.push(head);
     }
@@ -101,14 +113,24 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
         s.changed = Some(changed);
         root = r;
     } else if let Some(f) = &a.files_from {
-        let text = std::fs::read_to_string(ctx.cwd.join(f)).map_err(|e| input(format!("{}: {e}", f.display())))?;
-        only = Some(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect());
+        let text = std::fs::read_to_string(ctx.cwd.join(f))
+            .map_err(|e| input(format!("{}: {e}", f.display())))?;
+        only = Some(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+        );
     }
     let mut report = run(ctx, &a.paths, only.as_deref(), &root, &s);
-    let check = baseline.as_ref().map(|b| b.apply(&mut report.findings, &today()));
+    let check = baseline
+        .as_ref()
+        .map(|b| b.apply(&mut report.findings, &today()));
     let sarif = serde_json::to_string_pretty(&crate::pii::sarif::log(&report.findings))?;
     if let Some(p) = &a.sarif_out {
-        std::fs::write(ctx.cwd.join(p), &sarif).map_err(|e| input(format!("{}: {e}", p.display())))?;
+        std::fs::write(ctx.cwd.join(p), &sarif)
+            .map_err(|e| input(format!("{}: {e}", p.display())))?;
     }
     let count = |act: Action| report.findings.iter().filter(|f| f.action == act).count();
     let (block, warn) = (count(Action::Block), count(Action::Warn));
@@ -118,11 +140,17 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
         PiiFailOn::None => 0,
     };
     for f in &report.findings {
-        ctx.out.annotate(f.action == Action::Block, &f.path, f.line, &format!("{}: {}", f.rule, f.reason));
+        ctx.out.annotate(
+            f.action == Action::Block,
+            &f.path,
+            f.line,
+            &format!("{}: {}", f.rule, f.reason),
+        );
     }
     let md = markdown(&report, check.as_ref(), block, warn);
     ctx.out.summary(&md)?;
-    ctx.out.outputs(&[("block", block.to_string()), ("warn", warn.to_string())])?;
+    ctx.out
+        .outputs(&[("block", block.to_string()), ("warn", warn.to_string())])?;
     match format {
         PiiFormat::Sarif => ctx.out.print(&sarif)?,
         PiiFormat::Json => {
@@ -156,7 +184,11 @@ fn finding_line(f: &Finding) -> String {
         f.path,
         f.line,
         f.column,
-        if f.action == Action::Block { "BLOCK" } else { "warn" },
+        if f.action == Action::Block {
+            "BLOCK"
+        } else {
+            "warn"
+        },
         f.rule,
         f.entity,
         f.reason,
@@ -183,10 +215,16 @@ fn text(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String 
     }
     if let Some(c) = check {
         for e in &c.expired {
-            out.push_str(&format!("baseline: expired on {}: {} {} ({}; owner {})\n", e.expires, e.path, e.rule, e.reason, e.owner));
+            out.push_str(&format!(
+                "baseline: expired on {}: {} {} ({}; owner {})\n",
+                e.expires, e.path, e.rule, e.reason, e.owner
+            ));
         }
         for e in &c.stale {
-            out.push_str(&format!("baseline: stale (matches nothing): {} {} ({})\n", e.path, e.rule, e.fingerprint));
+            out.push_str(&format!(
+                "baseline: stale (matches nothing): {} {} ({})\n",
+                e.path, e.rule, e.fingerprint
+            ));
         }
     }
     out.push_str(&summary_line(r, check, block, warn));
@@ -194,13 +232,20 @@ fn text(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String 
 }
 
 fn markdown(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String {
-    let mut md = format!("### PII scan\n\n{}\n\n", summary_line(r, check, block, warn));
+    let mut md = format!(
+        "### PII scan\n\n{}\n\n",
+        summary_line(r, check, block, warn)
+    );
     if !r.findings.is_empty() {
         md.push_str("| action | rule | where | reason |\n|---|---|---|---|\n");
         for f in r.findings.iter().take(200) {
             md.push_str(&format!(
                 "| {} | `{}` | `{}:{}` | {} |\n",
-                if f.action == Action::Block { "block" } else { "warn" },
+                if f.action == Action::Block {
+                    "block"
+                } else {
+                    "warn"
+                },
                 f.rule,
                 cell(&f.path),
                 f.line,
@@ -208,7 +253,10 @@ fn markdown(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> Str
             ));
         }
         if r.findings.len() > 200 {
-            md.push_str(&format!("\n… and {} more (see the SARIF or `--json` output)\n", r.findings.len() - 200));
+            md.push_str(&format!(
+                "\n… and {} more (see the SARIF or `--json` output)\n",
+                r.findings.len() - 200
+            ));
         }
     }
     if !r.skipped.is_empty() {
@@ -223,7 +271,14 @@ fn markdown(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> Str
 
 fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
     match action {
-        PiiBaselineCommand::Create { paths, out, reason, owner, expires, policy } => {
+        PiiBaselineCommand::Create {
+            paths,
+            out,
+            reason,
+            owner,
+            expires,
+            policy,
+        } => {
             if reason.trim().is_empty() {
                 return Err(input("--reason must say why these findings are accepted"));
             }
@@ -233,7 +288,9 @@ fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
                         .map_err(|_| input(format!("--expires {e}: want YYYY-MM-DD")))?;
                     e
                 }
-                None => (time::OffsetDateTime::now_utc().date() + time::Duration::days(90)).to_string(),
+                None => {
+                    (time::OffsetDateTime::now_utc().date() + time::Duration::days(90)).to_string()
+                }
             };
             let owner = super::actor(owner);
             let s = settings(load_policy(ctx, &policy)?);
@@ -241,25 +298,44 @@ fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
             let b = Baseline::create(&report.findings, &reason, &owner, &expires);
             let path = ctx.cwd.join(&out);
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| input(format!("{}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| input(format!("{}: {e}", dir.display())))?;
             }
             std::fs::write(&path, serde_json::to_string_pretty(&b)? + "\n")
                 .map_err(|e| input(format!("{}: {e}", out.display())))?;
             let v = serde_json::json!({"baseline": out, "entries": b.entries.len(), "expires": expires, "owner": owner});
-            ctx.out.result(&v, &format!("{}: {} entries, owner {owner}, expire {expires}", out.display(), b.entries.len()), None)?;
+            ctx.out.result(
+                &v,
+                &format!(
+                    "{}: {} entries, owner {owner}, expire {expires}",
+                    out.display(),
+                    b.entries.len()
+                ),
+                None,
+            )?;
             Ok(EXIT_OK)
         }
-        PiiBaselineCommand::Check { paths, baseline, policy } => {
+        PiiBaselineCommand::Check {
+            paths,
+            baseline,
+            policy,
+        } => {
             let b = Baseline::load(&ctx.cwd.join(&baseline))?;
             let s = settings(load_policy(ctx, &policy)?);
             let mut report = run(ctx, &paths, None, &ctx.cwd, &s);
             let c = b.apply(&mut report.findings, &today());
             let mut t = String::new();
             for e in &c.expired {
-                t.push_str(&format!("expired on {}: {} {} ({}; owner {})\n", e.expires, e.path, e.rule, e.reason, e.owner));
+                t.push_str(&format!(
+                    "expired on {}: {} {} ({}; owner {})\n",
+                    e.expires, e.path, e.rule, e.reason, e.owner
+                ));
             }
             for e in &c.stale {
-                t.push_str(&format!("stale (matches nothing): {} {} ({})\n", e.path, e.rule, e.fingerprint));
+                t.push_str(&format!(
+                    "stale (matches nothing): {} {} ({})\n",
+                    e.path, e.rule, e.fingerprint
+                ));
             }
             t.push_str(&format!(
                 "{} entries: {} in use, {} expired, {} stale",

@@ -101,7 +101,11 @@ impl Output {
     /// the rest are counted for the overflow notice). Outside Actions, nothing.
     pub fn annotate(&self, error: bool, file: &str, line: usize, msg: &str) {
         if let Some(g) = &self.github {
-            let level = if error { github::Level::Error } else { github::Level::Warning };
+            let level = if error {
+                github::Level::Error
+            } else {
+                github::Level::Warning
+            };
             if let Some(cmd) = g.annotation(level, Some(file), Some(line as u32), msg) {
                 eprintln!("{cmd}");
             }

@@ -49,8 +49,8 @@ pub struct Check {
 impl Baseline {
     /// Reads and validates a baseline file.
     pub fn load(path: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| input(format!("{}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
         let b: Baseline = serde_json::from_str(&text)
             .map_err(|e| input(format!("{}: not a pii-scan baseline: {e}", path.display())))?;
         if b.version != 1 {
@@ -69,7 +69,12 @@ impl Baseline {
                     e.fingerprint
                 )));
             }
-            if time::Date::parse(&e.expires, &time::format_description::well_known::Iso8601::DATE).is_err() {
+            if time::Date::parse(
+                &e.expires,
+                &time::format_description::well_known::Iso8601::DATE,
+            )
+            .is_err()
+            {
                 return Err(input(format!(
                     "{}: entry {} ({}): expires {:?} is not a YYYY-MM-DD date",
                     path.display(),

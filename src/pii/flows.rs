@@ -5,7 +5,7 @@
 //! Parse errors are tolerated: tree-sitter recovers and the rest of the file
 //! is still checked.
 
-use super::names::{classify, is_sanitizer, sink_of, Data, Sink};
+use super::names::{classify, is_passthrough, is_sanitizer, sink_of, Data, Sink};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
@@ -100,10 +100,23 @@ pub enum Unparsed {
 fn is_string(kind: &str) -> bool {
     matches!(
         kind,
-        "string" | "string_literal" | "template_string" | "interpreted_string_literal"
-            | "raw_string_literal" | "string_content" | "character_literal" | "heredoc_body"
-            | "text_block" | "concatenated_string" | "string_fragment" | "simple_symbol"
-            | "hash_key_symbol" | "rune_literal" | "comment" | "line_comment" | "block_comment"
+        "string"
+            | "string_literal"
+            | "template_string"
+            | "interpreted_string_literal"
+            | "raw_string_literal"
+            | "string_content"
+            | "character_literal"
+            | "heredoc_body"
+            | "text_block"
+            | "concatenated_string"
+            | "string_fragment"
+            | "simple_symbol"
+            | "hash_key_symbol"
+            | "rune_literal"
+            | "comment"
+            | "line_comment"
+            | "block_comment"
     )
 }
 
@@ -115,10 +128,22 @@ fn is_interpolation(kind: &str) -> bool {
 fn is_reference(kind: &str) -> bool {
     matches!(
         kind,
-        "identifier" | "attribute" | "member_expression" | "field_access" | "selector_expression"
-            | "field_expression" | "instance_variable" | "shorthand_property_identifier"
-            | "subscript" | "subscript_expression" | "element_reference" | "index_expression"
-            | "scoped_identifier" | "constant" | "property_identifier" | "field_identifier"
+        "identifier"
+            | "attribute"
+            | "member_expression"
+            | "field_access"
+            | "selector_expression"
+            | "field_expression"
+            | "instance_variable"
+            | "shorthand_property_identifier"
+            | "subscript"
+            | "subscript_expression"
+            | "element_reference"
+            | "index_expression"
+            | "scoped_identifier"
+            | "constant"
+            | "property_identifier"
+            | "field_identifier"
     )
 }
 
@@ -162,6 +187,7 @@ struct Walker<'a> {
     src: &'a [u8],
     lang: Lang,
     taint: HashMap<String, (Data, String, usize, bool)>,
+    aliases: HashMap<String, String>,
     flows: Vec<Flow>,
 }
 
@@ -175,19 +201,35 @@ impl<'a> Walker<'a> {
     fn call_parts(&self, n: Node<'a>) -> Option<(String, Vec<Node<'a>>, bool)> {
         let field = |f: &str| n.child_by_field_name(f);
         match n.kind() {
-            "call" if self.lang == Lang::Python => Some((self.text(field("function")?).into(), vec![field("arguments")?], false)),
+            "call" if self.lang == Lang::Python => Some((
+                self.text(field("function")?).into(),
+                vec![field("arguments")?],
+                false,
+            )),
             "call" if self.lang == Lang::Ruby => {
                 let method = field("method").map(|m| self.text(m)).unwrap_or("");
                 let recv = field("receiver").map(|r| self.text(r)).unwrap_or("");
-                let callee = if recv.is_empty() { method.to_string() } else { format!("{recv}.{method}") };
-                let mut args: Vec<Node> = field("arguments").into_iter().collect();
-                args.extend(field("block"));
-                Some((callee, args, false))
+                let callee = if recv.is_empty() {
+                    method.to_string()
+                } else {
+                    format!("{recv}.{method}")
+                };
+                Some((callee, field("arguments").into_iter().collect(), false))
             }
-            "call_expression" if self.lang == Lang::Go || self.lang == Lang::Rust || self.is_js() => {
-                Some((self.text(field("function")?).into(), vec![field("arguments")?], false))
+            "call_expression"
+                if self.lang == Lang::Go || self.lang == Lang::Rust || self.is_js() =>
+            {
+                Some((
+                    self.text(field("function")?).into(),
+                    vec![field("arguments")?],
+                    false,
+                ))
             }
-            "new_expression" => Some((self.text(field("constructor")?).into(), field("arguments").into_iter().collect(), false)),
+            "new_expression" => Some((
+                self.text(field("constructor")?).into(),
+                field("arguments").into_iter().collect(),
+                false,
+            )),
             "method_invocation" => {
                 let name = self.text(field("name")?);
                 let callee = match field("object") {
@@ -196,10 +238,16 @@ impl<'a> Walker<'a> {
                 };
                 Some((callee, vec![field("arguments")?], false))
             }
-            "object_creation_expression" => Some((self.text(field("type")?).into(), vec![field("arguments")?], false)),
+            "object_creation_expression" => Some((
+                self.text(field("type")?).into(),
+                vec![field("arguments")?],
+                false,
+            )),
             "macro_invocation" => {
                 let m = field("macro")?;
-                let tt = n.named_children(&mut n.walk()).find(|c| c.kind() == "token_tree")?;
+                let tt = n
+                    .named_children(&mut n.walk())
+                    .find(|c| c.kind() == "token_tree")?;
                 Some((self.text(m).into(), vec![tt], true))
             }
             "raise_statement" | "throw_statement" => {
@@ -218,8 +266,12 @@ impl<'a> Walker<'a> {
     fn assignment_parts(&self, n: Node<'a>) -> Option<(Node<'a>, Node<'a>)> {
         let f = |a: &str, b: &str| Some((n.child_by_field_name(a)?, n.child_by_field_name(b)?));
         match n.kind() {
-            "assignment" | "assignment_expression" | "assignment_statement" | "short_var_declaration"
-            | "augmented_assignment" | "operator_assignment" => f("left", "right"),
+            "assignment"
+            | "assignment_expression"
+            | "assignment_statement"
+            | "short_var_declaration"
+            | "augmented_assignment"
+            | "operator_assignment" => f("left", "right"),
             "variable_declarator" => f("name", "value"),
             "let_declaration" => f("pattern", "value"),
             "var_spec" | "const_spec" => f("name", "value"),
@@ -232,7 +284,8 @@ impl<'a> Walker<'a> {
     fn references(&self, n: Node<'a>, out: &mut Vec<(Node<'a>, Vec<String>)>) {
         let kind = n.kind();
         if is_string(kind) {
-            if self.lang == Lang::Rust && (kind == "string_literal" || kind == "raw_string_literal") {
+            if self.lang == Lang::Rust && (kind == "string_literal" || kind == "raw_string_literal")
+            {
                 // Inline format captures: "{password}", "{user:?}".
                 let t = self.text(n);
                 let mut rest = t;
@@ -242,7 +295,10 @@ impl<'a> Walker<'a> {
                         rest = &rest[1..];
                         continue;
                     }
-                    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
                     if !name.is_empty() && !name.chars().all(|c| c.is_ascii_digit()) {
                         out.push((n, vec![name]));
                     }
@@ -251,13 +307,34 @@ impl<'a> Walker<'a> {
             }
             let mut c = n.walk();
             for ch in n.named_children(&mut c) {
-                if is_interpolation(ch.kind()) || ch.kind() == "string" || ch.kind() == "template_string" {
+                if is_interpolation(ch.kind())
+                    || ch.kind() == "string"
+                    || ch.kind() == "template_string"
+                {
                     self.references(ch, out);
                 }
             }
             return;
         }
         match kind {
+            // A callback's body is not an argument: its own calls are checked
+            // where they are.
+            "arrow_function"
+            | "function_expression"
+            | "function"
+            | "lambda"
+            | "closure_expression"
+            | "class_body"
+            | "do_block"
+            | "block"
+            | "func_literal"
+            | "lambda_expression" => return,
+            "keyed_element" => {
+                if let Some(v) = n.named_child(n.named_child_count().saturating_sub(1) as u32) {
+                    self.references(v, out);
+                }
+                return;
+            }
             "keyword_argument" | "pair" | "named_argument" => {
                 if let Some(v) = n.child_by_field_name("value") {
                     self.references(v, out);
@@ -274,7 +351,10 @@ impl<'a> Walker<'a> {
                     if k.kind() == "identifier" {
                         let start = k;
                         let mut segs = vec![self.text(k).to_string()];
-                        while i + 2 < kids.len() && self.text(kids[i + 1]) == "." && kids[i + 2].kind() == "identifier" {
+                        while i + 2 < kids.len()
+                            && self.text(kids[i + 1]) == "."
+                            && kids[i + 2].kind() == "identifier"
+                        {
                             segs.push(self.text(kids[i + 2]).to_string());
                             i += 2;
                         }
@@ -301,7 +381,11 @@ impl<'a> Walker<'a> {
                     if let Some(last) = segs.last_mut() {
                         for pre in ["get_", "get", "is"] {
                             if let Some(rest) = last.strip_prefix(pre) {
-                                if rest.chars().next().is_some_and(|c| c.is_uppercase() || pre.ends_with('_')) {
+                                if rest
+                                    .chars()
+                                    .next()
+                                    .is_some_and(|c| c.is_uppercase() || pre.ends_with('_'))
+                                {
                                     *last = rest.to_string();
                                     break;
                                 }
@@ -328,7 +412,11 @@ impl<'a> Walker<'a> {
             out.push((n, segments(self.text(n))));
             return;
         }
-        if kind == "call" && self.lang == Lang::Ruby && n.child_by_field_name("arguments").is_none() && n.child_by_field_name("block").is_none() {
+        if kind == "call"
+            && self.lang == Lang::Ruby
+            && n.child_by_field_name("arguments").is_none()
+            && n.child_by_field_name("block").is_none()
+        {
             out.push((n, segments(self.text(n))));
             return;
         }
@@ -358,7 +446,10 @@ impl<'a> Walker<'a> {
     }
 
     /// Sensitive references in `args` (each with its data class).
-    fn sensitive(&self, args: &[Node<'a>]) -> Vec<(Node<'a>, String, Data, Option<(String, usize)>, bool)> {
+    fn sensitive(
+        &self,
+        args: &[Node<'a>],
+    ) -> Vec<(Node<'a>, String, Data, Option<(String, usize)>, bool)> {
         let mut found = Vec::new();
         for &a in args {
             let mut refs = Vec::new();
@@ -371,8 +462,14 @@ impl<'a> Walker<'a> {
                 if let Some((data, _, person)) = classify(&segs) {
                     found.push((node, path, data, None, person));
                 } else if let Some((data, origin, line, person)) = self.taint.get(&segs[0]) {
-                    if segs.len() == 1 || classify(&segs[1..]).is_none() {
-                        found.push((node, origin.clone(), *data, Some((segs[0].clone(), *line)), *person));
+                    if segs[1..].iter().all(|x| is_passthrough(x)) {
+                        found.push((
+                            node,
+                            origin.clone(),
+                            *data,
+                            Some((segs[0].clone(), *line)),
+                            *person,
+                        ));
                     }
                 }
             }
@@ -380,12 +477,218 @@ impl<'a> Walker<'a> {
         found
     }
 
+    /// Rewrites a callee's first segment through the import and assignment
+    /// aliases (`LOGGER.info` → `logging.getLogger.info`).
+    fn resolve(&self, callee: &str) -> String {
+        let mut cur = callee.to_string();
+        for _ in 0..4 {
+            let end = cur.find(['.', '(', ':', '-', '[']).unwrap_or(cur.len());
+            let head = &cur[..end];
+            match self.aliases.get(head) {
+                Some(a) if a != head => cur = format!("{a}{}", &cur[end..]),
+                _ => break,
+            }
+        }
+        cur
+    }
+
+    /// Records import aliases: Python `from m import a as b`, `import m as
+    /// b`; JavaScript `import x from "m"`, `const x = require("m")`.
+    fn imports(&mut self, n: Node<'a>) {
+        match (self.lang, n.kind()) {
+            (Lang::Python, "import_from_statement") => {
+                let module = n
+                    .child_by_field_name("module_name")
+                    .map(|m| self.text(m).to_string())
+                    .unwrap_or_default();
+                let mut c = n.walk();
+                for name in n.children_by_field_name("name", &mut c) {
+                    let (orig, alias) = match name.kind() {
+                        "aliased_import" => (
+                            name.child_by_field_name("name")
+                                .map(|x| self.text(x))
+                                .unwrap_or(""),
+                            name.child_by_field_name("alias")
+                                .map(|x| self.text(x))
+                                .unwrap_or(""),
+                        ),
+                        _ => (self.text(name), self.text(name)),
+                    };
+                    if !alias.is_empty() {
+                        self.aliases
+                            .insert(alias.to_string(), format!("{module}.{orig}"));
+                    }
+                }
+            }
+            (Lang::Python, "import_statement") => {
+                let mut c = n.walk();
+                for name in n.children_by_field_name("name", &mut c) {
+                    if name.kind() == "aliased_import" {
+                        if let (Some(o), Some(a)) = (
+                            name.child_by_field_name("name"),
+                            name.child_by_field_name("alias"),
+                        ) {
+                            self.aliases
+                                .insert(self.text(a).to_string(), self.text(o).to_string());
+                        }
+                    }
+                }
+            }
+            (Lang::JavaScript | Lang::TypeScript | Lang::Tsx, "import_statement") => {
+                let Some(src) = n.child_by_field_name("source") else {
+                    return;
+                };
+                let module = self
+                    .text(src)
+                    .trim_matches(['"', '\'', '`'])
+                    .replace(['/', '@', '-'], ".");
+                let mut stack = vec![n];
+                while let Some(x) = stack.pop() {
+                    match x.kind() {
+                        "import_specifier" => {
+                            let name = x
+                                .child_by_field_name("name")
+                                .map(|v| self.text(v))
+                                .unwrap_or("");
+                            let alias = x
+                                .child_by_field_name("alias")
+                                .map(|v| self.text(v))
+                                .unwrap_or(name);
+                            self.aliases
+                                .insert(alias.to_string(), format!("{module}.{name}"));
+                        }
+                        "identifier"
+                            if x.parent().is_some_and(|p| {
+                                p.kind() == "import_clause" || p.kind() == "namespace_import"
+                            }) =>
+                        {
+                            self.aliases
+                                .insert(self.text(x).to_string(), module.clone());
+                        }
+                        _ => stack.extend(x.named_children(&mut x.walk())),
+                    }
+                }
+            }
+            (Lang::Java, "import_declaration") => {
+                let full = self
+                    .text(n)
+                    .trim_start_matches("import")
+                    .trim()
+                    .trim_start_matches("static ")
+                    .trim_end_matches(';')
+                    .trim()
+                    .to_string();
+                if let Some(last) = full.rsplit('.').next() {
+                    if last != "*" {
+                        self.aliases.insert(last.to_string(), full.clone());
+                    }
+                }
+            }
+            (Lang::Go, "import_spec") => {
+                let Some(path) = n.child_by_field_name("path") else {
+                    return;
+                };
+                let full = self.text(path).trim_matches(['"', '`']).to_string();
+                let name = match n.child_by_field_name("name") {
+                    Some(x) => self.text(x).to_string(),
+                    None => full
+                        .split('/')
+                        .rev()
+                        .find(|seg| {
+                            !(seg.starts_with('v') && seg[1..].chars().all(|c| c.is_ascii_digit()))
+                        })
+                        .unwrap_or("")
+                        .trim_end_matches("-go")
+                        .trim_start_matches("go-")
+                        .to_string(),
+                };
+                if !name.is_empty() && name != "_" && name != "." {
+                    self.aliases.insert(name, full.replace(['/', '-'], "."));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Parameters of callbacks passed to a third-party call stand for it
+    /// (`Sentry.configureScope(scope => scope.setUser(..))`).
+    fn alias_callback_params(&mut self, args: &[Node<'a>], callee: &str) {
+        let mut stack: Vec<(Node, u8)> = args.iter().map(|a| (*a, 0)).collect();
+        while let Some((x, depth)) = stack.pop() {
+            if matches!(
+                x.kind(),
+                "block_parameters"
+                    | "formal_parameters"
+                    | "parameters"
+                    | "lambda_parameters"
+                    | "closure_parameters"
+                    | "parameter_list"
+            ) {
+                let mut c = x.walk();
+                for p in x.named_children(&mut c) {
+                    let name = if p.kind() == "identifier" {
+                        Some(p)
+                    } else {
+                        p.child_by_field_name("name")
+                            .or(p.child_by_field_name("pattern"))
+                            .or(p.named_child(0))
+                    };
+                    if let Some(nm) = name {
+                        self.aliases
+                            .insert(self.text(nm).to_string(), callee.to_string());
+                    }
+                }
+                continue;
+            }
+            if x.kind() == "arrow_function" {
+                if let Some(p) = x.child_by_field_name("parameter") {
+                    self.aliases
+                        .insert(self.text(p).to_string(), callee.to_string());
+                }
+            }
+            if depth < 6 {
+                stack.extend(x.named_children(&mut x.walk()).map(|c| (c, depth + 1)));
+            }
+        }
+    }
+
     fn visit(&mut self, n: Node<'a>) {
+        self.imports(n);
         if let Some((left, right)) = self.assignment_parts(n) {
+            let single = |x: Node<'a>| {
+                if x.kind() == "expression_list" || x.kind() == "pattern_list" {
+                    x.named_child(0).unwrap_or(x)
+                } else {
+                    x
+                }
+            };
+            let all_targets: Vec<String> =
+                if left.kind() == "expression_list" || left.kind() == "pattern_list" {
+                    left.named_children(&mut left.walk())
+                        .map(|x| self.text(x).to_string())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+            let (left, right) = (single(left), single(right));
             let target = self.text(left).trim().to_string();
             let lower = target.to_ascii_lowercase();
-            let storage = (lower.contains("session[") || lower.contains("cookies[") || lower.contains("cookie[") || lower.ends_with("document.cookie") || lower.contains("session."))
-                .then_some(Sink::ClientStorage);
+            let resolved_target = self.resolve(&target);
+            let storage = if lower.contains("session[")
+                || lower.contains("cookies[")
+                || lower.contains("cookie[")
+                || lower.ends_with("document.cookie")
+                || lower.contains("session.")
+            {
+                Some(Sink::ClientStorage)
+            } else if !is_simple_name(&target)
+                && sink_of(&format!("{resolved_target}.set"), false) == Some(Sink::ThirdParty)
+            {
+                // `scope.user = {...}` on a third-party object.
+                Some(Sink::ThirdParty)
+            } else {
+                None
+            };
             let hits = self.sensitive(&[right]);
             if let Some(sink) = storage {
                 for (node, source, data, via, person) in hits.iter().cloned() {
@@ -395,17 +698,55 @@ impl<'a> Walker<'a> {
                 match hits.first() {
                     Some((_, source, data, _, person)) => {
                         let line = n.start_position().row + 1;
-                        self.taint.insert(target, (*data, source.clone(), line, *person));
+                        self.taint
+                            .insert(target.clone(), (*data, source.clone(), line, *person));
                     }
                     None => {
                         self.taint.remove(&target);
+                    }
+                }
+                // What the name now stands for, for resolving later calls.
+                let rhs = match self.call_parts(right) {
+                    Some((callee, args, _)) => {
+                        let req = callee == "require";
+                        match (req, args.first()) {
+                            (true, Some(a)) => self
+                                .text(*a)
+                                .trim_matches(['(', ')', '"', '\'', '`'])
+                                .replace(['/', '@', '-'], "."),
+                            _ => self.resolve(&callee),
+                        }
+                    }
+                    None if is_reference(right.kind()) => self.resolve(self.text(right)),
+                    None => String::new(),
+                };
+                let mut names = vec![target
+                    .trim_start_matches(['@', '$'])
+                    .trim_start_matches("mut ")
+                    .to_string()];
+                names.extend(all_targets.into_iter().filter(|t| is_simple_name(t)));
+                for name in names {
+                    if rhs.is_empty() || rhs.len() > 200 {
+                        self.aliases.remove(&name);
+                    } else {
+                        self.aliases.insert(name, rhs.clone());
                     }
                 }
             }
         }
         if let Some((callee, args, is_macro)) = self.call_parts(n) {
             let callee_norm: String = callee.split_whitespace().collect();
-            let sink = if callee_norm == "raise" { Some(Sink::Exception) } else { sink_of(&callee_norm, is_macro) };
+            let resolved = self.resolve(&callee_norm);
+            let sink = if callee_norm == "raise" {
+                Some(Sink::Exception)
+            } else {
+                sink_of(&resolved, is_macro)
+            };
+            if sink == Some(Sink::ThirdParty) || sink == Some(Sink::Logger) {
+                let mut around = args.clone();
+                around.extend(n.child_by_field_name("block"));
+                self.alias_callback_params(&around, &resolved);
+            }
             if let Some(sink) = sink {
                 for (node, source, data, via, person) in self.sensitive(&args) {
                     self.push(sink, &callee_norm, node, source, data, via, person, n);
@@ -419,15 +760,47 @@ impl<'a> Walker<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn push(&mut self, sink: Sink, sink_name: &str, node: Node, source: String, data: Data, via: Option<(String, usize)>, on_person: bool, call: Node) {
+    fn push(
+        &mut self,
+        sink: Sink,
+        sink_name: &str,
+        node: Node,
+        source: String,
+        data: Data,
+        via: Option<(String, usize)>,
+        on_person: bool,
+        call: Node,
+    ) {
         let pos = node.start_position();
         let sink_line = call.start_position().row + 1;
-        let (line, column) = if via.is_some() { (sink_line, call.start_position().column + 1) } else { (pos.row + 1, pos.column + 1) };
-        if self.flows.iter().any(|f| f.line == line && f.column == column && f.source == source && f.sink == sink) {
+        let (line, column) = if via.is_some() {
+            (sink_line, call.start_position().column + 1)
+        } else {
+            (pos.row + 1, pos.column + 1)
+        };
+        if self
+            .flows
+            .iter()
+            .any(|f| f.line == line && f.column == column && f.source == source && f.sink == sink)
+        {
             return;
         }
-        let name = if sink_name == "raise" { "raise/throw".to_string() } else { sink_name.to_string() };
-        self.flows.push(Flow { sink, sink_name: name, source, data, via, line, column, sink_line, on_person });
+        let name = if sink_name == "raise" {
+            "raise/throw".to_string()
+        } else {
+            sink_name.to_string()
+        };
+        self.flows.push(Flow {
+            sink,
+            sink_name: name,
+            source,
+            data,
+            via,
+            line,
+            column,
+            sink_line,
+            on_person,
+        });
     }
 }
 
@@ -463,6 +836,7 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
         src: bytes,
         lang,
         taint: HashMap::new(),
+        aliases: HashMap::new(),
         flows: Vec::new(),
     };
     w.visit(tree.root_node());
@@ -487,18 +861,58 @@ mod tests {
         let src = "import logging\nlogger = logging.getLogger()\ndef f(user):\n    logger.info(\"hi %s\", user.email)\n    e = user.phone\n    print(f\"x {e}\")\n    logger.info(hash(user.email))\n    logger.info(\"email sent\")\n    config.email = 1\n";
         assert_eq!(
             flows(Lang::Python, src),
-            [(4, "user.email".into(), Sink::Logger), (6, "user.phone".into(), Sink::Stdout)]
+            [
+                (4, "user.email".into(), Sink::Logger),
+                (6, "user.phone".into(), Sink::Stdout)
+            ]
         );
     }
 
     #[test]
     fn javascript_java_go_ruby_rust() {
-        assert_eq!(flows(Lang::JavaScript, "console.log(`user ${user.email}`);\nSentry.setUser({ email: customer.email });\n").len(), 2);
-        assert_eq!(flows(Lang::Java, "class A { void f(User user) { logger.info(\"x\" + user.getEmail()); } }").len(), 1, "a getter reads the field");
-        assert_eq!(flows(Lang::Java, "class A { void f() { logger.info(\"x\" + mailer.sendEmail(msg)); } }").len(), 0, "a method name is not data");
-        assert_eq!(flows(Lang::Java, "class A { void f() { logger.info(\"x\" + password); } }").len(), 1);
+        assert_eq!(
+            flows(
+                Lang::JavaScript,
+                "console.log(`user ${user.email}`);\nSentry.setUser({ email: customer.email });\n"
+            )
+            .len(),
+            2
+        );
+        assert_eq!(
+            flows(
+                Lang::Java,
+                "class A { void f(User user) { logger.info(\"x\" + user.getEmail()); } }"
+            )
+            .len(),
+            1,
+            "a getter reads the field"
+        );
+        assert_eq!(
+            flows(
+                Lang::Java,
+                "class A { void f() { logger.info(\"x\" + mailer.sendEmail(msg)); } }"
+            )
+            .len(),
+            0,
+            "a method name is not data"
+        );
+        assert_eq!(
+            flows(
+                Lang::Java,
+                "class A { void f() { logger.info(\"x\" + password); } }"
+            )
+            .len(),
+            1
+        );
         assert_eq!(flows(Lang::Go, "package main\nfunc f(u User) { log.Printf(\"%s\", u.Email) ; fmt.Println(user.Email) }").len(), 2);
-        assert_eq!(flows(Lang::Ruby, "Rails.logger.info(\"x #{current_user.email}\")\n").len(), 1);
+        assert_eq!(
+            flows(
+                Lang::Ruby,
+                "Rails.logger.info(\"x #{current_user.email}\")\n"
+            )
+            .len(),
+            1
+        );
         assert_eq!(flows(Lang::Rust, "fn f() { info!(\"m = {}\", password); debug!(\"m = {password:?}\"); println!(\"{}\", harmless); }").len(), 2);
     }
 

@@ -74,7 +74,11 @@ pub fn words(ident: &str) -> Vec<String> {
         let prev = i.checked_sub(1).map(|j| chars[j]);
         let next = chars.get(i + 1);
         let hump = c.is_uppercase()
-            && prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit() || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase())));
+            && prev.is_some_and(|p| {
+                p.is_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
+            });
         if hump && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
@@ -188,41 +192,208 @@ const FIELDS: &[(&[&str], Data, bool)] = &[
     (&["access", "key"], Data::Credential, false),
     (&["credentials"], Data::Credential, false),
     (&["credential"], Data::Credential, false),
+    (&["getpass"], Data::Credential, false),
+    (&["cert"], Data::Credential, false),
+    (&["certificate"], Data::Credential, false),
 ];
 
 /// Words that make a matching identifier something else: a flag, a count,
 /// a format, a hash, a UI label (`email_verified`, `password_hash`).
 const NOT_DATA: &[&str] = &[
-    "verified", "confirmed", "count", "enabled", "sent", "type", "format", "valid", "length",
-    "template", "templates", "subject", "regex", "pattern", "field", "fields", "label", "required",
-    "hash", "hashed", "digest", "encrypted", "masked", "redacted", "policy", "reset", "changed",
-    "expiry", "expires", "expired", "strength", "hint", "prompt", "placeholder", "error",
-    "errors", "column", "is", "has", "should", "can", "needs", "num", "max", "min", "validate",
-    "validator", "validation", "provider", "service", "client", "config", "settings", "header",
-    "url", "path", "file", "dir", "env", "name" /* as in password_name */, "id" /* token_id */,
-    "ip", "mac", "server", "remote", "host", "web", "memory", "base", "return", "bind", "listen",
-    "local", "proxy", "broadcast", "register", "sender", "from", "domain", "manager", "factory",
-    "util", "utils", "helper", "lookup", "key", /* api_key is matched before this is applied */
-    "sign", "in", "out", "event", "events", "list",
+    "verified",
+    "confirmed",
+    "count",
+    "enabled",
+    "sent",
+    "type",
+    "format",
+    "valid",
+    "length",
+    "template",
+    "templates",
+    "subject",
+    "regex",
+    "pattern",
+    "field",
+    "fields",
+    "label",
+    "required",
+    "hash",
+    "hashed",
+    "digest",
+    "encrypted",
+    "masked",
+    "redacted",
+    "policy",
+    "reset",
+    "changed",
+    "expiry",
+    "expires",
+    "expired",
+    "strength",
+    "hint",
+    "prompt",
+    "placeholder",
+    "error",
+    "errors",
+    "column",
+    "is",
+    "has",
+    "should",
+    "can",
+    "needs",
+    "num",
+    "max",
+    "min",
+    "validate",
+    "validator",
+    "validation",
+    "provider",
+    "service",
+    "client",
+    "config",
+    "settings",
+    "header",
+    "url",
+    "path",
+    "file",
+    "dir",
+    "env",
+    "name", /* as in password_name */
+    "id",   /* token_id */
+    "ip",
+    "mac",
+    "server",
+    "remote",
+    "host",
+    "web",
+    "memory",
+    "base",
+    "return",
+    "bind",
+    "listen",
+    "local",
+    "proxy",
+    "broadcast",
+    "register",
+    "sender",
+    "from",
+    "domain",
+    "manager",
+    "factory",
+    "util",
+    "utils",
+    "helper",
+    "lookup",
+    "key", /* api_key is matched before this is applied */
+    "sign",
+    "in",
+    "out",
+    "event",
+    "events",
+    "list",
 ];
 
 /// Objects that are people (or accounts of people).
 const PERSON: &[&str] = &[
-    "user", "users", "customer", "customers", "patient", "patients", "person", "people", "member",
-    "members", "employee", "employees", "profile", "contact", "contacts", "owner", "buyer",
-    "seller", "student", "applicant", "subscriber", "recipient", "author", "guest", "visitor",
-    "citizen", "individual", "resident", "passenger", "rider", "tenant", "candidate", "player",
-    "friend", "parent", "child", "consumer", "shopper", "traveler", "beneficiary", "donor",
-    "volunteer", "worker", "physician", "doctor", "client", "account", "me", "current", "signup",
-    "registration", "lead", "holder", "cardholder", "driver", "admin", "staff",
+    "user",
+    "users",
+    "customer",
+    "customers",
+    "patient",
+    "patients",
+    "person",
+    "people",
+    "member",
+    "members",
+    "employee",
+    "employees",
+    "profile",
+    "contact",
+    "contacts",
+    "owner",
+    "buyer",
+    "seller",
+    "student",
+    "applicant",
+    "subscriber",
+    "recipient",
+    "author",
+    "guest",
+    "visitor",
+    "citizen",
+    "individual",
+    "resident",
+    "passenger",
+    "rider",
+    "tenant",
+    "candidate",
+    "player",
+    "friend",
+    "parent",
+    "child",
+    "consumer",
+    "shopper",
+    "traveler",
+    "beneficiary",
+    "donor",
+    "volunteer",
+    "worker",
+    "physician",
+    "doctor",
+    "client",
+    "account",
+    "me",
+    "current",
+    "signup",
+    "registration",
+    "lead",
+    "holder",
+    "cardholder",
+    "driver",
+    "admin",
+    "staff",
 ];
 
 /// Objects that hold configuration, not people (`config.email`).
 const NOT_PERSON: &[&str] = &[
-    "config", "conf", "cfg", "settings", "options", "opts", "env", "environ", "smtp", "mailer",
-    "app", "site", "server", "company", "org", "organization", "system", "defaults", "constants",
-    "support", "noreply", "template", "schema", "form", "fields", "column", "columns", "i18n",
-    "labels", "messages", "validators", "regex", "re", "type", "types", "enum", "strings",
+    "config",
+    "conf",
+    "cfg",
+    "settings",
+    "options",
+    "opts",
+    "env",
+    "environ",
+    "smtp",
+    "mailer",
+    "app",
+    "site",
+    "server",
+    "company",
+    "org",
+    "organization",
+    "system",
+    "defaults",
+    "constants",
+    "support",
+    "noreply",
+    "template",
+    "schema",
+    "form",
+    "fields",
+    "column",
+    "columns",
+    "i18n",
+    "labels",
+    "messages",
+    "validators",
+    "regex",
+    "re",
+    "type",
+    "types",
+    "enum",
+    "strings",
 ];
 
 /// What an identifier path (`user.email`, `current_user.profile.phone`,
@@ -231,7 +402,7 @@ const NOT_PERSON: &[&str] = &[
 /// pass-through methods (`.lower()`, `.substring(1, 5)`) are looked through.
 pub fn classify(path: &[String]) -> Option<(Data, usize, bool)> {
     let mut i = path.len().checked_sub(1)?;
-    while i > 0 && is_passthrough_method(&path[i]) {
+    while i > 0 && is_passthrough(&path[i]) {
         i -= 1;
     }
     let w = words(&path[i]);
@@ -263,13 +434,41 @@ pub fn classify(path: &[String]) -> Option<(Data, usize, bool)> {
     Some((data, i, on_person || self_person))
 }
 
-fn is_passthrough_method(seg: &str) -> bool {
+/// Methods that return the same data (`.lower()`, `.as_str()`).
+pub fn is_passthrough(seg: &str) -> bool {
     matches!(
         seg,
-        "lower" | "upper" | "strip" | "trim" | "toString" | "to_string" | "to_s" | "toLowerCase"
-            | "toUpperCase" | "substring" | "substr" | "slice" | "as_str" | "as_ref" | "clone"
-            | "unwrap" | "get" | "value" | "format" | "encode" | "decode" | "title" | "capitalize"
-            | "String" | "string" | "Text" | "text" | "first" | "last" | "join" | "expose_secret"
+        "lower"
+            | "upper"
+            | "strip"
+            | "trim"
+            | "toString"
+            | "to_string"
+            | "to_s"
+            | "toLowerCase"
+            | "toUpperCase"
+            | "substring"
+            | "substr"
+            | "slice"
+            | "as_str"
+            | "as_ref"
+            | "clone"
+            | "unwrap"
+            | "get"
+            | "value"
+            | "format"
+            | "encode"
+            | "decode"
+            | "title"
+            | "capitalize"
+            | "String"
+            | "string"
+            | "Text"
+            | "text"
+            | "first"
+            | "last"
+            | "join"
+            | "expose_secret"
     )
 }
 
@@ -279,11 +478,41 @@ pub fn is_sanitizer(callee_last: &str) -> bool {
     w.iter().any(|x| {
         matches!(
             x.as_str(),
-            "hash" | "hashed" | "sha256" | "sha1" | "sha512" | "md5" | "digest" | "hmac" | "mask"
-                | "masked" | "redact" | "redacted" | "anonymize" | "anonymise" | "pseudonymize"
-                | "obfuscate" | "encrypt" | "encrypted" | "scrub" | "sanitize" | "sanitise"
-                | "len" | "length" | "size" | "count" | "bool" | "is" | "has" | "exists"
-                | "truncate" | "hexdigest" | "bcrypt" | "argon2" | "uuid" | "tokenize"
+            "hash"
+                | "hashed"
+                | "sha256"
+                | "sha1"
+                | "sha512"
+                | "md5"
+                | "digest"
+                | "hmac"
+                | "mask"
+                | "masked"
+                | "redact"
+                | "redacted"
+                | "anonymize"
+                | "anonymise"
+                | "pseudonymize"
+                | "obfuscate"
+                | "encrypt"
+                | "encrypted"
+                | "scrub"
+                | "sanitize"
+                | "sanitise"
+                | "len"
+                | "length"
+                | "size"
+                | "count"
+                | "bool"
+                | "is"
+                | "has"
+                | "exists"
+                | "truncate"
+                | "hexdigest"
+                | "bcrypt"
+                | "argon2"
+                | "uuid"
+                | "tokenize"
         )
     })
 }
@@ -336,34 +565,189 @@ impl Sink {
 }
 
 const LOG_RECEIVERS: &[&str] = &[
-    "log", "logger", "logging", "slog", "zap", "logrus", "sugar", "winston", "pino", "bunyan",
-    "klog", "glog", "lg", "timber", "rails", "syslog", "loguru", "structlog", "tracing", "l",
-    "log4j", "logback", "slf4j", "lgr",
+    "log",
+    "logger",
+    "logging",
+    "slog",
+    "zap",
+    "logrus",
+    "sugar",
+    "winston",
+    "pino",
+    "bunyan",
+    "klog",
+    "glog",
+    "lg",
+    "timber",
+    "rails",
+    "syslog",
+    "loguru",
+    "structlog",
+    "tracing",
+    "l",
+    "log4j",
+    "logback",
+    "slf4j",
+    "lgr",
 ];
 const LOG_METHODS: &[&str] = &[
-    "debug", "info", "warn", "warning", "error", "fatal", "critical", "trace", "log", "exception",
-    "verbose", "notice", "alert", "emerg", "severe", "fine", "finer", "finest", "infof",
-    "debugf", "warnf", "warningf", "errorf", "fatalf", "tracef", "printf", "println", "print",
-    "infow", "debugw", "errorw", "warnw", "fatalln", "panicf", "panicln", "success",
+    "debug",
+    "info",
+    "warn",
+    "warning",
+    "error",
+    "fatal",
+    "critical",
+    "trace",
+    "log",
+    "exception",
+    "verbose",
+    "notice",
+    "alert",
+    "emerg",
+    "severe",
+    "fine",
+    "finer",
+    "finest",
+    "infof",
+    "debugf",
+    "warnf",
+    "warningf",
+    "errorf",
+    "fatalf",
+    "tracef",
+    "printf",
+    "println",
+    "print",
+    "infow",
+    "debugw",
+    "errorw",
+    "warnw",
+    "fatalln",
+    "panicf",
+    "panicln",
+    "success",
 ];
 const THIRD_PARTY: &[&str] = &[
-    "sentry", "raven", "bugsnag", "rollbar", "honeybadger", "airbrake", "newrelic", "datadog",
-    "ddtrace", "statsd", "segment", "analytics", "mixpanel", "amplitude", "posthog", "heap",
-    "intercom", "hotjar", "fullstory", "gtag", "algolia", "algoliasearch", "openai", "kissmetrics",
-    "appsignal", "logrocket", "elastic", "elasticsearch", "opensearch", "clevertap", "braze",
-    "customerio", "hubspot", "salesforce", "stripe", "twilio", "sendgrid", "mailchimp", "pusher",
-    "firebase", "crashlytics", "rudderstack", "snowplow", "smartlook", "launchdarkly", "optimizely",
-    "bigquery", "googleanalytics", "ga", "dd",
+    "sentry",
+    "raven",
+    "bugsnag",
+    "rollbar",
+    "honeybadger",
+    "airbrake",
+    "newrelic",
+    "datadog",
+    "ddtrace",
+    "statsd",
+    "segment",
+    "analytics",
+    "mixpanel",
+    "amplitude",
+    "posthog",
+    "heap",
+    "intercom",
+    "hotjar",
+    "fullstory",
+    "gtag",
+    "algolia",
+    "algoliasearch",
+    "openai",
+    "kissmetrics",
+    "appsignal",
+    "logrocket",
+    "elastic",
+    "elasticsearch",
+    "opensearch",
+    "clevertap",
+    "braze",
+    "customerio",
+    "hubspot",
+    "salesforce",
+    "stripe",
+    "twilio",
+    "sendgrid",
+    "mailchimp",
+    "pusher",
+    "firebase",
+    "crashlytics",
+    "rudderstack",
+    "snowplow",
+    "smartlook",
+    "launchdarkly",
+    "optimizely",
+    "bigquery",
+    "googleanalytics",
+    "ga",
+    "dd",
+    "opentelemetry",
+    "otel",
+    "clickhouse",
+    "dataflow",
+    "scout",
+    "scoutapm",
+    "javabrake",
+    "gobrake",
+    "datalayer",
+    "gtm",
+    "tagmanager",
+    "analytics",
+    "tracer",
+    "opentracing",
+    "jaeger",
+    "zipkin",
+    "honeycomb",
+    "newrelic",
+    "nrpy",
 ];
 const HTTP_RECEIVERS: &[&str] = &[
-    "requests", "http", "httpx", "axios", "urllib", "urllib2", "urllib3", "aiohttp", "superagent",
-    "got", "net", "faraday", "httparty", "rest", "restclient", "resttemplate", "webclient",
-    "okhttp", "httpclient", "client", "session", "curl", "fetch", "request", "ky", "needle",
+    "requests",
+    "http",
+    "httpx",
+    "axios",
+    "urllib",
+    "urllib2",
+    "urllib3",
+    "aiohttp",
+    "superagent",
+    "got",
+    "net",
+    "faraday",
+    "httparty",
+    "rest",
+    "restclient",
+    "resttemplate",
+    "webclient",
+    "okhttp",
+    "httpclient",
+    "client",
+    "session",
+    "curl",
+    "fetch",
+    "request",
+    "ky",
+    "needle",
 ];
 const HTTP_METHODS: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "head", "request", "fetch", "urlopen", "new",
-    "newrequest", "send", "execute", "exchange", "postforobject", "getforobject", "postforentity",
-    "getforentity", "ajax", "open",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "request",
+    "fetch",
+    "urlopen",
+    "new",
+    "newrequest",
+    "send",
+    "execute",
+    "exchange",
+    "postforobject",
+    "getforobject",
+    "postforentity",
+    "getforentity",
+    "ajax",
+    "open",
 ];
 
 /// The sink a call's callee text names, if any. `macro_call` is true for a
@@ -371,11 +755,19 @@ const HTTP_METHODS: &[&str] = &[
 pub fn sink_of(callee: &str, macro_call: bool) -> Option<Sink> {
     let segs: Vec<String> = callee
         .split(['.', ':', '>', '-', '(', ')', '&', ' ', '\n', '\t'])
-        .filter(|s| !s.is_empty() && s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$'))
+        .filter(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+        })
         .map(str::to_string)
         .collect();
     let last = segs.last()?.to_ascii_lowercase();
-    let receiver: Vec<String> = segs[..segs.len() - 1].iter().flat_map(|s| words(s)).collect();
+    let receiver: Vec<String> = segs[..segs.len() - 1]
+        .iter()
+        .flat_map(|s| words(s))
+        .collect();
     let all: Vec<String> = segs.iter().flat_map(|s| words(s)).collect();
     let has = |list: &[&str], ws: &[String]| ws.iter().any(|w| list.contains(&w.as_str()));
     if has(THIRD_PARTY, &all) {
@@ -386,17 +778,23 @@ pub fn sink_of(callee: &str, macro_call: bool) -> Option<Sink> {
             "debug" | "info" | "warn" | "error" | "trace" | "log" | "event" => Some(Sink::Logger),
             "println" | "print" | "eprintln" | "eprint" | "dbg" => Some(Sink::Stdout),
             "panic" | "todo" | "unimplemented" | "unreachable" | "assert" | "assert_eq"
-            | "assert_ne" | "debug_assert" | "debug_assert_eq" | "debug_assert_ne" | "bail" | "anyhow" => {
-                Some(Sink::Exception)
-            }
+            | "assert_ne" | "debug_assert" | "debug_assert_eq" | "debug_assert_ne" | "bail"
+            | "anyhow" => Some(Sink::Exception),
             _ => None,
         };
     }
     let recv = receiver.join(".");
     match last.as_str() {
-        "print" | "println" | "printf" | "puts" | "pp" | "p" | "eprintln" | "write" | "writeln" | "write_all"
+        "print" | "println" | "printf" | "puts" | "pp" | "p" | "eprintln" | "write" | "writeln"
+        | "write_all"
             if receiver.is_empty()
-                || has(&["system", "out", "err", "stdout", "stderr", "fmt", "console", "kernel", "io"], &receiver) =>
+                || has(
+                    &[
+                        "system", "out", "err", "stdout", "stderr", "fmt", "console", "kernel",
+                        "io",
+                    ],
+                    &receiver,
+                ) =>
         {
             if last == "write" || last == "writeln" || last == "write_all" {
                 if has(&["stdout", "stderr"], &receiver) {
@@ -413,10 +811,42 @@ pub fn sink_of(callee: &str, macro_call: bool) -> Option<Sink> {
     if has(&["console"], &receiver) {
         return Some(Sink::Stdout);
     }
-    if LOG_METHODS.contains(&last.as_str()) && (has(LOG_RECEIVERS, &receiver) || receiver.iter().any(|w| w.ends_with("logger") || w.ends_with("log"))) {
+    let loggerish = has(LOG_RECEIVERS, &receiver)
+        || receiver
+            .iter()
+            .any(|w| w.ends_with("logger") || w.ends_with("log"));
+    if LOG_METHODS.contains(&last.as_str()) && loggerish {
         return Some(Sink::Logger);
     }
-    if ["panic", "errorf", "new"].contains(&last.as_str()) && (recv == "errors" || recv == "fmt" || (receiver.is_empty() && last == "panic")) {
+    // Builder chains: `zerolog.Error().Msg(..)`, `log.Info().Str("k", v)`,
+    // `logger.WithField("k", v).Info(..)`.
+    let middle = if segs.len() > 2 {
+        &segs[1..segs.len() - 1]
+    } else {
+        &[][..]
+    };
+    let chained = middle
+        .iter()
+        .any(|x| LOG_METHODS.contains(&x.to_ascii_lowercase().as_str()))
+        || matches!(
+            last.as_str(),
+            "msg"
+                | "msgf"
+                | "str"
+                | "interface"
+                | "with"
+                | "withfield"
+                | "withfields"
+                | "fields"
+                | "field"
+                | "send"
+        );
+    if chained && loggerish {
+        return Some(Sink::Logger);
+    }
+    if ["panic", "errorf", "new"].contains(&last.as_str())
+        && (recv == "errors" || recv == "fmt" || (receiver.is_empty() && last == "panic"))
+    {
         return Some(Sink::Exception);
     }
     if matches!(last.as_str(), "raise" | "fail" | "abort") && receiver.is_empty() {
@@ -424,34 +854,81 @@ pub fn sink_of(callee: &str, macro_call: bool) -> Option<Sink> {
     }
     if last.ends_with("error") || last.ends_with("exception") {
         // Constructors: new IllegalStateException(..), ValueError(..).
-        if segs.last().is_some_and(|s| s.chars().next().is_some_and(char::is_uppercase)) {
+        if segs
+            .last()
+            .is_some_and(|s| s.chars().next().is_some_and(char::is_uppercase))
+        {
             return Some(Sink::Exception);
         }
     }
     if matches!(
         last.as_str(),
-        "set_cookie" | "setcookie" | "cookie" | "add_cookie" | "addcookie" | "set_signed_cookie" | "setitem"
+        "set_cookie"
+            | "setcookie"
+            | "cookie"
+            | "add_cookie"
+            | "addcookie"
+            | "set_signed_cookie"
+            | "setitem"
     ) && (last != "setitem" || has(&["local", "session", "storage"], &receiver))
-    {
-        return Some(Sink::ClientStorage);
-    }
-    if matches!(last.as_str(), "encode" | "sign" | "claim" | "claims" | "setsubject" | "set_payload")
-        && has(&["jwt", "jwts", "jose", "jsonwebtoken", "token"], &receiver)
-    {
-        return Some(Sink::ClientStorage);
-    }
-    if matches!(last.as_str(), "setattribute" | "set" | "put" | "store" | "insert")
-        && has(&["session", "cookie", "cookies"], &receiver)
     {
         return Some(Sink::ClientStorage);
     }
     if matches!(
         last.as_str(),
-        "writerow" | "writerows" | "to_csv" | "write_csv" | "writecsv" | "writefile" | "writefilesync"
-            | "appendfile" | "appendfilesync" | "write_text" | "write_bytes" | "writestring" | "generate_line"
-    ) || (matches!(last.as_str(), "write" | "writeall" | "write_all" | "puts" | "print" | "println" | "append")
-        && has(&["file", "files", "csv", "writer", "f", "fh", "fs", "os", "ioutil", "out", "output", "export", "sheet", "ws", "workbook", "bufferedwriter", "filewriter", "printwriter"], &receiver))
+        "encode" | "sign" | "claim" | "claims" | "setsubject" | "set_payload"
+    ) && has(&["jwt", "jwts", "jose", "jsonwebtoken", "token"], &receiver)
     {
+        return Some(Sink::ClientStorage);
+    }
+    if matches!(
+        last.as_str(),
+        "setattribute" | "set" | "put" | "store" | "insert"
+    ) && has(&["session", "cookie", "cookies"], &receiver)
+    {
+        return Some(Sink::ClientStorage);
+    }
+    if matches!(
+        last.as_str(),
+        "writerow"
+            | "writerows"
+            | "to_csv"
+            | "write_csv"
+            | "writecsv"
+            | "writefile"
+            | "writefilesync"
+            | "appendfile"
+            | "appendfilesync"
+            | "write_text"
+            | "write_bytes"
+            | "writestring"
+            | "generate_line"
+    ) || (matches!(
+        last.as_str(),
+        "write" | "writeall" | "write_all" | "puts" | "print" | "println" | "append"
+    ) && has(
+        &[
+            "file",
+            "files",
+            "csv",
+            "writer",
+            "f",
+            "fh",
+            "fs",
+            "os",
+            "ioutil",
+            "out",
+            "output",
+            "export",
+            "sheet",
+            "ws",
+            "workbook",
+            "bufferedwriter",
+            "filewriter",
+            "printwriter",
+        ],
+        &receiver,
+    )) {
         return Some(Sink::FileExport);
     }
     if HTTP_METHODS.contains(&last.as_str()) && has(HTTP_RECEIVERS, &receiver) {
@@ -492,7 +969,10 @@ mod tests {
         assert_eq!(classify(&p("tokenizer")), None);
         assert_eq!(classify(&p("ip_address")), None);
         assert_eq!(classify(&p("user.address")), Some((Data::Address, 1, true)));
-        assert_eq!(classify(&p("authToken.substring")), Some((Data::Credential, 0, false)));
+        assert_eq!(
+            classify(&p("authToken.substring")),
+            Some((Data::Credential, 0, false))
+        );
     }
 
     #[test]
@@ -504,7 +984,10 @@ mod tests {
         assert_eq!(sink_of("console.log", false), Some(Sink::Stdout));
         assert_eq!(sink_of("System.out.println", false), Some(Sink::Stdout));
         assert_eq!(sink_of("info", true), Some(Sink::Logger));
-        assert_eq!(sink_of("Sentry.captureMessage", false), Some(Sink::ThirdParty));
+        assert_eq!(
+            sink_of("Sentry.captureMessage", false),
+            Some(Sink::ThirdParty)
+        );
         assert_eq!(sink_of("requests.get", false), Some(Sink::Http));
         assert_eq!(sink_of("writer.writerow", false), Some(Sink::FileExport));
         assert_eq!(sink_of("ValueError", false), Some(Sink::Exception));

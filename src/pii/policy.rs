@@ -79,8 +79,8 @@ impl Default for Options {
 impl Policy {
     /// Reads a policy file; a malformed one is an input error naming it.
     pub fn load(path: &Path) -> Result<Policy> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| input(format!("{}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
         let p: Policy = toml::from_str(&text).map_err(|e| {
             input(format!(
                 "{}: {}",
@@ -123,7 +123,9 @@ impl Policy {
 /// `1 MiB`, `512KiB`, `2MB`, `1000` → bytes.
 pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: f64 = num.parse().map_err(|_| format!("{s:?} is not a size"))?;
     let mul = match unit.trim().to_ascii_lowercase().as_str() {

@@ -21,7 +21,13 @@ fn describe(rule: &str) -> &'static str {
 /// The SARIF log of a scan.
 pub fn log(findings: &[Finding]) -> serde_json::Value {
     let mut rules: BTreeMap<&str, Rule> = BTreeMap::new();
-    let level = |a: Action| if a == Action::Block { sarif::Level::Error } else { sarif::Level::Warning };
+    let level = |a: Action| {
+        if a == Action::Block {
+            sarif::Level::Error
+        } else {
+            sarif::Level::Warning
+        }
+    };
     for f in findings {
         rules.entry(&f.rule).or_insert_with(|| Rule {
             id: f.rule.clone(),
@@ -46,5 +52,11 @@ pub fn log(findings: &[Finding]) -> serde_json::Value {
         })
         .collect();
     let rules: Vec<Rule> = rules.into_values().collect();
-    sarif::log("maestro pii-scan", env!("CARGO_PKG_VERSION"), "https://github.com/", &rules, &results)
+    sarif::log(
+        "maestro pii-scan",
+        env!("CARGO_PKG_VERSION"),
+        "https://github.com/",
+        &rules,
+        &results,
+    )
 }

@@ -51,12 +51,61 @@ fn keywords() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
     AC.get_or_init(|| {
         let words = [
-            "mail", "phone", "mobile", "tel", "msisdn", "ssn", "social", "national", "nino", "passport",
-            "tax", "driv", "licen", "sin", "dob", "birth", "address", "street", "post", "zip", "card", "cc",
-            "cvv", "cvc", "iban", "account", "routing", "salary", "income", "credit", "diagnos", "medic",
-            "health", "prescri", "allerg", "blood", "disab", "condition", "name", "gender", "ethnic",
-            "religio", "sexual", "nationality", "age", "race", "latitude", "longitude", "location",
-            "pass", "pwd", "secret", "token", "key", "credential",
+            "mail",
+            "phone",
+            "mobile",
+            "tel",
+            "msisdn",
+            "ssn",
+            "social",
+            "national",
+            "nino",
+            "passport",
+            "tax",
+            "driv",
+            "licen",
+            "sin",
+            "dob",
+            "birth",
+            "address",
+            "street",
+            "post",
+            "zip",
+            "card",
+            "cc",
+            "cvv",
+            "cvc",
+            "iban",
+            "account",
+            "routing",
+            "salary",
+            "income",
+            "credit",
+            "diagnos",
+            "medic",
+            "health",
+            "prescri",
+            "allerg",
+            "blood",
+            "disab",
+            "condition",
+            "name",
+            "gender",
+            "ethnic",
+            "religio",
+            "sexual",
+            "nationality",
+            "age",
+            "race",
+            "latitude",
+            "longitude",
+            "location",
+            "pass",
+            "pwd",
+            "secret",
+            "token",
+            "key",
+            "credential",
         ];
         aho_corasick::AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
@@ -67,7 +116,10 @@ fn keywords() -> &'static AhoCorasick {
 
 /// Whether `rule` is covered by an allow comment's rule spec.
 fn allow_covers(spec: &str, rule: &str) -> bool {
-    spec == "*" || spec == rule || (spec.ends_with('/') && rule.starts_with(spec)) || rule.ends_with(&format!("/{spec}"))
+    spec == "*"
+        || spec == rule
+        || (spec.ends_with('/') && rule.starts_with(spec))
+        || rule.ends_with(&format!("/{spec}"))
 }
 
 /// `maestro:allow <rule> -- <reason>` on a line: (rule, reason).
@@ -75,11 +127,17 @@ fn allow_comment(line: &str) -> Option<(String, Option<String>)> {
     let i = line.find("maestro:allow")?;
     let rest = line[i + "maestro:allow".len()..].trim();
     let (rule, reason) = match rest.split_once("--") {
-        Some((r, why)) => (r.trim(), Some(why.trim().trim_end_matches("*/").trim().to_string())),
+        Some((r, why)) => (
+            r.trim(),
+            Some(why.trim().trim_end_matches("*/").trim().to_string()),
+        ),
         None => (rest.split_whitespace().next().unwrap_or(""), None),
     };
     let reason = reason.filter(|r| !r.is_empty());
-    Some((rule.split_whitespace().next().unwrap_or("*").to_string(), reason))
+    Some((
+        rule.split_whitespace().next().unwrap_or("*").to_string(),
+        reason,
+    ))
 }
 
 fn value_action(e: Entity, test: bool) -> Action {
@@ -101,7 +159,12 @@ fn flow_reason(f: &flows::Flow) -> String {
             f.sink_name,
             f.sink.why()
         ),
-        None => format!("`{}` ({what}) is passed to `{}`; {}", f.source, f.sink_name, f.sink.why()),
+        None => format!(
+            "`{}` ({what}) is passed to `{}`; {}",
+            f.source,
+            f.sink_name,
+            f.sink.why()
+        ),
     }
 }
 
@@ -134,7 +197,10 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
     for h in &hits {
         let l = line_of(h.start);
         let ls = line_starts[l - 1];
-        by_line.entry(l).or_default().push((h.start - ls, h.end - ls, h.entity.name()));
+        by_line
+            .entry(l)
+            .or_default()
+            .push((h.start - ls, h.end - ls, h.entity.name()));
     }
     let snippet = |l: usize| -> String {
         let line = lines.get(l - 1).copied().unwrap_or("");
@@ -157,7 +223,11 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
             reason: format!(
                 "{}{}",
                 h.why,
-                if h.test_value { " (a known test value: downgraded to warn)" } else { "" }
+                if h.test_value {
+                    " (a known test value: downgraded to warn)"
+                } else {
+                    ""
+                }
             ),
             path: rel.into(),
             line: l,
@@ -172,7 +242,9 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
         if longest > 10_000 {
             report.skipped.push(Skipped {
                 path: rel.into(),
-                reason: format!("a line of {longest} bytes (minified?): values scanned, flows not analysed"),
+                reason: format!(
+                    "a line of {longest} bytes (minified?): values scanned, flows not analysed"
+                ),
             });
         } else if keywords().is_match(text) {
             match flows::scan(lang, text, s.parse_limit) {
@@ -183,7 +255,11 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
                             rule: f.sink.rule().into(),
                             entity: f.data.name().into(),
                             kind: Kind::Flow,
-                            action: if blocking { Action::Block } else { Action::Warn },
+                            action: if blocking {
+                                Action::Block
+                            } else {
+                                Action::Warn
+                            },
                             confidence: flow_confidence(&f),
                             reason: flow_reason(&f),
                             path: rel.into(),
@@ -196,7 +272,10 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
                 }
                 Err(Unparsed::Timeout(d)) => report.skipped.push(Skipped {
                     path: rel.into(),
-                    reason: format!("parsing took longer than {}s: values scanned, flows not analysed", d.as_secs_f64()),
+                    reason: format!(
+                        "parsing took longer than {}s: values scanned, flows not analysed",
+                        d.as_secs_f64()
+                    ),
                 }),
                 Err(Unparsed::Grammar(e)) => report.skipped.push(Skipped {
                     path: rel.into(),
@@ -213,7 +292,11 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
         let allow = [f.line, f.line.saturating_sub(1)]
             .into_iter()
             .filter(|&l| l >= 1)
-            .find_map(|l| allow_comment(lines.get(l - 1)?).filter(|(spec, _)| allow_covers(spec, &f.rule)).map(|a| (l, a)));
+            .find_map(|l| {
+                allow_comment(lines.get(l - 1)?)
+                    .filter(|(spec, _)| allow_covers(spec, &f.rule))
+                    .map(|a| (l, a))
+            });
         if let Some((l, (_, reason))) = allow {
             if reason.is_some() {
                 report.allowed += 1;
@@ -262,13 +345,22 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
 
 /// Scans files and directories under `root`. `only` restricts the scan to
 /// those paths (relative to `root`), e.g. from `--files-from` or a diff.
-pub fn scan_paths(root: &Path, paths: &[PathBuf], only: Option<&[String]>, s: &Settings, on_file: &(dyn Fn(u64) + Sync)) -> Report {
+pub fn scan_paths(
+    root: &Path,
+    paths: &[PathBuf],
+    only: Option<&[String]>,
+    s: &Settings,
+    on_file: &(dyn Fn(u64) + Sync),
+) -> Report {
     let mut report = Report::default();
     let max = s.policy.max_file_size().unwrap_or(1 << 20);
     let excludes = super::policy::globset_of(&s.policy.paths.exclude).unwrap_or_default();
     let rel_of = |p: &Path| -> String {
         let r = p.strip_prefix(root).unwrap_or(p);
-        r.to_string_lossy().replace('\\', "/").trim_start_matches("./").to_string()
+        r.to_string_lossy()
+            .replace('\\', "/")
+            .trim_start_matches("./")
+            .to_string()
     };
     let mut files: Vec<PathBuf> = Vec::new();
     match only {
@@ -278,7 +370,10 @@ pub fn scan_paths(root: &Path, paths: &[PathBuf], only: Option<&[String]>, s: &S
                 if p.is_file() {
                     files.push(p);
                 } else {
-                    report.skipped.push(Skipped { path: f.clone(), reason: "not a file (deleted or missing)".into() });
+                    report.skipped.push(Skipped {
+                        path: f.clone(),
+                        reason: "not a file (deleted or missing)".into(),
+                    });
                 }
             }
         }
@@ -290,9 +385,14 @@ pub fn scan_paths(root: &Path, paths: &[PathBuf], only: Option<&[String]>, s: &S
                     .build();
                 for e in walker {
                     match e {
-                        Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => files.push(e.into_path()),
+                        Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                            files.push(e.into_path())
+                        }
                         Ok(_) => {}
-                        Err(err) => report.skipped.push(Skipped { path: p.display().to_string(), reason: format!("cannot walk: {err}") }),
+                        Err(err) => report.skipped.push(Skipped {
+                            path: p.display().to_string(),
+                            reason: format!("cannot walk: {err}"),
+                        }),
                     }
                 }
             }
@@ -308,7 +408,12 @@ pub fn scan_paths(root: &Path, paths: &[PathBuf], only: Option<&[String]>, s: &S
             if excludes.is_match(&rel) {
                 return r;
             }
-            let skip = |r: &mut Report, why: String| r.skipped.push(Skipped { path: rel.clone(), reason: why });
+            let skip = |r: &mut Report, why: String| {
+                r.skipped.push(Skipped {
+                    path: rel.clone(),
+                    reason: why,
+                })
+            };
             let meta = match std::fs::metadata(p) {
                 Ok(m) => m,
                 Err(e) => {
@@ -317,7 +422,13 @@ pub fn scan_paths(root: &Path, paths: &[PathBuf], only: Option<&[String]>, s: &S
                 }
             };
             if meta.len() > max {
-                skip(&mut r, format!("{} bytes, over the {max}-byte limit (options.max_file_size)", meta.len()));
+                skip(
+                    &mut r,
+                    format!(
+                        "{} bytes, over the {max}-byte limit (options.max_file_size)",
+                        meta.len()
+                    ),
+                );
                 return r;
             }
             let bytes = match std::fs::read(p) {
@@ -335,7 +446,10 @@ pub fn scan_paths(root: &Path, paths: &[PathBuf], only: Option<&[String]>, s: &S
             let text = match std::str::from_utf8(&bytes) {
                 Ok(t) => t,
                 Err(e) => {
-                    skip(&mut r, format!("not valid UTF-8 (at byte {})", e.valid_up_to()));
+                    skip(
+                        &mut r,
+                        format!("not valid UTF-8 (at byte {})", e.valid_up_to()),
+                    );
                     return r;
                 }
             };
@@ -354,7 +468,9 @@ pub fn scan_paths(root: &Path, paths: &[PathBuf], only: Option<&[String]>, s: &S
         report.allowed += r.allowed;
         report.off += r.off;
     }
-    report.findings.sort_by(|a, b| (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule)));
+    report.findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
+    });
     report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     report
 }
@@ -365,15 +481,22 @@ pub fn parse_diff(diff: &str) -> Changed {
     let mut path: Option<String> = None;
     for l in diff.lines() {
         if let Some(p) = l.strip_prefix("+++ ") {
-            path = p.strip_prefix("b/").map(str::to_string).filter(|_| p != "/dev/null");
+            path = p
+                .strip_prefix("b/")
+                .map(str::to_string)
+                .filter(|_| p != "/dev/null");
         } else if let (Some(p), Some(h)) = (&path, l.strip_prefix("@@ ")) {
             // @@ -a,b +c,d @@
-            let Some(plus) = h.split_whitespace().find(|x| x.starts_with('+')) else { continue };
+            let Some(plus) = h.split_whitespace().find(|x| x.starts_with('+')) else {
+                continue;
+            };
             let mut it = plus[1..].split(',');
             let start: usize = it.next().and_then(|x| x.parse().ok()).unwrap_or(0);
             let count: usize = it.next().and_then(|x| x.parse().ok()).unwrap_or(1);
             if count > 0 {
-                out.entry(p.clone()).or_default().push((start, start + count - 1));
+                out.entry(p.clone())
+                    .or_default()
+                    .push((start, start + count - 1));
             }
         }
     }
@@ -385,17 +508,30 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        Settings { policy: Policy::default(), parse_limit: Duration::from_secs(5), changed: None }
+        Settings {
+            policy: Policy::default(),
+            parse_limit: Duration::from_secs(5),
+            changed: None,
+        }
     }
 
     #[test]
     fn findings_have_reasons_and_never_the_value() {
         let mut r = Report::default();
-        scan_text("a.py", "logger.info(user.email)\nx = 'card 4012-8888-8888-1881'\n", &settings(), &mut r);
+        scan_text(
+            "a.py",
+            "logger.info(user.email)\nx = 'card 4012-8888-8888-1881'\n",
+            &settings(),
+            &mut r,
+        );
         assert_eq!(r.findings.len(), 2, "{:?}", r.findings);
         let flow = &r.findings[0];
         assert_eq!(flow.rule, "pii/flow/logger");
-        assert!(flow.reason.contains("`user.email`") && flow.reason.contains("logger.info"), "{}", flow.reason);
+        assert!(
+            flow.reason.contains("`user.email`") && flow.reason.contains("logger.info"),
+            "{}",
+            flow.reason
+        );
         let card = &r.findings[1];
         assert_eq!(card.snippet, "x = 'card [CREDIT_CARD]'");
         assert_eq!(card.action, Action::Warn, "a published test card");
@@ -409,7 +545,10 @@ mod tests {
         scan_text("a.py", src, &settings(), &mut r);
         assert_eq!(r.allowed, 1);
         let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
-        assert_eq!(rules, ["pii/control/allow-without-reason", "pii/flow/logger"]);
+        assert_eq!(
+            rules,
+            ["pii/control/allow-without-reason", "pii/flow/logger"]
+        );
     }
 
     #[test]

@@ -106,7 +106,12 @@ impl Entity {
             Entity::EsNif => &["nif", "dni", "documento", "identidad"],
             Entity::PlPesel => &["pesel"],
             Entity::InAadhaar => &["aadhaar", "aadhar", "uidai", "uid"],
-            Entity::FiPic => &["hetu", "henkilötunnus", "personal identity", "identity code"],
+            Entity::FiPic => &[
+                "hetu",
+                "henkilötunnus",
+                "personal identity",
+                "identity code",
+            ],
         }
     }
 }
@@ -294,7 +299,9 @@ fn email(text: &str, out: &mut Vec<Hit>) {
         let b = text.as_bytes();
         // Not glued to more address characters on either side.
         let addr = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
-        if (s > 0 && addr(b[s - 1])) || (e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'-')) {
+        if (s > 0 && addr(b[s - 1]))
+            || (e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'-'))
+        {
             continue;
         }
         let v = m.as_str().to_ascii_lowercase();
@@ -303,7 +310,9 @@ fn email(text: &str, out: &mut Vec<Hit>) {
         if local.contains("..") || FILE_TLDS.contains(&tld) || local == "git" {
             continue;
         }
-        let test = TEST_DOMAINS.iter().any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
+        let test = TEST_DOMAINS
+            .iter()
+            .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
             || TEST_TLDS.contains(&tld)
             || domain.starts_with("example.");
         out.push(Hit {
@@ -356,7 +365,11 @@ fn issuer(d: &[u8]) -> Option<&'static str> {
         2 if p(4) == 2131 && n == 15 => "JCB",
         2 if (2221..=2720).contains(&p(4)) && n == 16 => "Mastercard",
         3 if (p(2) == 34 || p(2) == 37) && n == 15 => "American Express",
-        3 if (p(2) == 35 && (16..=19).contains(&n)) || ([3088, 3096, 3112, 3158, 3337].contains(&p(4)) && n == 16) => "JCB",
+        3 if (p(2) == 35 && (16..=19).contains(&n))
+            || ([3088, 3096, 3112, 3158, 3337].contains(&p(4)) && n == 16) =>
+        {
+            "JCB"
+        }
         3 if ((300..=305).contains(&p(3)) || p(3) == 309 || [36, 38, 39].contains(&p(2)))
             && (14..=19).contains(&n) =>
         {
@@ -415,19 +428,95 @@ fn card(text: &str, out: &mut Vec<Hit>) {
 /// IBAN length per country (SWIFT registry).
 fn iban_length(cc: &str) -> Option<usize> {
     const T: &[(&str, usize)] = &[
-        ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16),
-        ("BG", 22), ("BH", 22), ("BI", 27), ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22),
-        ("CY", 28), ("CZ", 24), ("DE", 22), ("DJ", 27), ("DK", 18), ("DO", 28), ("EE", 20),
-        ("EG", 29), ("ES", 24), ("FI", 18), ("FK", 18), ("FO", 18), ("FR", 27), ("GB", 22),
-        ("GE", 22), ("GI", 23), ("GL", 18), ("GR", 27), ("GT", 28), ("HN", 28), ("HR", 21),
-        ("HU", 28), ("IE", 22), ("IL", 23), ("IQ", 23), ("IS", 26), ("IT", 27), ("JO", 30),
-        ("KW", 30), ("KZ", 20), ("LB", 28), ("LC", 32), ("LI", 21), ("LT", 20), ("LU", 20),
-        ("LV", 21), ("LY", 25), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19), ("MN", 20),
-        ("MR", 27), ("MT", 31), ("MU", 30), ("NI", 28), ("NL", 18), ("NO", 15), ("OM", 23),
-        ("PK", 24), ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22),
-        ("RU", 33), ("SA", 24), ("SC", 31), ("SD", 18), ("SE", 24), ("SI", 19), ("SK", 24),
-        ("SM", 27), ("SO", 23), ("ST", 25), ("SV", 28), ("TL", 23), ("TN", 24), ("TR", 26),
-        ("UA", 29), ("VA", 22), ("VG", 24), ("XK", 20), ("YE", 30),
+        ("AD", 24),
+        ("AE", 23),
+        ("AL", 28),
+        ("AT", 20),
+        ("AZ", 28),
+        ("BA", 20),
+        ("BE", 16),
+        ("BG", 22),
+        ("BH", 22),
+        ("BI", 27),
+        ("BR", 29),
+        ("BY", 28),
+        ("CH", 21),
+        ("CR", 22),
+        ("CY", 28),
+        ("CZ", 24),
+        ("DE", 22),
+        ("DJ", 27),
+        ("DK", 18),
+        ("DO", 28),
+        ("EE", 20),
+        ("EG", 29),
+        ("ES", 24),
+        ("FI", 18),
+        ("FK", 18),
+        ("FO", 18),
+        ("FR", 27),
+        ("GB", 22),
+        ("GE", 22),
+        ("GI", 23),
+        ("GL", 18),
+        ("GR", 27),
+        ("GT", 28),
+        ("HN", 28),
+        ("HR", 21),
+        ("HU", 28),
+        ("IE", 22),
+        ("IL", 23),
+        ("IQ", 23),
+        ("IS", 26),
+        ("IT", 27),
+        ("JO", 30),
+        ("KW", 30),
+        ("KZ", 20),
+        ("LB", 28),
+        ("LC", 32),
+        ("LI", 21),
+        ("LT", 20),
+        ("LU", 20),
+        ("LV", 21),
+        ("LY", 25),
+        ("MC", 27),
+        ("MD", 24),
+        ("ME", 22),
+        ("MK", 19),
+        ("MN", 20),
+        ("MR", 27),
+        ("MT", 31),
+        ("MU", 30),
+        ("NI", 28),
+        ("NL", 18),
+        ("NO", 15),
+        ("OM", 23),
+        ("PK", 24),
+        ("PL", 28),
+        ("PS", 29),
+        ("PT", 25),
+        ("QA", 29),
+        ("RO", 24),
+        ("RS", 22),
+        ("RU", 33),
+        ("SA", 24),
+        ("SC", 31),
+        ("SD", 18),
+        ("SE", 24),
+        ("SI", 19),
+        ("SK", 24),
+        ("SM", 27),
+        ("SO", 23),
+        ("ST", 25),
+        ("SV", 28),
+        ("TL", 23),
+        ("TN", 24),
+        ("TR", 26),
+        ("UA", 29),
+        ("VA", 22),
+        ("VG", 24),
+        ("XK", 20),
+        ("YE", 30),
     ];
     T.iter().find(|(c, _)| *c == cc).map(|(_, n)| *n)
 }
@@ -445,14 +534,21 @@ pub fn iban_valid(chars: &str) -> bool {
             'A'..='Z' => c as u32 - 'A' as u32 + 10,
             _ => return false,
         };
-        r = if v >= 10 { (r * 100 + v) % 97 } else { (r * 10 + v) % 97 };
+        r = if v >= 10 {
+            (r * 100 + v) % 97
+        } else {
+            (r * 10 + v) % 97
+        };
     }
     r == 1
 }
 
 fn iban(text: &str, out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = re(&RE, r"[A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]){11,32}|[a-z]{2}[0-9]{2}(?:[ -]?[a-z0-9]){11,32}");
+    let re = re(
+        &RE,
+        r"[A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]){11,32}|[a-z]{2}[0-9]{2}(?:[ -]?[a-z0-9]){11,32}",
+    );
     let b = text.as_bytes();
     let mut from = 0;
     while let Some(m) = re.find_at(text, from) {
@@ -461,7 +557,9 @@ fn iban(text: &str, out: &mut Vec<Hit>) {
             continue;
         }
         let cc = m.as_str()[..2].to_ascii_uppercase();
-        let Some(len) = iban_length(&cc) else { continue };
+        let Some(len) = iban_length(&cc) else {
+            continue;
+        };
         // Take exactly the country's length of alphanumerics.
         let mut n = 0;
         let mut end = m.start();
@@ -544,8 +642,10 @@ fn ssn(text: &str, out: &mut Vec<Hit>) {
 // --------------------------------------------------------------------- IP
 
 fn v4_reserved(o: [u8; 4]) -> bool {
-    matches!(o, [10, ..] | [127, ..] | [0, ..] | [169, 254, ..] | [192, 168, ..] | [255, 255, 255, 255])
-        || (o[0] == 172 && (16..=31).contains(&o[1]))
+    matches!(
+        o,
+        [10, ..] | [127, ..] | [0, ..] | [169, 254, ..] | [192, 168, ..] | [255, 255, 255, 255]
+    ) || (o[0] == 172 && (16..=31).contains(&o[1]))
         || (o[0] == 100 && (64..=127).contains(&o[1]))
         || matches!(o, [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _])
         || o[0] >= 224
@@ -578,7 +678,10 @@ fn ip(text: &str, opts: &Options, out: &mut Vec<Hit>) {
             start: s,
             end: e,
             confidence: 0.6,
-            test_value: matches!(addr.octets(), [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]),
+            test_value: matches!(
+                addr.octets(),
+                [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]
+            ),
             why: if reserved {
                 "IPv4 address in a private, loopback or documentation range".into()
             } else {
@@ -592,11 +695,16 @@ fn ip(text: &str, opts: &Options, out: &mut Vec<Hit>) {
     let v6 = re(&V6, r"(?i)[0-9a-f:]*:[0-9a-f:]*:[0-9a-f:.]*");
     for m in v6.find_iter(text) {
         let (s, e) = (m.start(), m.end());
-        if (s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'.')) || (e < b.len() && b[e].is_ascii_alphanumeric()) {
+        if (s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'.'))
+            || (e < b.len() && b[e].is_ascii_alphanumeric())
+        {
             continue;
         }
         let v = m.as_str().trim_end_matches('.');
-        if v.len() < 2 || (v.len() < 3 && v != "::") || (!v.bytes().any(|c| c.is_ascii_hexdigit()) && v != "::") {
+        if v.len() < 2
+            || (v.len() < 3 && v != "::")
+            || (!v.bytes().any(|c| c.is_ascii_hexdigit()) && v != "::")
+        {
             continue;
         }
         if s > 0 && b[s - 1] == b':' {
@@ -697,7 +805,11 @@ fn pesel(text: &str, out: &mut Vec<Hit>) {
         let sum: u32 = d[..10].iter().zip(W).map(|(&x, w)| u32::from(x) * w).sum();
         let month = u32::from(d[2]) * 10 + u32::from(d[3]);
         let day = u32::from(d[4]) * 10 + u32::from(d[5]);
-        if (10 - sum % 10) % 10 != u32::from(d[10]) || !(1..=31).contains(&day) || month % 20 == 0 || month % 20 > 12 {
+        if (10 - sum % 10) % 10 != u32::from(d[10])
+            || !(1..=31).contains(&day)
+            || month % 20 == 0
+            || month % 20 > 12
+        {
             continue;
         }
         out.push(Hit {
@@ -770,17 +882,15 @@ fn fi_pic(text: &str, out: &mut Vec<Hit>) {
     const CHECK: &[u8] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
     for m in re.find_iter(text) {
         let b = text.as_bytes();
-        if (m.start() > 0 && b[m.start() - 1].is_ascii_digit()) || (m.end() < b.len() && b[m.end()].is_ascii_alphanumeric()) {
+        if (m.start() > 0 && b[m.start() - 1].is_ascii_digit())
+            || (m.end() < b.len() && b[m.end()].is_ascii_alphanumeric())
+        {
             continue;
         }
         let s = m.as_str().as_bytes();
-        let num: u64 = format!(
-            "{}{}",
-            &m.as_str()[..6],
-            &m.as_str()[7..10]
-        )
-        .parse()
-        .unwrap_or(0);
+        let num: u64 = format!("{}{}", &m.as_str()[..6], &m.as_str()[7..10])
+            .parse()
+            .unwrap_or(0);
         let day = u32::from(s[0] - b'0') * 10 + u32::from(s[1] - b'0');
         let month = u32::from(s[2] - b'0') * 10 + u32::from(s[3] - b'0');
         let century = match s[6] {
@@ -847,17 +957,57 @@ fn is_date_like(v: &str) -> bool {
 /// `224 4966 Bond Street`: a house number, not a phone number.
 fn followed_by_street(rest: &str) -> bool {
     const STREET: &[&str] = &[
-        "street", "st", "st.", "avenue", "ave", "ave.", "road", "rd", "rd.", "court", "ct", "lane", "ln",
-        "drive", "dr", "dr.", "boulevard", "blvd", "way", "place", "pl", "square", "rua", "strasse",
-        "straße", "via", "calle", "rue", "apt", "apt.", "suite", "highway", "hwy", "parkway", "pkwy",
-        "terrace", "circle", "trail", "crescent", "plaza", "alley", "route",
+        "street",
+        "st",
+        "st.",
+        "avenue",
+        "ave",
+        "ave.",
+        "road",
+        "rd",
+        "rd.",
+        "court",
+        "ct",
+        "lane",
+        "ln",
+        "drive",
+        "dr",
+        "dr.",
+        "boulevard",
+        "blvd",
+        "way",
+        "place",
+        "pl",
+        "square",
+        "rua",
+        "strasse",
+        "straße",
+        "via",
+        "calle",
+        "rue",
+        "apt",
+        "apt.",
+        "suite",
+        "highway",
+        "hwy",
+        "parkway",
+        "pkwy",
+        "terrace",
+        "circle",
+        "trail",
+        "crescent",
+        "plaza",
+        "alley",
+        "route",
     ];
     rest.split_whitespace()
         .take(4)
         .any(|w| STREET.contains(&w.trim_end_matches(',').to_lowercase().as_str()))
 }
 
-const PHONE_REGIONS: &[&str] = &["US", "GB", "DE", "FR", "IL", "IN", "CA", "BR", "JP", "CN", "AU", "IT", "ES"];
+const PHONE_REGIONS: &[&str] = &[
+    "US", "GB", "DE", "FR", "IL", "IN", "CA", "BR", "JP", "CN", "AU", "IT", "ES",
+];
 
 fn phone(text: &str, out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -871,7 +1021,11 @@ fn phone(text: &str, out: &mut Vec<Hit>) {
         let v = m.as_str();
         // An extension: x565, ext. 12.
         let after = &text[e..];
-        if let Some(x) = after.strip_prefix('x').or_else(|| after.strip_prefix(" ext. ")).or_else(|| after.strip_prefix(" ext ")) {
+        if let Some(x) = after
+            .strip_prefix('x')
+            .or_else(|| after.strip_prefix(" ext. "))
+            .or_else(|| after.strip_prefix(" ext "))
+        {
             let n = x.bytes().take_while(u8::is_ascii_digit).count();
             if (1..=5).contains(&n) {
                 e += after.len() - x.len() + n;
@@ -885,7 +1039,11 @@ fn phone(text: &str, out: &mut Vec<Hit>) {
             continue;
         }
         let glued = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'/';
-        if (s > 0 && glued(b[s - 1]) && !v.starts_with('(')) || (e < b.len() && glued(b[e]) && !(b[e] == b'.' && (e + 1 == b.len() || !b[e + 1].is_ascii_digit()))) {
+        if (s > 0 && glued(b[s - 1]) && !v.starts_with('('))
+            || (e < b.len()
+                && glued(b[e])
+                && !(b[e] == b'.' && (e + 1 == b.len() || !b[e + 1].is_ascii_digit())))
+        {
             continue;
         }
         // A bare digit run, or a short national number, needs a hint: a
@@ -896,7 +1054,12 @@ fn phone(text: &str, out: &mut Vec<Hit>) {
             .trim_start_matches(['-', ' ', ',', ':', '('])
             .split(|c: char| !c.is_alphabetic())
             .next()
-            .is_some_and(|w| ["office", "fax", "mobile", "cell", "home", "work", "tel", "phone"].contains(&w.to_lowercase().as_str()));
+            .is_some_and(|w| {
+                [
+                    "office", "fax", "mobile", "cell", "home", "work", "tel", "phone",
+                ]
+                .contains(&w.to_lowercase().as_str())
+            });
         let hinted = has_context(text, s, Entity::Phone) || label_after;
         if (!formatted || (!international && d.len() <= 8)) && !hinted {
             continue;
@@ -925,7 +1088,13 @@ fn phone(text: &str, out: &mut Vec<Hit>) {
             continue;
         }
         // 555-0100..0199 is reserved for fiction in the NANP.
-        let tail: String = d.iter().rev().take(7).rev().map(|x| char::from(b'0' + x)).collect();
+        let tail: String = d
+            .iter()
+            .rev()
+            .take(7)
+            .rev()
+            .map(|x| char::from(b'0' + x))
+            .collect();
         let test = tail.starts_with("55501");
         out.push(Hit {
             entity: Entity::Phone,
@@ -961,18 +1130,42 @@ mod tests {
 
     #[test]
     fn validated_values_are_found_and_invalid_ones_are_not() {
-        assert_eq!(found("mail jane.doe@corp.io now"), [(Entity::Email, "jane.doe@corp.io")]);
-        assert_eq!(found("card 4012-8888-8888-1881"), [(Entity::CreditCard, "4012-8888-8888-1881")]);
+        assert_eq!(
+            found("mail jane.doe@corp.io now"),
+            [(Entity::Email, "jane.doe@corp.io")]
+        );
+        assert_eq!(
+            found("card 4012-8888-8888-1881"),
+            [(Entity::CreditCard, "4012-8888-8888-1881")]
+        );
         assert!(found("card 4012-8888-8888-1882").is_empty(), "Luhn fails");
-        assert_eq!(found("GB82 WEST 1234 5698 7654 32"), [(Entity::Iban, "GB82 WEST 1234 5698 7654 32")]);
-        assert!(found("GB82 WEST 1234 5698 7654 33").is_empty(), "mod 97 fails");
+        assert_eq!(
+            found("GB82 WEST 1234 5698 7654 32"),
+            [(Entity::Iban, "GB82 WEST 1234 5698 7654 32")]
+        );
+        assert!(
+            found("GB82 WEST 1234 5698 7654 33").is_empty(),
+            "mod 97 fails"
+        );
         assert_eq!(found("ssn 078-05-1123"), [(Entity::UsSsn, "078-05-1123")]);
-        assert!(found("ssn 666-05-1123").iter().all(|h| h.0 != Entity::UsSsn), "{:?}", found("ssn 666-05-1123"));
+        assert!(
+            found("ssn 666-05-1123")
+                .iter()
+                .all(|h| h.0 != Entity::UsSsn),
+            "{:?}",
+            found("ssn 666-05-1123")
+        );
         assert_eq!(found("host 8.8.8.8"), [(Entity::IpAddress, "8.8.8.8")]);
         assert!(found("version 1.2.3.4.5").is_empty());
         assert_eq!(found("NHS 401 023 2137"), [(Entity::UkNhs, "401 023 2137")]);
-        assert_eq!(found("call +44 20 7946 0958"), [(Entity::Phone, "+44 20 7946 0958")]);
-        assert!(found("id 1234567").is_empty(), "a bare digit run is not a phone");
+        assert_eq!(
+            found("call +44 20 7946 0958"),
+            [(Entity::Phone, "+44 20 7946 0958")]
+        );
+        assert!(
+            found("id 1234567").is_empty(),
+            "a bare digit run is not a phone"
+        );
     }
 
     #[test]
