@@ -251,6 +251,18 @@ pub struct PiiScanArgs {
     /// Exit 1 when a finding at this action or above remains.
     #[arg(long, value_enum, default_value = "block")]
     pub fail_on: PiiFailOn,
+    /// Run only the value detectors or only the flow detectors.
+    #[arg(long, value_enum)]
+    pub only: Option<PiiOnly>,
+}
+
+/// `pii-scan --only`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PiiOnly {
+    /// PII values in text.
+    Values,
+    /// PII fields reaching sinks in code.
+    Flows,
 }
 
 /// `pii-scan` subcommands.

@@ -1,7 +1,7 @@
 //! `maestro pii-scan`.
 
 use super::Ctx;
-use crate::cli::{PiiBaselineCommand, PiiFailOn, PiiFormat, PiiScanArgs, PiiScanCommand};
+use crate::cli::{PiiBaselineCommand, PiiFailOn, PiiFormat, PiiOnly, PiiScanArgs, PiiScanCommand};
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::output::markdown::cell;
 use crate::pii::baseline::{Baseline, Check};
@@ -9,7 +9,6 @@ use crate::pii::policy::Policy;
 use crate::pii::scan::{self, Report, Settings};
 use crate::pii::{Action, Finding};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// Runs the scan (or a baseline subcommand).
 pub fn exec(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
@@ -44,11 +43,7 @@ fn run(ctx: &Ctx, paths: &[PathBuf], only: Option<&[String]>, root: &Path, s: &S
 }
 
 fn settings(policy: Policy) -> Settings {
-    Settings {
-        policy,
-        parse_limit: Duration::from_secs(3),
-        changed: None,
-    }
+    Settings::new(policy)
 }
 
 /// `--diff BASE..HEAD`: the repository root and the added lines per file.
@@ -99,6 +94,8 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
         _ => PiiFormat::Text,
     };
     let mut s = settings(load_policy(ctx, &a.policy)?);
+    s.values = a.only != Some(PiiOnly::Flows);
+    s.flows = a.only != Some(PiiOnly::Values);
     let baseline = match &a.baseline {
         Some(p) => Some(Baseline::load(&ctx.cwd.join(p))?),
         None => None,

@@ -425,7 +425,8 @@ pub fn classify(path: &[String]) -> Option<(Data, usize, bool)> {
         Some((*data, *person_only))
     })?;
     let self_person = w.iter().any(|x| PERSON.contains(&x.as_str()));
-    if on_config && !on_person {
+    // `config.email` is the app's address; `config.db_password` is still a secret.
+    if on_config && !on_person && data != Data::Credential {
         return None;
     }
     if person_only && !on_person && !self_person {
@@ -961,6 +962,10 @@ mod tests {
         assert_eq!(classify(&p("user.email")), Some((Data::Email, 1, true)));
         assert_eq!(classify(&p("email")), Some((Data::Email, 0, false)));
         assert_eq!(classify(&p("config.email")), None);
+        assert_eq!(
+            classify(&p("config.db_password")),
+            Some((Data::Credential, 1, false))
+        );
         assert_eq!(classify(&p("user.email_verified")), None);
         assert_eq!(classify(&p("customer.name")), Some((Data::Name, 1, true)));
         assert_eq!(classify(&p("name")), None, "name only on a person");

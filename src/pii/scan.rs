@@ -26,6 +26,23 @@ pub struct Settings {
     pub parse_limit: Duration,
     /// Only these lines count (diff mode).
     pub changed: Option<Changed>,
+    /// Run the value detectors.
+    pub values: bool,
+    /// Run the flow detectors.
+    pub flows: bool,
+}
+
+impl Settings {
+    /// Both detector families, the policy's options, a 3 s parse limit.
+    pub fn new(policy: Policy) -> Settings {
+        Settings {
+            policy,
+            parse_limit: Duration::from_secs(3),
+            changed: None,
+            values: true,
+            flows: true,
+        }
+    }
 }
 
 /// What a scan found.
@@ -192,7 +209,11 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
     let longest = lines.iter().map(|l| l.len()).max().unwrap_or(0);
 
     // Values, by line (for redaction of every snippet).
-    let hits = values::scan(text, &opts);
+    let hits = if s.values {
+        values::scan(text, &opts)
+    } else {
+        Vec::new()
+    };
     let mut by_line: BTreeMap<usize, Vec<(usize, usize, &'static str)>> = BTreeMap::new();
     for h in &hits {
         let l = line_of(h.start);
@@ -238,7 +259,7 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
     }
 
     // Flows.
-    if let Some(lang) = Lang::from_path(rel) {
+    if let Some(lang) = Lang::from_path(rel).filter(|_| s.flows) {
         if longest > 10_000 {
             report.skipped.push(Skipped {
                 path: rel.into(),
@@ -508,11 +529,7 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        Settings {
-            policy: Policy::default(),
-            parse_limit: Duration::from_secs(5),
-            changed: None,
-        }
+        Settings::new(Policy::default())
     }
 
     #[test]
