@@ -56,10 +56,11 @@ pub fn severity(a: &Advisory, package: &str) -> (Level, Option<f64>) {
 
 /// Scans every scannable component.
 pub fn scan(sbom: &Sbom, db: &Db) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for c in sbom.components.iter().filter(|c| c.unscannable.is_none()) {
+    use rayon::prelude::*;
+    let per_component = |c: &super::Component| -> Vec<Finding> {
+        let mut out = Vec::new();
         let (Some(eco), Some(ver)) = (&c.ecosystem, &c.version) else {
-            continue;
+            return out;
         };
         for a in db.affecting(eco, &c.package, ver) {
             let (sev, score) = severity(a, &c.package);
@@ -95,7 +96,14 @@ pub fn scan(sbom: &Sbom, db: &Db) -> Vec<Finding> {
                 summary: a.summary.clone(),
             });
         }
-    }
+        out
+    };
+    let mut out: Vec<Finding> = sbom
+        .components
+        .par_iter()
+        .filter(|c| c.unscannable.is_none())
+        .flat_map_iter(per_component)
+        .collect();
     out.sort_by(|a, b| (a.severity, &a.package, &a.id).cmp(&(b.severity, &b.package, &b.id)));
     out.dedup_by(|a, b| a.package == b.package && a.version == b.version && a.id == b.id);
     out
@@ -186,46 +194,48 @@ pub fn remediate(findings: &[Finding], db: &Db) -> Vec<Remediation> {
             .or_default()
             .push(f.id.clone());
     }
-    let mut out = Vec::new();
-    for ((eco, pkg, from), mut ids) in by {
-        ids.sort();
-        ids.dedup();
-        let advisories = db.for_package(&eco, &pkg);
-        let affects = |v: &str| {
-            advisories.iter().any(|a| {
-                a.affected.iter().any(|af| {
-                    af.package.ecosystem.split(':').next() == Some(eco.as_str())
-                        && super::osv::normalise(&eco, &af.package.name)
-                            == super::osv::normalise(&eco, &pkg)
-                        && super::osv::is_affected(af, &eco, v)
+    use rayon::prelude::*;
+    let by: Vec<_> = by.into_iter().collect();
+    by.into_par_iter()
+        .map(|((eco, pkg, from), mut ids)| {
+            ids.sort();
+            ids.dedup();
+            let advisories = db.for_package(&eco, &pkg);
+            let affects = |v: &str| {
+                advisories.iter().any(|a| {
+                    a.affected.iter().any(|af| {
+                        af.package.ecosystem.split(':').next() == Some(eco.as_str())
+                            && super::osv::normalise(&eco, &af.package.name)
+                                == super::osv::normalise(&eco, &pkg)
+                            && super::osv::is_affected(af, &eco, v)
+                    })
                 })
-            })
-        };
-        let cmp = |a: &String, b: &String| {
-            super::version::compare(&eco, a, b).unwrap_or(std::cmp::Ordering::Equal)
-        };
-        let mut candidates: Vec<String> = advisories
-            .iter()
-            .flat_map(|a| a.affected.iter())
-            .flat_map(|af| af.ranges.iter().filter(|r| r.kind != "GIT"))
-            .flat_map(|r| r.events.iter().filter_map(|e| e.fixed.clone()))
-            .filter(|v| {
-                super::version::compare(&eco, v, &from) == Some(std::cmp::Ordering::Greater)
-            })
-            .collect();
-        candidates.sort_by(cmp);
-        candidates.dedup();
-        let to = candidates.into_iter().find(|c| !affects(c));
-        out.push(Remediation {
-            bump: to.as_deref().map(|t| bump(&from, t).to_string()),
-            package: pkg,
-            ecosystem: eco,
-            from,
-            to,
-            clears: ids,
-        });
-    }
-    out
+            };
+            let cmp = |a: &String, b: &String| {
+                super::version::compare(&eco, a, b).unwrap_or(std::cmp::Ordering::Equal)
+            };
+            let mut candidates: Vec<String> = advisories
+                .iter()
+                .flat_map(|a| a.affected.iter())
+                .flat_map(|af| af.ranges.iter().filter(|r| r.kind != "GIT"))
+                .flat_map(|r| r.events.iter().filter_map(|e| e.fixed.clone()))
+                .filter(|v| {
+                    super::version::compare(&eco, v, &from) == Some(std::cmp::Ordering::Greater)
+                })
+                .collect();
+            candidates.sort_by(cmp);
+            candidates.dedup();
+            let to = candidates.into_iter().find(|c| !affects(c));
+            Remediation {
+                bump: to.as_deref().map(|t| bump(&from, t).to_string()),
+                package: pkg,
+                ecosystem: eco,
+                from,
+                to,
+                clears: ids,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
