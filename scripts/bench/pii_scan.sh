@@ -19,8 +19,9 @@ hyperfine -N -w 1 -r 5 --export-json /tmp/pii-rg.json \
   "$M pii-scan --only values --fail-on none --format json $tree" \
   "rg -c --no-messages -e '$pat' $tree"
 # detect-secrets is slow: time it and the full scan on the same sub-tree.
-sub="$(mktemp -d)"; trap 'rm -rf "$sub"' EXIT
-find "$tree" -type f -size -256k \( -name '*.rs' -o -name '*.c' -o -name '*.h' -o -name '*.md' -o -name '*.toml' \) | head -n 3000 | while read -r f; do cp "$f" "$sub/$(echo "$f" | md5sum | cut -c1-16)-$(basename "$f")"; done
+sub="$(mktemp -d)"; trap 'rm -rf "$sub" "$sub.list"' EXIT
+{ find "$tree" -type f -size -256k \( -name '*.rs' -o -name '*.c' -o -name '*.h' -o -name '*.md' -o -name '*.toml' \) || true; } | head -n 3000 > "$sub.list" || true
+while read -r f; do cp "$f" "$sub/$(echo "$f" | md5sum | cut -c1-16)-$(basename "$f")"; done < "$sub.list"
 bytes=$(du -sb "$sub" | cut -f1)
 echo "sub-tree: $bytes bytes in $(ls "$sub" | wc -l) files"
 hyperfine -N -w 1 -r 3 --export-json /tmp/pii-ds.json \

@@ -151,6 +151,106 @@ impl Default for Options {
     }
 }
 
+/// A regex match at absolute offsets of the scanned text.
+struct M<'t> {
+    text: &'t str,
+    start: usize,
+    end: usize,
+}
+
+impl<'t> M<'t> {
+    fn start(&self) -> usize {
+        self.start
+    }
+    fn end(&self) -> usize {
+        self.end
+    }
+    fn as_str(&self) -> &'t str {
+        &self.text[self.start..self.end]
+    }
+}
+
+/// Matches of `re` inside the windows (absolute offsets).
+fn find_all<'t>(re: &Regex, text: &'t str, wins: &[(usize, usize)]) -> Vec<M<'t>> {
+    let mut out = Vec::new();
+    for &(a, b) in wins {
+        for m in re.find_iter(&text[a..b]) {
+            out.push(M {
+                text,
+                start: a + m.start(),
+                end: a + m.end(),
+            });
+        }
+    }
+    out
+}
+
+/// Widens seed ranges by `before`/`after` bytes (on char boundaries) and
+/// merges overlaps, so detectors only look where a value can be.
+fn widen(
+    text: &str,
+    seeds: impl Iterator<Item = (usize, usize)>,
+    before: usize,
+    after: usize,
+) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (s, e) in seeds {
+        let mut a = s.saturating_sub(before);
+        while !text.is_char_boundary(a) {
+            a -= 1;
+        }
+        let mut b = (e + after).min(text.len());
+        while !text.is_char_boundary(b) {
+            b += 1;
+        }
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+/// Runs of digits joined by at most three separator bytes, with at least
+/// four digits: where every number-shaped value must lie.
+fn digit_spans(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i;
+        let mut count = 0;
+        let mut j = i;
+        while j < b.len() {
+            if b[j].is_ascii_digit() {
+                count += 1;
+                j += 1;
+                end = j;
+            } else {
+                let mut k = j;
+                while k < b.len() && k - j < 3 && b" .-:()/+".contains(&b[k]) {
+                    k += 1;
+                }
+                if k > j && k < b.len() && b[k].is_ascii_digit() {
+                    j = k;
+                } else {
+                    break;
+                }
+            }
+        }
+        if count >= 4 {
+            spans.push((start, end));
+        }
+        i = end.max(i + 1);
+    }
+    spans
+}
+
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("valid built-in regex"))
 }
@@ -221,39 +321,58 @@ pub fn scan(text: &str, opts: &Options) -> Vec<Hit> {
     let on = |e: Entity| opts.only.is_empty() || opts.only.contains(&e);
     let mut hits = Vec::new();
     if on(Entity::Email) && text.contains('@') {
-        email(text, &mut hits);
+        let at = text.match_indices('@').map(|(i, _)| (i, i + 1));
+        email(text, &widen(text, at, 64, 256), &mut hits);
     }
-    if text.bytes().any(|b| b.is_ascii_digit()) {
+    let spans = digit_spans(text);
+    if !spans.is_empty() {
+        let w = widen(text, spans.iter().copied(), 40, 24);
         if on(Entity::CreditCard) {
-            card(text, &mut hits);
+            card(text, &w, &mut hits);
         }
         if on(Entity::Iban) {
-            iban(text, &mut hits);
+            iban(text, &w, &mut hits);
         }
         if on(Entity::UsSsn) {
-            ssn(text, &mut hits);
+            ssn(text, &w, &mut hits);
         }
         if on(Entity::IpAddress) {
-            ip(text, opts, &mut hits);
+            ip(text, &w, opts, &mut hits);
         }
         if on(Entity::UkNhs) {
-            nhs(text, &mut hits);
+            nhs(text, &w, &mut hits);
         }
         if on(Entity::EsNif) {
-            nif(text, &mut hits);
+            nif(text, &w, &mut hits);
         }
         if on(Entity::PlPesel) {
-            pesel(text, &mut hits);
+            pesel(text, &w, &mut hits);
         }
         if on(Entity::InAadhaar) {
-            aadhaar(text, &mut hits);
+            aadhaar(text, &w, &mut hits);
         }
         if on(Entity::FiPic) {
-            fi_pic(text, &mut hits);
+            fi_pic(text, &w, &mut hits);
         }
         if on(Entity::Phone) {
-            phone(text, &mut hits);
+            phone(text, &w, &mut hits);
         }
+    }
+    if on(Entity::IpAddress) && text.contains(':') {
+        // IPv6: around colons next to hex digits or other colons.
+        let b = text.as_bytes();
+        let seeds = (0..b.len()).filter(|&i| {
+            b[i] == b':'
+                && ((i + 1 < b.len() && (b[i + 1] == b':' || b[i + 1].is_ascii_hexdigit()))
+                    && (i > 0
+                        && (b[i - 1] == b':' || b[i - 1].is_ascii_hexdigit() || b[i - 1] == b' ')))
+        });
+        ip6(
+            text,
+            &widen(text, seeds.map(|i| (i, i + 1)), 40, 40),
+            opts,
+            &mut hits,
+        );
     }
     for h in &mut hits {
         if has_context(text, h.start, h.entity) {
@@ -288,13 +407,13 @@ const FILE_TLDS: &[&str] = &[
 const TEST_DOMAINS: &[&str] = &["example.com", "example.org", "example.net", "test.com"];
 const TEST_TLDS: &[&str] = &["example", "test", "invalid", "localhost", "local"];
 
-fn email(text: &str, out: &mut Vec<Hit>) {
+fn email(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = re(
         &RE,
         r"(?i)[a-z0-9](?:[a-z0-9._%+-]{0,62}[a-z0-9_%+-])?@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:xn--[a-z0-9-]{1,59}|[a-z]{2,24})",
     );
-    for m in re.find_iter(text) {
+    for m in find_all(re, text, wins) {
         let (s, e) = (m.start(), m.end());
         let b = text.as_bytes();
         // Not glued to more address characters on either side.
@@ -391,14 +510,14 @@ fn issuer(d: &[u8]) -> Option<&'static str> {
     })
 }
 
-fn card(text: &str, out: &mut Vec<Hit>) {
+fn card(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     // Grouped forms first (4-4-4-x, Amex/Diners 4-6-5/4), then plain runs.
     let re = re(
         &RE,
         r"[0-9]{4}(?: [0-9]{4}){2} [0-9]{1,7}|[0-9]{4}(?:-[0-9]{4}){2}-[0-9]{1,7}|[0-9]{4} [0-9]{6} [0-9]{4,5}|[0-9]{4}-[0-9]{6}-[0-9]{4,5}|[0-9]{12,19}",
     );
-    for m in re.find_iter(text) {
+    for m in find_all(re, text, wins) {
         if !isolated(text, m.start(), m.end()) {
             continue;
         }
@@ -543,16 +662,31 @@ pub fn iban_valid(chars: &str) -> bool {
     r == 1
 }
 
-fn iban(text: &str, out: &mut Vec<Hit>) {
+fn iban(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = re(
         &RE,
         r"[A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]){11,32}|[a-z]{2}[0-9]{2}(?:[ -]?[a-z0-9]){11,32}",
     );
     let b = text.as_bytes();
-    let mut from = 0;
-    while let Some(m) = re.find_at(text, from) {
-        from = m.start() + 1;
+    let mut cands = Vec::new();
+    for &(a, z) in wins {
+        let mut from = 0;
+        let w = &text[a..z];
+        while let Some(m) = re.find_at(w, from) {
+            from = m.start() + 1;
+            cands.push(M {
+                text,
+                start: a + m.start(),
+                end: a + m.end(),
+            });
+        }
+    }
+    let mut next_free = 0;
+    for m in cands {
+        if m.start() < next_free {
+            continue;
+        }
         if m.start() > 0 && b[m.start() - 1].is_ascii_alphanumeric() {
             continue;
         }
@@ -595,16 +729,16 @@ fn iban(text: &str, out: &mut Vec<Hit>) {
             test_value: false,
             why: format!("{cc} IBAN: length {len} and mod-97 checksum valid"),
         });
-        from = end;
+        next_free = end;
     }
 }
 
 // -------------------------------------------------------------------- SSN
 
-fn ssn(text: &str, out: &mut Vec<Hit>) {
+fn ssn(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = re(&RE, r"[0-9]{3}[ .-]?[0-9]{2}[ .-]?[0-9]{4}");
-    for m in re.find_iter(text) {
+    for m in find_all(re, text, wins) {
         if !isolated(text, m.start(), m.end()) {
             continue;
         }
@@ -651,12 +785,11 @@ fn v4_reserved(o: [u8; 4]) -> bool {
         || o[0] >= 224
 }
 
-fn ip(text: &str, opts: &Options, out: &mut Vec<Hit>) {
+fn ip(text: &str, wins: &[(usize, usize)], opts: &Options, out: &mut Vec<Hit>) {
     static V4: OnceLock<Regex> = OnceLock::new();
-    static V6: OnceLock<Regex> = OnceLock::new();
     let v4 = re(&V4, r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}");
     let b = text.as_bytes();
-    for m in v4.find_iter(text) {
+    for m in find_all(v4, text, wins) {
         let (s, e) = (m.start(), m.end());
         let dotted = |i: usize| b[i] == b'.' || b[i].is_ascii_alphanumeric();
         if (s > 0 && dotted(s - 1)) || (e < b.len() && b[e].is_ascii_alphanumeric()) {
@@ -689,11 +822,13 @@ fn ip(text: &str, opts: &Options, out: &mut Vec<Hit>) {
             },
         });
     }
-    if !text.contains(':') {
-        return;
-    }
+}
+
+fn ip6(text: &str, wins: &[(usize, usize)], opts: &Options, out: &mut Vec<Hit>) {
+    static V6: OnceLock<Regex> = OnceLock::new();
+    let b = text.as_bytes();
     let v6 = re(&V6, r"(?i)[0-9a-f:]*:[0-9a-f:]*:[0-9a-f:.]*");
-    for m in v6.find_iter(text) {
+    for m in find_all(v6, text, wins) {
         let (s, e) = (m.start(), m.end());
         if (s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'.'))
             || (e < b.len() && b[e].is_ascii_alphanumeric())
@@ -736,10 +871,10 @@ fn ip(text: &str, opts: &Options, out: &mut Vec<Hit>) {
 
 // ----------------------------------------------------------- national IDs
 
-fn nhs(text: &str, out: &mut Vec<Hit>) {
+fn nhs(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = re(&RE, r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}");
-    for m in re.find_iter(text) {
+    for m in find_all(re, text, wins) {
         if !isolated(text, m.start(), m.end()) || consistent_separators(m.as_str()).is_none() {
             continue;
         }
@@ -768,11 +903,11 @@ fn nhs(text: &str, out: &mut Vec<Hit>) {
     }
 }
 
-fn nif(text: &str, out: &mut Vec<Hit>) {
+fn nif(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = re(&RE, r"(?i)[0-9]{7,8}-?[A-Z]");
     const LETTERS: &[u8] = b"TRWAGMYFPDXBNJZSQVHLCKE";
-    for m in re.find_iter(text) {
+    for m in find_all(re, text, wins) {
         if !isolated(text, m.start(), m.end()) {
             continue;
         }
@@ -793,11 +928,11 @@ fn nif(text: &str, out: &mut Vec<Hit>) {
     }
 }
 
-fn pesel(text: &str, out: &mut Vec<Hit>) {
+fn pesel(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = re(&RE, r"[0-9]{11}");
     const W: [u32; 10] = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
-    for m in re.find_iter(text) {
+    for m in find_all(re, text, wins) {
         if !isolated(text, m.start(), m.end()) {
             continue;
         }
@@ -854,10 +989,10 @@ fn verhoeff(d: &[u8]) -> bool {
     c == 0
 }
 
-fn aadhaar(text: &str, out: &mut Vec<Hit>) {
+fn aadhaar(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = re(&RE, r"[2-9][0-9]{3}[ :-]?[0-9]{4}[ :-]?[0-9]{4}");
-    for m in re.find_iter(text) {
+    for m in find_all(re, text, wins) {
         if !isolated(text, m.start(), m.end()) || consistent_separators(m.as_str()).is_none() {
             continue;
         }
@@ -876,11 +1011,11 @@ fn aadhaar(text: &str, out: &mut Vec<Hit>) {
     }
 }
 
-fn fi_pic(text: &str, out: &mut Vec<Hit>) {
+fn fi_pic(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = re(&RE, r"[0-9]{6}[-+ABCDEFUVWXY][0-9]{3}[0-9A-Y]");
     const CHECK: &[u8] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
-    for m in re.find_iter(text) {
+    for m in find_all(re, text, wins) {
         let b = text.as_bytes();
         if (m.start() > 0 && b[m.start() - 1].is_ascii_digit())
             || (m.end() < b.len() && b[m.end()].is_ascii_alphanumeric())
@@ -1009,14 +1144,14 @@ const PHONE_REGIONS: &[&str] = &[
     "US", "GB", "DE", "FR", "IL", "IN", "CA", "BR", "JP", "CN", "AU", "IT", "ES",
 ];
 
-fn phone(text: &str, out: &mut Vec<Hit>) {
+fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = re(
         &RE,
         r"(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{1,4}\)[ .-]?)?[0-9]{1,5}(?:[ .-]?[0-9]{1,5}){0,5}",
     );
     let b = text.as_bytes();
-    for m in re.find_iter(text) {
+    for m in find_all(re, text, wins) {
         let (s, mut e) = (m.start(), m.end());
         let v = m.as_str();
         // An extension: x565, ext. 12.
