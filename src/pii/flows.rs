@@ -317,6 +317,13 @@ impl<'a> Walker<'a> {
             return;
         }
         match kind {
+            "type_arguments"
+            | "type_identifier"
+            | "generic_type"
+            | "type_parameters"
+            | "type_annotation"
+            | "scoped_type_identifier"
+            | "primitive_type" => return,
             // A callback's body is not an argument: its own calls are checked
             // where they are.
             "arrow_function"
@@ -386,7 +393,11 @@ impl<'a> Walker<'a> {
                                     .next()
                                     .is_some_and(|c| c.is_uppercase() || pre.ends_with('_'))
                                 {
-                                    *last = rest.to_string();
+                                    let mut c = rest.chars();
+                                    *last = c
+                                        .next()
+                                        .map(|f| f.to_lowercase().chain(c).collect())
+                                        .unwrap_or_default();
                                     break;
                                 }
                             }
@@ -426,6 +437,22 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The byte offset just after the `n`-th top-level comma of a macro's
+    /// token tree (`usize::MAX` when there are fewer).
+    fn after_top_level_commas(&self, tt: Node<'a>, n: usize) -> usize {
+        let mut seen = 0;
+        let mut c = tt.walk();
+        for ch in tt.children(&mut c) {
+            if self.text(ch) == "," {
+                seen += 1;
+                if seen == n {
+                    return ch.end_byte();
+                }
+            }
+        }
+        usize::MAX
+    }
+
     /// Whether a reference sits inside a sanitising call (`hash(user.email)`)
     /// below `top`.
     fn sanitized(&self, r: Node<'a>, top: Node<'a>) -> bool {
@@ -459,7 +486,15 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 let path = segs.join(".");
-                if let Some((data, _, person)) = classify(&segs) {
+                if let Some((data, at, person)) = classify(&segs) {
+                    // `Token`, `AwsCredentialFeature::CredentialsHttp`: type and
+                    // variant names (Go's exported fields are capitalised too).
+                    let seg = &segs[at];
+                    let camel = seg.chars().next().is_some_and(char::is_uppercase)
+                        && seg.chars().any(char::is_lowercase);
+                    if camel && self.lang != Lang::Go {
+                        continue;
+                    }
                     found.push((node, path, data, None, person));
                 } else if let Some((data, origin, line, person)) = self.taint.get(&segs[0]) {
                     if segs[1..].iter().all(|x| is_passthrough(x)) {
@@ -748,8 +783,23 @@ impl<'a> Walker<'a> {
                 self.alias_callback_params(&around, &resolved);
             }
             if let Some(sink) = sink {
+                // assert!(cond, "msg", args): only the message is output.
+                let name = callee_norm.rsplit(':').next().unwrap_or("");
+                let skip = match name {
+                    "assert" | "debug_assert" => 1,
+                    "assert_eq" | "assert_ne" | "debug_assert_eq" | "debug_assert_ne" => 2,
+                    _ => 0,
+                };
+                let from = if is_macro && skip > 0 {
+                    args.first()
+                        .map_or(usize::MAX, |tt| self.after_top_level_commas(*tt, skip))
+                } else {
+                    0
+                };
                 for (node, source, data, via, person) in self.sensitive(&args) {
-                    self.push(sink, &callee_norm, node, source, data, via, person, n);
+                    if node.start_byte() >= from {
+                        self.push(sink, &callee_norm, node, source, data, via, person, n);
+                    }
                 }
             }
         }

@@ -197,6 +197,43 @@ const FIELDS: &[(&[&str], Data, bool)] = &[
     (&["certificate"], Data::Credential, false),
 ];
 
+/// Whether `text` has, as a whole word of some identifier, a word that a
+/// personal-data field needs (`user_email`, `userEmail`, `EMAIL`; not
+/// `message` for "age"). A cheap necessary condition: files without one are
+/// never parsed.
+pub fn mentions_data(text: &str) -> bool {
+    use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+    use std::sync::OnceLock;
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        // The least common word of each field pattern.
+        let mut words: Vec<&str> = FIELDS
+            .iter()
+            .map(|(pat, _, _)| *pat.iter().max_by_key(|w| w.len()).unwrap_or(&""))
+            .filter(|w| w.len() > 1)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(words)
+            .expect("valid keywords")
+    });
+    let b = text.as_bytes();
+    ac.find_overlapping_iter(text).any(|m| {
+        let (s, e) = (m.start(), m.end());
+        let starts = s == 0
+            || !b[s - 1].is_ascii_alphanumeric()
+            || (b[s - 1].is_ascii_lowercase() && b[s].is_ascii_uppercase());
+        let ends = e == b.len()
+            || !b[e].is_ascii_alphabetic()
+            || (b[e].is_ascii_uppercase() && b[e - 1].is_ascii_lowercase())
+            || (b[e] == b's' && (e + 1 == b.len() || !b[e + 1].is_ascii_alphanumeric()));
+        starts && ends
+    })
+}
+
 /// Words that make a matching identifier something else: a flag, a count,
 /// a format, a hash, a UI label (`email_verified`, `password_hash`).
 const NOT_DATA: &[&str] = &[
@@ -978,6 +1015,16 @@ mod tests {
             classify(&p("authToken.substring")),
             Some((Data::Credential, 0, false))
         );
+    }
+
+    #[test]
+    fn the_prefilter_wants_whole_words() {
+        assert!(mentions_data("log(user_email)"));
+        assert!(mentions_data("log(userEmail)"));
+        assert!(mentions_data("PASSWORD = 1"));
+        assert!(mentions_data("print(user.emails)"));
+        assert!(!mentions_data("message page usage"));
+        assert!(!mentions_data("fn main() { let x = 1; }"));
     }
 
     #[test]

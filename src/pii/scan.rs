@@ -7,12 +7,10 @@ use super::names::Data;
 use super::policy::Policy;
 use super::values::{self, Entity};
 use super::{redact, Action, Finding, Kind, Skipped};
-use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Lines (1-based, inclusive ranges) that a diff added, per path.
@@ -62,73 +60,6 @@ pub struct Report {
     pub allowed: usize,
     /// Findings whose rule the policy turns off.
     pub off: usize,
-}
-
-fn keywords() -> &'static AhoCorasick {
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        let words = [
-            "mail",
-            "phone",
-            "mobile",
-            "tel",
-            "msisdn",
-            "ssn",
-            "social",
-            "national",
-            "nino",
-            "passport",
-            "tax",
-            "driv",
-            "licen",
-            "sin",
-            "dob",
-            "birth",
-            "address",
-            "street",
-            "post",
-            "zip",
-            "card",
-            "cc",
-            "cvv",
-            "cvc",
-            "iban",
-            "account",
-            "routing",
-            "salary",
-            "income",
-            "credit",
-            "diagnos",
-            "medic",
-            "health",
-            "prescri",
-            "allerg",
-            "blood",
-            "disab",
-            "condition",
-            "name",
-            "gender",
-            "ethnic",
-            "religio",
-            "sexual",
-            "nationality",
-            "age",
-            "race",
-            "latitude",
-            "longitude",
-            "location",
-            "pass",
-            "pwd",
-            "secret",
-            "token",
-            "key",
-            "credential",
-        ];
-        aho_corasick::AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .build(words)
-            .expect("valid keywords")
-    })
 }
 
 /// Whether `rule` is covered by an allow comment's rule spec.
@@ -267,7 +198,7 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
                     "a line of {longest} bytes (minified?): values scanned, flows not analysed"
                 ),
             });
-        } else if keywords().is_match(text) {
+        } else if super::names::mentions_data(text) {
             match flows::scan(lang, text, s.parse_limit) {
                 Ok(fl) => {
                     for f in fl {

@@ -364,8 +364,10 @@ pub fn scan(text: &str, opts: &Options) -> Vec<Hit> {
         let seeds = (0..b.len()).filter(|&i| {
             b[i] == b':'
                 && ((i + 1 < b.len() && (b[i + 1] == b':' || b[i + 1].is_ascii_hexdigit()))
-                    && (i > 0
-                        && (b[i - 1] == b':' || b[i - 1].is_ascii_hexdigit() || b[i - 1] == b' ')))
+                    && (i == 0
+                        || b[i - 1] == b':'
+                        || b[i - 1].is_ascii_hexdigit()
+                        || b[i - 1] == b' '))
         });
         ip6(
             text,
@@ -791,7 +793,7 @@ fn ip(text: &str, wins: &[(usize, usize)], opts: &Options, out: &mut Vec<Hit>) {
     let b = text.as_bytes();
     for m in find_all(v4, text, wins) {
         let (s, e) = (m.start(), m.end());
-        let dotted = |i: usize| b[i] == b'.' || b[i].is_ascii_alphanumeric();
+        let dotted = |i: usize| b[i] == b'.' || b[i] == b'_' || b[i].is_ascii_alphanumeric();
         if (s > 0 && dotted(s - 1)) || (e < b.len() && b[e].is_ascii_alphanumeric()) {
             continue; // glued to more characters
         }
@@ -806,11 +808,18 @@ fn ip(text: &str, wins: &[(usize, usize)], opts: &Options, out: &mut Vec<Hit>) {
         if reserved && !opts.ip_private {
             continue;
         }
+        // In a URL or host position (`//1.2.3.4`, `@1.2.3.4`, `host=1.2.3.4`) it
+        // is surely an address; a bare dotted quad may be a section number.
+        let lead = text[..s].trim_end_matches(['"', '\'', ' ']);
+        let placed = lead.ends_with("//")
+            || lead.ends_with('@')
+            || lead.ends_with('=')
+            || lead.ends_with(':');
         out.push(Hit {
             entity: Entity::IpAddress,
             start: s,
             end: e,
-            confidence: 0.6,
+            confidence: if placed { 0.6 } else { 0.25 },
             test_value: matches!(
                 addr.octets(),
                 [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]
@@ -842,7 +851,14 @@ fn ip6(text: &str, wins: &[(usize, usize)], opts: &Options, out: &mut Vec<Hit>) 
         {
             continue;
         }
-        if s > 0 && b[s - 1] == b':' {
+        if s > 0 && (b[s - 1] == b':' || b[s - 1] == b'_')
+            || (s + v.len() < b.len() && b[s + v.len()] == b'_')
+        {
+            continue;
+        }
+        // `c::x`, `5::__X`: one group and `::` is a path, not an address.
+        let groups = v.split(':').filter(|g| !g.is_empty()).count();
+        if v != "::" && groups < 2 && !(v.starts_with("::") && groups == 1) {
             continue;
         }
         let Ok(addr) = v.parse::<std::net::Ipv6Addr>() else {
@@ -892,11 +908,12 @@ fn nhs(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         if check != u32::from(d[9]) || d.iter().all(|&x| x == d[0]) {
             continue;
         }
+        let bare = m.as_str().bytes().all(|c| c.is_ascii_digit());
         out.push(Hit {
             entity: Entity::UkNhs,
             start: m.start(),
             end: m.end(),
-            confidence: 0.4,
+            confidence: if bare { 0.1 } else { 0.4 },
             test_value: false,
             why: "NHS number, mod-11 check digit valid".into(),
         });
@@ -1000,11 +1017,12 @@ fn aadhaar(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         if !verhoeff(&d) || d.iter().all(|&x| x == d[0]) {
             continue;
         }
+        let bare = m.as_str().bytes().all(|c| c.is_ascii_digit());
         out.push(Hit {
             entity: Entity::InAadhaar,
             start: m.start(),
             end: m.end(),
-            confidence: 0.3,
+            confidence: if bare { 0.1 } else { 0.3 },
             test_value: false,
             why: "Aadhaar number, Verhoeff checksum valid".into(),
         });
@@ -1196,6 +1214,11 @@ fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
                 .contains(&w.to_lowercase().as_str())
             });
         let hinted = has_context(text, s, Entity::Phone) || label_after;
+        let seps = v.chars().filter(|c| matches!(c, ' ' | '-' | '.')).count();
+        let lone_dot = seps == 1 && v.contains('.');
+        if !international && (lone_dot || (seps == 0 && d.len() <= 8)) && !hinted {
+            continue; // 12.3456789, 1234-5678: a decimal or an id, not a phone
+        }
         if (!formatted || (!international && d.len() <= 8)) && !hinted {
             continue;
         }
