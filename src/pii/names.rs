@@ -202,26 +202,33 @@ const FIELDS: &[(&[&str], Data, bool)] = &[
 /// `message` for "age"). A cheap necessary condition: files without one are
 /// never parsed.
 pub fn mentions_data(text: &str) -> bool {
-    use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+    use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
     use std::sync::OnceLock;
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    let ac = AC.get_or_init(|| {
-        // The least common word of each field pattern.
-        let mut words: Vec<&str> = FIELDS
-            .iter()
-            .map(|(pat, _, _)| *pat.iter().max_by_key(|w| w.len()).unwrap_or(&""))
-            .filter(|w| w.len() > 1)
-            .collect();
-        words.sort_unstable();
-        words.dedup();
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(words)
-            .expect("valid keywords")
+    static AC: OnceLock<[AhoCorasick; 3]> = OnceLock::new();
+    let [strong, weak, person] = AC.get_or_init(|| {
+        // The longest word of each field pattern: fields any object can
+        // hold, fields that need a person, and the person words.
+        let pick = |person_only: bool| -> Vec<&str> {
+            let mut w: Vec<&str> = FIELDS
+                .iter()
+                .filter(|f| f.2 == person_only)
+                .map(|(pat, _, _)| *pat.iter().max_by_key(|w| w.len()).unwrap_or(&""))
+                .filter(|w| w.len() > 1)
+                .collect();
+            w.sort_unstable();
+            w.dedup();
+            w
+        };
+        let build = |words: &[&str]| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .build(words)
+                .expect("valid keywords")
+        };
+        [build(&pick(false)), build(&pick(true)), build(PERSON)]
     });
     let b = text.as_bytes();
-    ac.find_overlapping_iter(text).any(|m| {
+    let whole = |m: aho_corasick::Match| {
         let (s, e) = (m.start(), m.end());
         let starts = s == 0
             || !b[s - 1].is_ascii_alphanumeric()
@@ -231,7 +238,10 @@ pub fn mentions_data(text: &str) -> bool {
             || (b[e].is_ascii_uppercase() && b[e - 1].is_ascii_lowercase())
             || (b[e] == b's' && (e + 1 == b.len() || !b[e + 1].is_ascii_alphanumeric()));
         starts && ends
-    })
+    };
+    strong.find_overlapping_iter(text).any(whole)
+        || (weak.find_overlapping_iter(text).any(whole)
+            && person.find_overlapping_iter(text).any(whole))
 }
 
 /// Words that make a matching identifier something else: a flag, a count,
@@ -775,7 +785,6 @@ const HTTP_METHODS: &[&str] = &[
     "request",
     "fetch",
     "urlopen",
-    "new",
     "newrequest",
     "send",
     "execute",
@@ -785,7 +794,6 @@ const HTTP_METHODS: &[&str] = &[
     "postforentity",
     "getforentity",
     "ajax",
-    "open",
 ];
 
 /// The sink a call's callee text names, if any. `macro_call` is true for a

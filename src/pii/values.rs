@@ -525,6 +525,11 @@ fn card(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         }
         let d = digits(m.as_str());
         let Some(who) = issuer(&d) else { continue };
+        if m.as_str().bytes().all(|c| c.is_ascii_digit())
+            && in_number_table(text, m.start(), m.end())
+        {
+            continue;
+        }
         if !luhn(&d) {
             continue;
         }
@@ -542,6 +547,23 @@ fn card(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
             ),
         });
     }
+}
+
+/// A bare digit run that is a decimal fraction (`0.6144207238920768`) or one
+/// of several long numbers on its line (a table of constants).
+fn in_number_table(text: &str, s: usize, e: usize) -> bool {
+    let b = text.as_bytes();
+    if s > 0 && b[s - 1] == b'.' {
+        return true;
+    }
+    let ls = text[..s].rfind('\n').map_or(0, |i| i + 1);
+    let le = text[e..].find('\n').map_or(text.len(), |i| e + i);
+    let line = &text[ls..le];
+    let long = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|run| run.len() >= 10)
+        .count();
+    long >= 2
 }
 
 // ------------------------------------------------------------------- IBAN
