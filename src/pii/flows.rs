@@ -183,6 +183,11 @@ fn segments(text: &str) -> Vec<String> {
     out
 }
 
+/// A sensitive reference: its node, the source path, the data class, the
+/// variable it came through (and that variable's line), and whether it sits
+/// on a person-like object.
+type Reference<'a> = (Node<'a>, String, Data, Option<(String, usize)>, bool);
+
 struct Walker<'a> {
     src: &'a [u8],
     lang: Lang,
@@ -476,7 +481,7 @@ impl<'a> Walker<'a> {
     fn sensitive(
         &self,
         args: &[Node<'a>],
-    ) -> Vec<(Node<'a>, String, Data, Option<(String, usize)>, bool)> {
+    ) -> Vec<Reference<'a>> {
         let mut found = Vec::new();
         for &a in args {
             let mut refs = Vec::new();

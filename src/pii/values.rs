@@ -134,7 +134,7 @@ pub struct Hit {
 }
 
 /// Detector settings.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// Report private, loopback, link-local and documentation IP ranges too.
     pub ip_private: bool,
@@ -142,14 +142,6 @@ pub struct Options {
     pub only: Vec<Entity>,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            ip_private: false,
-            only: Vec::new(),
-        }
-    }
-}
 
 /// A regex match at absolute offsets of the scanned text.
 struct M<'t> {
@@ -312,7 +304,7 @@ pub fn luhn(d: &[u8]) -> bool {
             }
         })
         .sum();
-    !d.is_empty() && sum % 10 == 0
+    !d.is_empty() && sum.is_multiple_of(10)
 }
 
 /// Scans `text` with every enabled detector; hits are sorted by position and
@@ -1090,7 +1082,7 @@ fn fi_pic(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
 
 /// A real calendar date.
 fn valid_date(year: u32, month: u32, day: u32) -> bool {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
