@@ -478,10 +478,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Sensitive references in `args` (each with its data class).
-    fn sensitive(
-        &self,
-        args: &[Node<'a>],
-    ) -> Vec<Reference<'a>> {
+    fn sensitive(&self, args: &[Node<'a>]) -> Vec<Reference<'a>> {
         let mut found = Vec::new();
         for &a in args {
             let mut refs = Vec::new();

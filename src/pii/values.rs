@@ -142,7 +142,6 @@ pub struct Options {
     pub only: Vec<Entity>,
 }
 
-
 /// A regex match at absolute offsets of the scanned text.
 struct M<'t> {
     text: &'t str,
