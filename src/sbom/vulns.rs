@@ -42,8 +42,16 @@ pub fn severity(a: &Advisory, package: &str) -> (Level, Option<f64>) {
             .filter(|af| af.package.name == package)
             .flat_map(|af| af.severity.iter()),
     );
+    // Vectors may also sit in `database_specific` (e.g. `{"cvss": {"vectorString": …}}`).
+    let mut extra = Vec::new();
+    vector_strings(&a.database_specific, &mut extra);
+    for af in a.affected.iter().filter(|af| af.package.name == package) {
+        vector_strings(&af.database_specific, &mut extra);
+    }
     let best = vectors
-        .filter_map(|s| super::cvss::score(&s.score))
+        .map(|s| s.score.as_str())
+        .chain(extra.iter().map(String::as_str))
+        .filter_map(super::cvss::score)
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     if let Some(s) = best {
         return (Level::of(s), Some(s));
@@ -52,6 +60,18 @@ pub fn severity(a: &Advisory, package: &str) -> (Level, Option<f64>) {
         .as_str()
         .and_then(Level::from_word);
     (word.unwrap_or(Level::Unknown), None)
+}
+
+/// Every string in `v` that looks like a CVSS vector.
+fn vector_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) if s.starts_with("CVSS:") || s.starts_with("AV:") => {
+            out.push(s.clone())
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| vector_strings(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| vector_strings(x, out)),
+        _ => {}
+    }
 }
 
 /// Scans every scannable component.
@@ -241,6 +261,17 @@ pub fn remediate(findings: &[Finding], db: &Db) -> Vec<Remediation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vectors_in_database_specific_are_scored() {
+        let a: Advisory = serde_json::from_value(serde_json::json!({
+            "id": "X-1",
+            "database_specific": {"cvss": {"vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "score": 1.0}},
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "p"}}]
+        }))
+        .unwrap();
+        assert_eq!(severity(&a, "p"), (Level::Critical, Some(9.8)));
+    }
 
     #[test]
     fn bumps_are_sized_with_zero_x_minor_as_breaking() {
