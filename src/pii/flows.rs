@@ -150,35 +150,11 @@ fn is_reference(kind: &str) -> bool {
 /// Splits a reference's text into its segments: `a.b`, `a->b`, `a::b`,
 /// `a?.b`, `a["b"]`, `a[:b]` all give `[a, b]`.
 fn segments(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0;
-    for c in text.chars() {
-        match c {
-            '[' | '(' => {
-                depth += 1;
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            ']' | ')' => {
-                depth -= 1;
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c if c.is_alphanumeric() || c == '_' || c == '$' => cur.push(c),
-            _ => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-        }
-        let _ = depth;
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
+    let mut out: Vec<String> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
     out.retain(|s| !s.chars().all(|c| c.is_ascii_digit()) && s != "self" && s != "this");
     out
 }
