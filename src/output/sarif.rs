@@ -84,7 +84,7 @@ pub struct Finding {
 pub fn log(
     tool: &str,
     version: &str,
-    info_uri: &str,
+    info_uri: Option<&str>,
     rules: &[Rule],
     results: &[Finding],
 ) -> serde_json::Value {
@@ -110,18 +110,14 @@ pub fn log(
             v
         })
         .collect();
+    let mut driver = serde_json::json!({"name": tool, "version": version, "rules": rules});
+    if let Some(uri) = info_uri {
+        driver["informationUri"] = uri.into();
+    }
     serde_json::json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": tool,
-                "version": version,
-                "informationUri": info_uri,
-                "rules": rules,
-            }},
-            "results": results,
-        }]
+        "runs": [{"tool": {"driver": driver}, "results": results}]
     })
 }
 
@@ -151,13 +147,7 @@ mod tests {
             fingerprint: "abc".into(),
             baseline_state: Some("new"),
         }];
-        let v = log(
-            "maestro",
-            "0.1.0",
-            "https://example.invalid",
-            &rules,
-            &results,
-        );
+        let v = log("maestro", "0.1.0", None, &rules, &results);
         assert_eq!(v["version"], "2.1.0");
         let r = &v["runs"][0]["results"][0];
         assert_eq!(r["ruleIndex"], 0);

@@ -55,7 +55,7 @@ pub fn log(findings: &[Finding]) -> serde_json::Value {
     sarif::log(
         "maestro pii-scan",
         env!("CARGO_PKG_VERSION"),
-        "https://github.com/",
+        None,
         &rules,
         &results,
     )

@@ -112,7 +112,7 @@ pub fn log(v: &VulnDiff, db: &Db, head_path: &str, head_text: &str) -> serde_jso
     sarif::log(
         "maestro sbom-diff",
         env!("CARGO_PKG_VERSION"),
-        "https://osv.dev",
+        Some("https://osv.dev"),
         &rules,
         &results,
     )
