@@ -42,10 +42,6 @@ fn run(ctx: &Ctx, paths: &[PathBuf], only: Option<&[String]>, root: &Path, s: &S
     report
 }
 
-fn settings(policy: Policy) -> Settings {
-    Settings::new(policy)
-}
-
 /// `--diff BASE..HEAD`: the repository root and the added lines per file.
 fn git_diff(ctx: &Ctx, spec: &str) -> Result<(PathBuf, scan::Changed)> {
     let (base, head) = spec.split_once("..").ok_or_else(|| {
@@ -93,7 +89,7 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
         (None, crate::output::Format::Json) => PiiFormat::Json,
         _ => PiiFormat::Text,
     };
-    let mut s = settings(load_policy(ctx, &a.policy)?);
+    let mut s = Settings::new(load_policy(ctx, &a.policy)?);
     s.values = a.only != Some(PiiOnly::Flows);
     s.flows = a.only != Some(PiiOnly::Values);
     let baseline = match &a.baseline {
@@ -124,7 +120,12 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
     let check = baseline
         .as_ref()
         .map(|b| b.apply(&mut report.findings, &today()));
-    let sarif = serde_json::to_string_pretty(&crate::pii::sarif::log(&report.findings))?;
+    // Built only when asked for.
+    let sarif = if a.sarif_out.is_some() || format == PiiFormat::Sarif {
+        serde_json::to_string_pretty(&crate::pii::sarif::log(&report.findings))?
+    } else {
+        String::new()
+    };
     if let Some(p) = &a.sarif_out {
         std::fs::write(ctx.cwd.join(p), &sarif)
             .map_err(|e| input(format!("{}: {e}", p.display())))?;
@@ -211,21 +212,27 @@ fn text(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String 
         out.push_str(&format!("skipped: {}: {}\n", s.path, s.reason));
     }
     if let Some(c) = check {
-        for e in &c.expired {
-            out.push_str(&format!(
-                "baseline: expired on {}: {} {} ({}; owner {})\n",
-                e.expires, e.path, e.rule, e.reason, e.owner
-            ));
-        }
-        for e in &c.stale {
-            out.push_str(&format!(
-                "baseline: stale (matches nothing): {} {} ({})\n",
-                e.path, e.rule, e.fingerprint
-            ));
-        }
+        out.push_str(&check_lines(c, "baseline: "));
     }
     out.push_str(&summary_line(r, check, block, warn));
     out
+}
+
+/// One line per expired or stale baseline entry.
+fn check_lines(c: &Check, prefix: &str) -> String {
+    let expired = c.expired.iter().map(|e| {
+        format!(
+            "{prefix}expired on {}: {} {} ({}; owner {})\n",
+            e.expires, e.path, e.rule, e.reason, e.owner
+        )
+    });
+    let stale = c.stale.iter().map(|e| {
+        format!(
+            "{prefix}stale (matches nothing): {} {} ({})\n",
+            e.path, e.rule, e.fingerprint
+        )
+    });
+    expired.chain(stale).collect()
 }
 
 fn markdown(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String {
@@ -290,7 +297,7 @@ fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
                 }
             };
             let owner = super::actor(owner);
-            let s = settings(load_policy(ctx, &policy)?);
+            let s = Settings::new(load_policy(ctx, &policy)?);
             let report = run(ctx, &paths, None, &ctx.cwd, &s);
             let b = Baseline::create(&report.findings, &reason, &owner, &expires);
             let path = ctx.cwd.join(&out);
@@ -318,22 +325,10 @@ fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
             policy,
         } => {
             let b = Baseline::load(&ctx.cwd.join(&baseline))?;
-            let s = settings(load_policy(ctx, &policy)?);
+            let s = Settings::new(load_policy(ctx, &policy)?);
             let mut report = run(ctx, &paths, None, &ctx.cwd, &s);
             let c = b.apply(&mut report.findings, &today());
-            let mut t = String::new();
-            for e in &c.expired {
-                t.push_str(&format!(
-                    "expired on {}: {} {} ({}; owner {})\n",
-                    e.expires, e.path, e.rule, e.reason, e.owner
-                ));
-            }
-            for e in &c.stale {
-                t.push_str(&format!(
-                    "stale (matches nothing): {} {} ({})\n",
-                    e.path, e.rule, e.fingerprint
-                ));
-            }
+            let mut t = check_lines(&c, "");
             t.push_str(&format!(
                 "{} entries: {} in use, {} expired, {} stale",
                 b.entries.len(),

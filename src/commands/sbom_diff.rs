@@ -239,11 +239,11 @@ fn stats(ctx: &Ctx, scope: Option<&str>, all: bool) -> Result<i32> {
                 match e.resolved_ms {
                     Some(r) => format!(
                         "resolved after {}",
-                        human_hours((r - e.first_seen_ms) as f64 / 3.6e6)
+                        human_hours(track::hours(r - e.first_seen_ms))
                     ),
                     None => format!(
                         "open for {}",
-                        human_hours((now - e.first_seen_ms) as f64 / 3.6e6)
+                        human_hours(track::hours(now - e.first_seen_ms))
                     ),
                 }
             ));

@@ -161,12 +161,16 @@ pub struct SeverityStats {
     pub oldest_open_hours: Option<f64>,
 }
 
+/// Milliseconds as hours.
+pub fn hours(ms: i64) -> f64 {
+    ms as f64 / 3_600_000.0
+}
+
 const ORDER: [&str; 6] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE", "UNKNOWN"];
 
 /// Summarises episodes by severity (most severe first); only severities
 /// that occur are listed.
 pub fn summarise(eps: &[Episode], now_ms: i64) -> Vec<SeverityStats> {
-    let hours = |ms: i64| ms as f64 / 3_600_000.0;
     let mut out = Vec::new();
     for sev in ORDER {
         let of: Vec<&Episode> = eps.iter().filter(|e| e.severity == sev).collect();
