@@ -124,12 +124,7 @@ fn sarif_is_written_before_a_failing_exit_and_names_every_rule() {
     assert_eq!(file, stdout);
     assert_eq!(file["version"], "2.1.0");
     let run = &file["runs"][0];
-    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let rules = common::sarif_rule_ids(&file);
     for r in run["results"].as_array().unwrap() {
         assert_eq!(
             rules[r["ruleIndex"].as_u64().unwrap() as usize],

@@ -236,51 +236,13 @@ fn version_ordering_vectors_pass() {
     }
 }
 
-#[test]
-fn cvss_v3_base_scores_match_the_reference_vectors() {
-    if fixtures().is_none() {
-        return;
-    }
+/// Red Hat's reference lines `VECTOR - (score, …)` (or `VECTOR - score`) from
+/// the named files: (line, vector, expected score).
+fn reference_vectors(files: &[&str]) -> Vec<(String, String, f64)> {
     let dir =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sbom/cvss-vectors/redhat-cvss");
-    let mut n = 0;
-    for f in ["vectors_simple3", "vectors_simple31"] {
-        for l in std::fs::read_to_string(dir.join(f))
-            .unwrap()
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-        {
-            let (vector, scores) = l.split_once(" - ").unwrap();
-            let base: f64 = scores
-                .trim_start_matches('(')
-                .split(',')
-                .next()
-                .unwrap()
-                .trim()
-                .parse()
-                .unwrap();
-            assert_eq!(sbom::cvss::v3_base(vector), Some(base), "{l}");
-            n += 1;
-        }
-    }
-    assert_eq!(n, 5184);
-}
-
-#[test]
-fn cvss_v4_scores_match_the_reference_vectors() {
-    if fixtures().is_none() {
-        return;
-    }
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sbom/cvss-vectors/redhat-cvss");
-    let mut n = 0;
-    let mut bad = Vec::new();
-    for f in [
-        "vectors_simple4",
-        "vectors_security4",
-        "vectors_supplemental4",
-        "vectors_threat4",
-    ] {
+    let mut out = Vec::new();
+    for f in files {
         for l in std::fs::read_to_string(dir.join(f))
             .unwrap()
             .lines()
@@ -295,12 +257,41 @@ fn cvss_v4_scores_match_the_reference_vectors() {
                 .trim()
                 .parse()
                 .unwrap();
-            if sbom::cvss::score(vector) != Some(want) {
-                bad.push(l.to_string());
-            }
-            n += 1;
+            out.push((l.to_string(), vector.to_string(), want));
         }
     }
+    out
+}
+
+#[test]
+fn cvss_v3_base_scores_match_the_reference_vectors() {
+    if fixtures().is_none() {
+        return;
+    }
+    let all = reference_vectors(&["vectors_simple3", "vectors_simple31"]);
+    for (l, vector, base) in &all {
+        assert_eq!(sbom::cvss::v3_base(vector), Some(*base), "{l}");
+    }
+    assert_eq!(all.len(), 5184);
+}
+
+#[test]
+fn cvss_v4_scores_match_the_reference_vectors() {
+    if fixtures().is_none() {
+        return;
+    }
+    let all = reference_vectors(&[
+        "vectors_simple4",
+        "vectors_security4",
+        "vectors_supplemental4",
+        "vectors_threat4",
+    ]);
+    let n = all.len();
+    let bad: Vec<&String> = all
+        .iter()
+        .filter(|(_, vector, want)| sbom::cvss::score(vector) != Some(*want))
+        .map(|(l, _, _)| l)
+        .collect();
     assert!(n > 1600, "only {n} v4 vectors read");
     assert!(
         bad.is_empty(),
@@ -609,12 +600,7 @@ fn sarif_lists_head_vulnerabilities_with_baseline_state_and_is_written_before_a_
     assert_eq!(stdout, file);
     assert_eq!(file["version"], "2.1.0");
     let run = &file["runs"][0];
-    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let rules = common::sarif_rule_ids(&file);
     let results = run["results"].as_array().unwrap();
     let count = |k: &str| v["vulnerabilities"][k].as_array().unwrap().len();
     assert_eq!(results.len(), count("new") + count("persisting"));

@@ -163,3 +163,13 @@ impl Project {
             .unwrap()
     }
 }
+
+/// The rule ids of a SARIF log's one run, in order (results refer to them by index).
+pub fn sarif_rule_ids(log: &serde_json::Value) -> Vec<&str> {
+    log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect()
+}
