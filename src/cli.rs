@@ -613,6 +613,10 @@ pub struct ReplayArgs {
     /// Min-cost objective with this quality floor (overrides the config).
     #[arg(long)]
     pub min_eval: Option<f64>,
+    /// Hold N tasks out of each run and show every policy every arm's outcome
+    /// on them first (an offline evaluation before going live).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub warm_start: usize,
     /// Print markdown.
     #[arg(long, conflicts_with = "json")]
     pub markdown: bool,

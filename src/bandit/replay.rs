@@ -3,12 +3,17 @@
 //! Every arm has an outcome for every task, so the replay is exact: each step
 //! draws a task uniformly at random, the policy picks an arm, and the logged
 //! outcome of that arm on that task is what the policy observes.
+//!
+//! A warm start holds `warm_start` tasks out of each run and shows every
+//! policy every arm's outcome on them first, as an offline evaluation before
+//! going live would; the run then draws only from the remaining tasks.
 
 use super::baselines::{egreedy_pick, seed_pick, ucb1_pick, Means};
 use super::policy::{pick, ExplorationCap, Objective};
 use super::posterior::{Evidence, Posterior, Prior};
 use crate::error::{input, Result};
 use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -230,6 +235,8 @@ pub struct ReplaySettings {
     pub tasks: usize,
     /// Number of runs (seeds 0..seeds).
     pub seeds: u64,
+    /// Tasks held out of each run and evaluated on every arm beforehand.
+    pub warm_start: usize,
 }
 
 /// Metrics of one run.
@@ -245,6 +252,8 @@ pub struct RunMetrics {
     pub regret_oracle: f64,
     /// Mean reward lost against the best fixed arm.
     pub regret_best_fixed: f64,
+    /// USD per task including the warm-start evaluation, spread over the run.
+    pub cost_per_task_with_warm_start: f64,
 }
 
 /// Mean and standard deviation over seeds.
@@ -278,6 +287,8 @@ pub struct PolicyReport {
     pub eval: MeanSd,
     /// USD per task.
     pub cost_per_task: MeanSd,
+    /// USD per task including the warm-start evaluation, spread over the run.
+    pub cost_per_task_with_warm_start: MeanSd,
     /// Share of non-greedy picks.
     pub exploration: MeanSd,
     /// Regret per task against the per-task oracle (reward units).
@@ -297,6 +308,8 @@ pub struct ReplayReport {
     pub steps: usize,
     /// Runs per policy.
     pub seeds: u64,
+    /// Tasks held out of each run and evaluated on every arm beforehand.
+    pub warm_start: usize,
     /// The objective, in words.
     pub objective: String,
     /// λ used for regret.
@@ -341,6 +354,13 @@ pub fn replay(
             }
         }
     }
+    if s.warm_start >= data.tasks.len() {
+        return Err(input(format!(
+            "--warm-start {} leaves no task to replay (the data has {})",
+            s.warm_start,
+            data.tasks.len()
+        )));
+    }
     let (means_e, means_c) = data.arm_means();
     let best = s.objective.choose(&means_e, &means_c);
     let reward = |t: usize, a: usize| data.eval[t][a] - s.lambda * data.cost[t][a];
@@ -361,8 +381,19 @@ pub fn replay(
             let mut rng = StdRng::seed_from_u64(seed ^ fnv1a(&spec.to_string()));
             let mut policy = Runner::new(spec, data, s);
             let mut m = RunMetrics::default();
+            let mut order: Vec<usize> = (0..data.tasks.len()).collect();
+            if s.warm_start > 0 {
+                order.shuffle(&mut task_rng);
+            }
+            let (warm, pool) = order.split_at(s.warm_start);
+            for &t in warm {
+                for a in 0..data.arms.len() {
+                    policy.observe(a, data.eval[t][a], data.cost[t][a], &mut rng);
+                    m.cost_per_task_with_warm_start += data.cost[t][a];
+                }
+            }
             for _ in 0..s.tasks {
-                let t = task_rng.gen_range(0..data.tasks.len());
+                let t = pool[task_rng.gen_range(0..pool.len())];
                 let (a, explored) = policy.pick(&mut rng);
                 policy.observe(a, data.eval[t][a], data.cost[t][a], &mut rng);
                 share[a] += 1.0;
@@ -375,6 +406,7 @@ pub fn replay(
             let n = s.tasks as f64;
             m.eval /= n;
             m.cost_per_task /= n;
+            m.cost_per_task_with_warm_start = m.cost_per_task_with_warm_start / n + m.cost_per_task;
             m.exploration /= n;
             m.regret_oracle /= n;
             m.regret_best_fixed /= n;
@@ -386,6 +418,7 @@ pub fn replay(
             policy: spec.to_string(),
             eval: col(|m| m.eval),
             cost_per_task: col(|m| m.cost_per_task),
+            cost_per_task_with_warm_start: col(|m| m.cost_per_task_with_warm_start),
             exploration: col(|m| m.exploration),
             regret_oracle: col(|m| m.regret_oracle),
             regret_best_fixed: col(|m| m.regret_best_fixed),
@@ -402,6 +435,7 @@ pub fn replay(
         tasks_in_data: data.tasks.len(),
         steps: s.tasks,
         seeds: s.seeds,
+        warm_start: s.warm_start,
         objective: s.objective.describe(),
         lambda: s.lambda,
         best_fixed: FixedArm {
@@ -582,6 +616,7 @@ mod tests {
             half_life: 0.0,
             tasks: 600,
             seeds: 4,
+            warm_start: 0,
         }
     }
 
@@ -626,6 +661,37 @@ mod tests {
         assert_eq!(r.policies[0].eval.mean, 1.0);
         assert!((r.policies[0].cost_per_task.mean - 1.0).abs() < 1e-9);
         assert_eq!(r.policies[0].exploration.mean, 0.0);
+    }
+
+    #[test]
+    fn warm_start_is_held_out_charged_and_informative() {
+        let data = synthetic();
+        let mut s = settings(Objective::Reward { lambda: 0.5 });
+        s.warm_start = 10;
+        let r = replay(&data, &[PolicySpec::Fixed("a".into()), PolicySpec::Ts], &s).unwrap();
+        let fixed = &r.policies[0];
+        assert!((fixed.cost_per_task.mean - 1.0).abs() < 1e-9);
+        // Ten tasks on all three arms, spread over 600 steps.
+        let warm = 10.0 * (1.0 + 0.1 + 0.05) / 600.0;
+        assert!((fixed.cost_per_task_with_warm_start.mean - 1.0 - warm).abs() < 1e-9);
+        // Having seen every arm on ten tasks, TS explores less than cold.
+        let cold = replay(
+            &data,
+            &[PolicySpec::Ts],
+            &settings(Objective::Reward { lambda: 0.5 }),
+        )
+        .unwrap();
+        assert!(
+            r.policies[1].regret_best_fixed.mean < cold.policies[0].regret_best_fixed.mean,
+            "warm {:?} cold {:?}",
+            r.policies[1],
+            cold.policies[0]
+        );
+        s.warm_start = data.tasks.len();
+        let err = replay(&data, &[PolicySpec::Ts], &s)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--warm-start 50"), "{err}");
     }
 
     #[test]
