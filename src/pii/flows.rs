@@ -49,6 +49,16 @@ impl Lang {
         })
     }
 
+    /// What starts a line that is wholly a comment. Ruby's `#{…}` opens an
+    /// interpolation, so only `# ` and `##` count there.
+    pub fn line_comments(self) -> &'static [&'static str] {
+        match self {
+            Lang::Python => &["#"],
+            Lang::Ruby => &["# ", "#\t", "##"],
+            _ => &["//"],
+        }
+    }
+
     fn grammar(self) -> tree_sitter::Language {
         match self {
             Lang::Python => tree_sitter_python::LANGUAGE.into(),

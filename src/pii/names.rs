@@ -197,47 +197,70 @@ const FIELDS: &[(&[&str], Data, bool)] = &[
     (&["certificate"], Data::Credential, false),
 ];
 
-/// Whether `text` has, as a whole word of some identifier, a word that a
-/// personal-data field needs (`user_email`, `userEmail`, `EMAIL`; not
-/// `message` for "age"). A cheap necessary condition: files without one are
-/// never parsed.
-pub fn mentions_data(text: &str) -> bool {
+/// Whether `text` spells, as whole words of some identifier, a field that
+/// `classify` could match (`user_email`, `userEmail`, `FIRST_NAME`; not
+/// `message` for "age", nor `first` alone for "first name"), and, for fields
+/// that need a person, a person word too. A cheap necessary condition: files
+/// without one are never parsed. Matches on lines that are wholly a comment
+/// (starting with one of `comments`) don't count: comments hold no
+/// identifiers.
+pub fn mentions_data(text: &str, comments: &[&str]) -> bool {
     use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
     use std::sync::OnceLock;
     static AC: OnceLock<[AhoCorasick; 3]> = OnceLock::new();
     let [strong, weak, person] = AC.get_or_init(|| {
-        // The longest word of each field pattern: fields any object can
+        // Every spelling of each field's words inside one identifier (camel
+        // case is covered by case-insensitivity): fields any object can
         // hold, fields that need a person, and the person words.
-        let pick = |person_only: bool| -> Vec<&str> {
-            let mut w: Vec<&str> = FIELDS
-                .iter()
-                .filter(|f| f.2 == person_only)
-                .map(|(pat, _, _)| *pat.iter().max_by_key(|w| w.len()).unwrap_or(&""))
-                .filter(|w| w.len() > 1)
-                .collect();
-            w.sort_unstable();
-            w.dedup();
-            w
+        let spell = |person_only: bool| -> Vec<String> {
+            let mut out = Vec::new();
+            for (pat, _, _) in FIELDS.iter().filter(|f| f.2 == person_only) {
+                let mut forms = vec![pat[0].to_string()];
+                for w in &pat[1..] {
+                    forms = forms
+                        .iter()
+                        .flat_map(|f| ["", "_", "__", "-", " "].map(|sep| format!("{f}{sep}{w}")))
+                        .collect();
+                }
+                out.extend(forms);
+            }
+            out.sort_unstable();
+            out.dedup();
+            out
         };
-        let build = |words: &[&str]| {
+        let build = |words: &[String]| {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .build(words)
                 .expect("valid keywords")
         };
-        [build(&pick(false)), build(&pick(true)), build(PERSON)]
+        let person: Vec<String> = PERSON.iter().map(|w| w.to_string()).collect();
+        [build(&spell(false)), build(&spell(true)), build(&person)]
     });
     let b = text.as_bytes();
+    // A match is whole when `words` would split the identifier at both ends.
     let whole = |m: aho_corasick::Match| {
         let (s, e) = (m.start(), m.end());
-        let starts = s == 0
-            || !b[s - 1].is_ascii_alphanumeric()
-            || (b[s - 1].is_ascii_lowercase() && b[s].is_ascii_uppercase());
+        let hump = |i: usize| {
+            b[i].is_ascii_uppercase()
+                && (b[i - 1].is_ascii_lowercase()
+                    || b[i - 1].is_ascii_digit()
+                    || (b[i - 1].is_ascii_uppercase()
+                        && b.get(i + 1).is_some_and(u8::is_ascii_lowercase)))
+        };
+        let starts = s == 0 || !b[s - 1].is_ascii_alphanumeric() || hump(s);
         let ends = e == b.len()
             || !b[e].is_ascii_alphabetic()
             || (b[e].is_ascii_uppercase() && b[e - 1].is_ascii_lowercase())
             || (b[e] == b's' && (e + 1 == b.len() || !b[e + 1].is_ascii_alphanumeric()));
-        starts && ends
+        let line = &b[b[..s].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1)..s];
+        let lead = line.iter().position(|c| !c.is_ascii_whitespace());
+        let commented = lead.is_some_and(|i| {
+            comments
+                .iter()
+                .any(|c| line[i..].starts_with(c.as_bytes()))
+        });
+        starts && ends && !commented
     };
     strong.find_overlapping_iter(text).any(whole)
         || (weak.find_overlapping_iter(text).any(whole)
@@ -375,29 +398,17 @@ const PERSON: &[&str] = &[
     "rider",
     "tenant",
     "candidate",
-    "player",
     "friend",
-    "parent",
-    "child",
-    "consumer",
     "shopper",
     "traveler",
     "beneficiary",
     "donor",
     "volunteer",
-    "worker",
     "physician",
     "doctor",
-    "client",
     "account",
-    "me",
-    "current",
     "signup",
-    "registration",
-    "lead",
-    "holder",
     "cardholder",
-    "driver",
     "admin",
     "staff",
 ];
@@ -1027,12 +1038,25 @@ mod tests {
 
     #[test]
     fn the_prefilter_wants_whole_words() {
-        assert!(mentions_data("log(user_email)"));
-        assert!(mentions_data("log(userEmail)"));
-        assert!(mentions_data("PASSWORD = 1"));
-        assert!(mentions_data("print(user.emails)"));
-        assert!(!mentions_data("message page usage"));
-        assert!(!mentions_data("fn main() { let x = 1; }"));
+        assert!(mentions_data("log(user_email)", &["//"]));
+        assert!(mentions_data("log(userEmail)", &["//"]));
+        assert!(mentions_data("PASSWORD = 1", &["//"]));
+        assert!(mentions_data("print(user.emails)", &["//"]));
+        assert!(!mentions_data("message page usage", &["//"]));
+        assert!(!mentions_data("fn main() { let x = 1; }", &["//"]));
+        // Compound fields need their words together in one identifier.
+        assert!(mentions_data("log(user.first_name)", &["//"]));
+        assert!(mentions_data("log(customer.FirstName)", &["//"]));
+        assert!(mentions_data("log(user.FIRST__NAME)", &["//"]));
+        assert!(mentions_data("send(HTTPCreditCard)", &["//"]));
+        assert!(mentions_data("send(v2CreditCard)", &["//"]));
+        assert!(!mentions_data("let first = item.last; first(x)", &["//"]));
+        assert!(!mentions_data("let addr = home.address_of(x);", &["//"]));
+        // Comments hold no identifiers; a Ruby interpolation is not a comment.
+        assert!(!mentions_data("  /// the user's name\nlet name = 1;", &["//"]));
+        assert!(mentions_data("x = 1 # user.name\n", &["#"]));
+        assert!(mentions_data("  #{user.email}\n", &["# ", "##"]));
+        assert!(!mentions_data("  # user.email\n", &["# ", "##"]));
     }
 
     #[test]
