@@ -253,13 +253,13 @@ pub fn mentions_data(text: &str, comments: &[&str]) -> bool {
             || !b[e].is_ascii_alphabetic()
             || (b[e].is_ascii_uppercase() && b[e - 1].is_ascii_lowercase())
             || (b[e] == b's' && (e + 1 == b.len() || !b[e + 1].is_ascii_alphanumeric()));
-        let line = &b[b[..s].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1)..s];
+        let line = &b[b[..s]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1)..s];
         let lead = line.iter().position(|c| !c.is_ascii_whitespace());
-        let commented = lead.is_some_and(|i| {
-            comments
-                .iter()
-                .any(|c| line[i..].starts_with(c.as_bytes()))
-        });
+        let commented =
+            lead.is_some_and(|i| comments.iter().any(|c| line[i..].starts_with(c.as_bytes())));
         starts && ends && !commented
     };
     strong.find_overlapping_iter(text).any(whole)
@@ -1053,7 +1053,10 @@ mod tests {
         assert!(!mentions_data("let first = item.last; first(x)", &["//"]));
         assert!(!mentions_data("let addr = home.address_of(x);", &["//"]));
         // Comments hold no identifiers; a Ruby interpolation is not a comment.
-        assert!(!mentions_data("  /// the user's name\nlet name = 1;", &["//"]));
+        assert!(!mentions_data(
+            "  /// the user's name\nlet name = 1;",
+            &["//"]
+        ));
         assert!(mentions_data("x = 1 # user.name\n", &["#"]));
         assert!(mentions_data("  #{user.email}\n", &["# ", "##"]));
         assert!(!mentions_data("  # user.email\n", &["# ", "##"]));
