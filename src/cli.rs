@@ -226,9 +226,9 @@ pub struct PiiScanArgs {
     /// `baseline create|check`.
     #[command(subcommand)]
     pub command: Option<PiiScanCommand>,
-    /// Files or directories to scan (default: the working directory).
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    /// What to scan, and the policy.
+    #[command(flatten)]
+    pub targets: PiiTargets,
     /// Only findings on lines added or changed between two git revisions
     /// (`main..HEAD`; `main..` compares with the working tree).
     #[arg(long, value_name = "BASE..HEAD", conflicts_with = "files_from")]
@@ -245,15 +245,23 @@ pub struct PiiScanArgs {
     /// Accepted findings (from `pii-scan baseline create`).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Policy file: rule actions, path excludes, options (TOML).
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
     /// Exit 1 when a finding at this action or above remains.
     #[arg(long, value_enum, default_value = "block")]
     pub fail_on: PiiFailOn,
     /// Run only the value detectors or only the flow detectors.
     #[arg(long, value_enum)]
     pub only: Option<PiiOnly>,
+}
+
+/// What `pii-scan` and its baseline commands scan.
+#[derive(Debug, Args)]
+pub struct PiiTargets {
+    /// Files or directories to scan (default: the working directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Policy file: rule actions, path excludes, options (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 /// `pii-scan --only`.
@@ -281,9 +289,9 @@ pub enum PiiScanCommand {
 pub enum PiiBaselineCommand {
     /// Accept every current finding: write a baseline file.
     Create {
-        /// Files or directories to scan (default: the working directory).
-        #[arg(value_name = "PATH")]
-        paths: Vec<PathBuf>,
+        /// What to scan, and the policy.
+        #[command(flatten)]
+        targets: PiiTargets,
         /// Where to write it.
         #[arg(
             long,
@@ -300,15 +308,12 @@ pub enum PiiBaselineCommand {
         /// Last day the entries apply (YYYY-MM-DD; default: 90 days from today).
         #[arg(long, value_name = "DATE")]
         expires: Option<String>,
-        /// Policy file.
-        #[arg(long, value_name = "FILE")]
-        policy: Option<PathBuf>,
     },
     /// Report expired and stale entries; exit 1 if any.
     Check {
-        /// Files or directories to scan (default: the working directory).
-        #[arg(value_name = "PATH")]
-        paths: Vec<PathBuf>,
+        /// What to scan, and the policy.
+        #[command(flatten)]
+        targets: PiiTargets,
         /// The baseline file.
         #[arg(
             long,
@@ -316,9 +321,6 @@ pub enum PiiBaselineCommand {
             default_value = ".maestro/pii-baseline.json"
         )]
         baseline: PathBuf,
-        /// Policy file.
-        #[arg(long, value_name = "FILE")]
-        policy: Option<PathBuf>,
     },
 }
 

@@ -1,7 +1,9 @@
 //! `maestro pii-scan`.
 
 use super::Ctx;
-use crate::cli::{PiiBaselineCommand, PiiFailOn, PiiFormat, PiiOnly, PiiScanArgs, PiiScanCommand};
+use crate::cli::{
+    PiiBaselineCommand, PiiFailOn, PiiFormat, PiiOnly, PiiScanArgs, PiiScanCommand, PiiTargets,
+};
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::output::markdown::cell;
 use crate::pii::baseline::{Baseline, Check};
@@ -89,7 +91,7 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
         (None, crate::output::Format::Json) => PiiFormat::Json,
         _ => PiiFormat::Text,
     };
-    let mut s = Settings::new(load_policy(ctx, &a.policy)?);
+    let mut s = Settings::new(load_policy(ctx, &a.targets.policy)?);
     s.values = a.only != Some(PiiOnly::Flows);
     s.flows = a.only != Some(PiiOnly::Values);
     let baseline = match &a.baseline {
@@ -116,7 +118,7 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
                 .collect(),
         );
     }
-    let mut report = run(ctx, &a.paths, only.as_deref(), &root, &s);
+    let mut report = run(ctx, &a.targets.paths, only.as_deref(), &root, &s);
     let check = baseline
         .as_ref()
         .map(|b| b.apply(&mut report.findings, &today()));
@@ -273,15 +275,21 @@ fn markdown(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> Str
     md
 }
 
+/// The baseline commands' scan: every finding under the policy, paths
+/// relative to the working directory.
+fn scan_targets(ctx: &Ctx, t: &PiiTargets) -> Result<Report> {
+    let s = Settings::new(load_policy(ctx, &t.policy)?);
+    Ok(run(ctx, &t.paths, None, &ctx.cwd, &s))
+}
+
 fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
     match action {
         PiiBaselineCommand::Create {
-            paths,
+            targets,
             out,
             reason,
             owner,
             expires,
-            policy,
         } => {
             if reason.trim().is_empty() {
                 return Err(input("--reason must say why these findings are accepted"));
@@ -297,8 +305,7 @@ fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
                 }
             };
             let owner = super::actor(owner);
-            let s = Settings::new(load_policy(ctx, &policy)?);
-            let report = run(ctx, &paths, None, &ctx.cwd, &s);
+            let report = scan_targets(ctx, &targets)?;
             let b = Baseline::create(&report.findings, &reason, &owner, &expires);
             let path = ctx.cwd.join(&out);
             if let Some(dir) = path.parent() {
@@ -319,14 +326,9 @@ fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
             )?;
             Ok(EXIT_OK)
         }
-        PiiBaselineCommand::Check {
-            paths,
-            baseline,
-            policy,
-        } => {
+        PiiBaselineCommand::Check { targets, baseline } => {
             let b = Baseline::load(&ctx.cwd.join(&baseline))?;
-            let s = Settings::new(load_policy(ctx, &policy)?);
-            let mut report = run(ctx, &paths, None, &ctx.cwd, &s);
+            let mut report = scan_targets(ctx, &targets)?;
             let c = b.apply(&mut report.findings, &today());
             let mut t = check_lines(&c, "");
             t.push_str(&format!(
