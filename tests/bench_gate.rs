@@ -9,16 +9,7 @@ use predicates::prelude::PredicateBooleanExt;
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/bench");
-    if d.is_dir() {
-        return Some(d);
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "../shared/data/bench is missing in CI"
-    );
-    eprintln!("skipped: ../shared/data/bench not found");
-    None
+    common::shared_data("bench")
 }
 
 /// Files that are benchmark results (not docs, goldens of other tools, or

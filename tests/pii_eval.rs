@@ -4,6 +4,8 @@
 //! (flows). Prints the per-type tables (`cargo test --test pii_eval --
 //! --nocapture`) and fails below the acceptance thresholds.
 
+mod common;
+
 use maestro::pii::flows::{self, Lang};
 use maestro::pii::values::{self, Entity, Options};
 use std::collections::BTreeMap;
@@ -11,16 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 fn data() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/pii");
-    if d.is_dir() {
-        return Some(d);
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "../shared/data/pii is missing in CI"
-    );
-    eprintln!("skipped: ../shared/data/pii not found");
-    None
+    common::shared_data("pii")
 }
 
 #[derive(Default, Debug, Clone, Copy)]

@@ -7,16 +7,7 @@ use maestro::sbom;
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sbom/sboms");
-    if d.is_dir() {
-        return Some(d);
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "../shared/data/sbom is missing in CI"
-    );
-    eprintln!("skipped: ../shared/data/sbom not found");
-    None
+    common::shared_data("sbom/sboms")
 }
 
 #[test]

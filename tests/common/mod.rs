@@ -173,3 +173,20 @@ pub fn sarif_rule_ids(log: &serde_json::Value) -> Vec<&str> {
         .map(|r| r["id"].as_str().unwrap())
         .collect()
 }
+
+/// `../shared/data/<rel>`, or `None` with a note when it is not there. In CI
+/// (`CI` set) a missing data set fails the test instead of skipping it.
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel);
+    if d.is_dir() {
+        return Some(d);
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "../shared/data/{rel} is missing in CI"
+    );
+    eprintln!("skipped: ../shared/data/{rel} not found");
+    None
+}
