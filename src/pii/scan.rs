@@ -132,11 +132,17 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
         ip_private: s.policy.options.ip_private,
         only: Vec::new(),
     };
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+    let lines: Vec<&str> = text.split('\n').collect();
+    // Where each line starts, from the line lengths (one pass over the text).
+    let line_starts: Vec<usize> = lines
+        .iter()
+        .scan(0, |off, l| {
+            let start = *off;
+            *off += l.len() + 1;
+            Some(start)
+        })
         .collect();
     let line_of = |off: usize| line_starts.partition_point(|&x| x <= off);
-    let lines: Vec<&str> = text.split('\n').collect();
     let longest = lines.iter().map(|l| l.len()).max().unwrap_or(0);
 
     // Values, by line (for redaction of every snippet).
