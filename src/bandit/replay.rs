@@ -386,10 +386,11 @@ pub fn replay(
                 order.shuffle(&mut task_rng);
             }
             let (warm, pool) = order.split_at(s.warm_start);
+            let mut warm_cost = 0.0;
             for &t in warm {
                 for a in 0..data.arms.len() {
                     policy.observe(a, data.eval[t][a], data.cost[t][a], &mut rng);
-                    m.cost_per_task_with_warm_start += data.cost[t][a];
+                    warm_cost += data.cost[t][a];
                 }
             }
             for _ in 0..s.tasks {
@@ -406,7 +407,7 @@ pub fn replay(
             let n = s.tasks as f64;
             m.eval /= n;
             m.cost_per_task /= n;
-            m.cost_per_task_with_warm_start = m.cost_per_task_with_warm_start / n + m.cost_per_task;
+            m.cost_per_task_with_warm_start = m.cost_per_task + warm_cost / n;
             m.exploration /= n;
             m.regret_oracle /= n;
             m.regret_best_fixed /= n;
