@@ -68,7 +68,9 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
     }
     let head_file = ctx.cwd.join(head_path);
     let base = sbom::load(&ctx.cwd.join(base_path))?;
-    let head = sbom::load(&head_file)?;
+    // The head's text is kept: SARIF results point at its lines.
+    let head_text = sbom::read(&head_file)?;
+    let head = sbom::parse(&head_text, &head_file.display().to_string())?;
     for n in base.notes.iter().chain(&head.notes) {
         ctx.out.note(&format!("note: {n}"));
     }
@@ -127,9 +129,7 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
         }
         let v = vulns::diff(&vulns::scan(&base, &db), &found);
         if a.sarif_out.is_some() || format == SbomFormat::Sarif {
-            let text = String::from_utf8_lossy(&std::fs::read(&head_file).unwrap_or_default())
-                .into_owned();
-            let doc = crate::sbom::sarif::log(&v, &db, &head_path.to_string_lossy(), &text);
+            let doc = crate::sbom::sarif::log(&v, &db, &head_path.to_string_lossy(), &head_text);
             let doc = serde_json::to_string_pretty(&doc)?;
             if let Some(p) = &a.sarif_out {
                 std::fs::write(ctx.cwd.join(p), &doc)

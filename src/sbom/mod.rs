@@ -131,10 +131,14 @@ pub struct Sbom {
 
 /// Reads an SBOM file in any supported format.
 pub fn load(path: &Path) -> Result<Sbom> {
-    let name = path.display().to_string();
+    parse(&read(path)?, &path.display().to_string())
+}
+
+/// An SBOM file's text (it must be UTF-8).
+pub fn read(path: &Path) -> Result<String> {
+    let name = path.display();
     let bytes = std::fs::read(path).map_err(|e| input(format!("{name}: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| input(format!("{name}: not UTF-8 text")))?;
-    parse(&text, &name)
+    String::from_utf8(bytes).map_err(|_| input(format!("{name}: not UTF-8 text")))
 }
 
 /// Parses SBOM text, detecting the format.
