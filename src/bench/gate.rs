@@ -90,6 +90,10 @@ pub struct BenchResult {
     pub n_base: usize,
     /// Observations on the head side.
     pub n_head: usize,
+    /// Base rounds left out as disturbed (beyond 3 IQR of their side).
+    pub excluded_base: usize,
+    /// Head rounds left out as disturbed.
+    pub excluded_head: usize,
     /// The verdict.
     pub verdict: Verdict,
     /// Why, in words.
@@ -163,6 +167,58 @@ fn severe_outliers(v: &[f64]) -> usize {
         .count()
 }
 
+/// Rounds needed on a side before round-level outliers are looked for.
+const TRIM_MIN_ROUNDS: usize = 10;
+
+/// Leaves out the disturbed rounds of both sides: rounds whose log value is
+/// beyond 3 IQR of the two sides pooled (interference slows whole rounds, and
+/// such one-sided spikes in the base hide regressions). The fences depend on
+/// the pooled values only, so under "no change" the kept rounds are still
+/// exchangeable and the rank test stays exact. Sides with fewer than
+/// [`TRIM_MIN_ROUNDS`] rounds are kept whole. Returns the kept values and the
+/// number left out, per side.
+#[allow(clippy::type_complexity)]
+fn trim_rounds(x: &[f64], y: &[f64]) -> ((Vec<f64>, usize), (Vec<f64>, usize)) {
+    if x.len().min(y.len()) < TRIM_MIN_ROUNDS || x.iter().chain(y).any(|v| *v <= 0.0) {
+        return ((x.to_vec(), 0), (y.to_vec(), 0));
+    }
+    let pooled: Vec<f64> = x.iter().chain(y).map(|v| v.ln()).collect();
+    let (q1, q3) = (quantile(&pooled, 0.25), quantile(&pooled, 0.75));
+    let fences = (q1 - 3.0 * (q3 - q1))..=(q3 + 3.0 * (q3 - q1));
+    let keep = |v: &[f64]| {
+        let kept: Vec<f64> = v
+            .iter()
+            .copied()
+            .filter(|a| fences.contains(&a.ln()))
+            .collect();
+        let out = v.len() - kept.len();
+        (kept, out)
+    };
+    (keep(x), keep(y))
+}
+
+/// Round-to-round spread of a benchmark: 1.4826 · MAD of the log values,
+/// each side centred on its own median (so a shift does not count).
+fn round_spread(x: &[f64], y: &[f64]) -> f64 {
+    let centred = |v: &[f64]| -> Vec<f64> {
+        let logs: Vec<f64> = v.iter().map(|a| a.max(f64::MIN_POSITIVE).ln()).collect();
+        let m = median(&logs);
+        logs.iter().map(|l| (l - m).abs()).collect()
+    };
+    let dev: Vec<f64> = centred(x).into_iter().chain(centred(y)).collect();
+    1.4826 * median(&dev)
+}
+
+/// Why a benchmark with too many disturbed rounds cannot be decided: more
+/// than a quarter of either side.
+fn disturbed_rounds(nb: usize, xb: usize, nh: usize, xh: usize) -> Option<String> {
+    (4 * xb > nb || 4 * xh > nh).then(|| {
+        format!(
+            "{xb} of {nb} base and {xh} of {nh} head rounds are disturbed (beyond 3 IQR): the runner was too unsteady to decide"
+        )
+    })
+}
+
 /// name -> measure -> observations.
 fn collect(runs: &[Run], metric: Metric) -> BTreeMap<String, BTreeMap<Measure, Obs>> {
     let mut out: BTreeMap<String, BTreeMap<Measure, Obs>> = BTreeMap::new();
@@ -218,6 +274,7 @@ pub fn compare_with_history(
     let env_diff = env_difference(base, head);
     let mut results = Vec::new();
     let mut testable = Vec::new(); // (index in results, p one-sided greater, p less)
+    let mut kept: Vec<(Vec<f64>, Vec<f64>)> = Vec::new(); // the rounds tested, per testable
     let names: std::collections::BTreeSet<&String> = b.keys().chain(h.keys()).collect();
     for name in names {
         let from_history = |hm: &BTreeMap<Measure, Obs>| -> Option<BenchResult> {
@@ -237,6 +294,8 @@ pub fn compare_with_history(
                 p_two_sided: f64::NAN,
                 n_base: past.len().min(super::history::WINDOW),
                 n_head: y.values.len(),
+                excluded_base: 0,
+                excluded_head: 0,
                 verdict: j.verdict,
                 reason: j.reason,
             })
@@ -271,6 +330,8 @@ pub fn compare_with_history(
                 p_two_sided: f64::NAN,
                 n_base: 0,
                 n_head: 0,
+                excluded_base: 0,
+                excluded_head: 0,
                 verdict: Verdict::Inconclusive,
                 reason: format!(
                     "only in {side}: nothing to compare (without a base, {} recorded runs are needed; see `bench-gate record`)",
@@ -284,21 +345,29 @@ pub fn compare_with_history(
             continue;
         };
         let (x, y) = (&bm[&measure], &hm[&measure]);
-        let t = mann_whitney(&x.values, &y.values);
-        let (ratio, lo, hi) = hodges_lehmann_ratio(&x.values, &y.values, 0.05);
+        // Disturbed rounds are left out unless the head has clearly more of
+        // them than the base: then it may be slow intermittently itself.
+        let ((xv, xo), (yv, yo)) = match trim_rounds(&x.values, &y.values) {
+            (bx, hy) if measure != Measure::Instructions && hy.1 < bx.1 + 3 => (bx, hy),
+            _ => ((x.values.clone(), 0), (y.values.clone(), 0)),
+        };
+        let t = mann_whitney(&xv, &yv);
+        let (ratio, lo, hi) = hodges_lehmann_ratio(&xv, &yv, 0.05);
         let mut r = BenchResult {
             name: name.clone(),
             measure,
             unit: x.unit.clone(),
-            base: median(&x.values),
-            head: median(&y.values),
+            base: median(&xv),
+            head: median(&yv),
             ratio,
             ci_low: lo,
             ci_high: hi,
             p_value: t.p_greater,
             p_two_sided: t.p_two_sided,
-            n_base: x.values.len(),
-            n_head: y.values.len(),
+            n_base: xv.len(),
+            n_head: yv.len(),
+            excluded_base: xo,
+            excluded_head: yo,
             verdict: Verdict::Pass,
             reason: String::new(),
         };
@@ -349,22 +418,54 @@ pub fn compare_with_history(
                 outlier_share * 100.0,
                 s.outlier_limit * 100.0
             );
+        } else if let Some(why) = disturbed_rounds(x.values.len(), xo, y.values.len(), yo) {
+            r.verdict = Verdict::Inconclusive;
+            r.reason = why;
         } else {
             testable.push((results.len(), t.p_greater, t.p_less));
+            kept.push((xv, yv));
         }
         results.push(r);
     }
-    // Holm over the benchmarks that can be decided, separately for each tail.
-    let up = holm(&testable.iter().map(|t| t.1).collect::<Vec<_>>(), s.alpha);
-    let down = holm(&testable.iter().map(|t| t.2).collect::<Vec<_>>(), s.alpha);
+    // Holm over all 2m one-sided claims ("slower" and "faster" for each
+    // benchmark that can be decided): the family-wise error of every verdict
+    // the gate states is at most alpha.
+    let claims: Vec<f64> = testable
+        .iter()
+        .map(|t| t.1)
+        .chain(testable.iter().map(|t| t.2))
+        .collect();
+    let mut up = holm(&claims, s.alpha);
+    let down = up.split_off(testable.len());
     for (k, &(i, _, _)) in testable.iter().enumerate() {
         let r = &mut results[i];
-        let (x, y) = (&b[&r.name][&r.measure], &h[&r.name][&r.measure]);
-        let (_, lo, _) = hodges_lehmann_ratio(&x.values, &y.values, up[k].1);
-        let (_, _, hi) = hodges_lehmann_ratio(&x.values, &y.values, down[k].1);
+        let (x, y) = &kept[k];
+        let (_, lo, _) = hodges_lehmann_ratio(x, y, up[k].1);
+        let (_, _, hi) = hodges_lehmann_ratio(x, y, down[k].1);
         let pct = |v: f64| (v - 1.0) * 100.0;
         let limit = 1.0 + s.threshold;
-        if up[k].0 && r.ratio > limit && lo > 1.0 {
+        // Too noisy to decide from the estimate: rounds vary by more than the
+        // threshold. Then a verdict needs its whole Holm-level bound beyond
+        // the threshold, not just beyond 1.
+        let spread = round_spread(x, y);
+        let noisy = spread > s.threshold;
+        let (fail_at, improve_at) = if noisy {
+            (limit, 1.0 / limit)
+        } else {
+            (1.0, 1.0)
+        };
+        if up[k].0 && r.ratio > limit && lo > 1.0 && lo <= fail_at {
+            r.verdict = Verdict::Inconclusive;
+            r.reason = format!(
+                "{:+.1}% slower (at least {:+.1}% at {:.2}% error), but rounds vary by ±{:.1}%, more than the {:.0}% threshold: too noisy to show the slowdown is beyond it",
+                pct(r.ratio),
+                pct(lo),
+                up[k].1 * 100.0,
+                spread * 100.0,
+                s.threshold * 100.0,
+            );
+            r.ci_low = lo;
+        } else if up[k].0 && r.ratio > limit && lo > fail_at {
             r.ci_low = lo;
             r.verdict = Verdict::Fail;
             r.reason = format!(
@@ -375,7 +476,7 @@ pub fn compare_with_history(
                 s.threshold * 100.0,
                 r.p_value
             );
-        } else if down[k].0 && r.ratio < 1.0 / limit && hi < 1.0 {
+        } else if down[k].0 && r.ratio < 1.0 / limit && hi < improve_at {
             r.ci_high = hi;
             r.verdict = Verdict::Improved;
             r.reason = format!(
@@ -410,6 +511,14 @@ pub fn compare_with_history(
                 "{:+.1}%, within the {:.0}% threshold",
                 pct(r.ratio),
                 s.threshold * 100.0
+            );
+        }
+    }
+    for r in &mut results {
+        if r.excluded_base + r.excluded_head > 0 {
+            r.reason += &format!(
+                " ({} base and {} head rounds left out as disturbed)",
+                r.excluded_base, r.excluded_head
             );
         }
     }
@@ -495,6 +604,64 @@ mod tests {
         head[0].env.insert("host_name".into(), "b".into());
         let r = compare(&base, &head, &s);
         assert!(r.benchmarks[0].reason.contains("environments differ"));
+    }
+
+    /// `n` log-normal round values around `level` with log spread `sd`
+    /// (normal quantiles, so the tests are deterministic).
+    fn spread_rounds(n: usize, level: f64, sd: f64) -> Vec<f64> {
+        (0..n)
+            .map(|i| {
+                level * (sd * super::super::stats::norm_quantile((i as f64 + 0.5) / n as f64)).exp()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn disturbed_base_rounds_are_left_out_and_do_not_hide_a_regression() {
+        let s = Settings::default();
+        let mut base = spread_rounds(20, 100.0, 0.02);
+        let head = spread_rounds(20, 115.0, 0.02);
+        // Interference slowed three base rounds far past every head round.
+        for v in &mut base[..3] {
+            *v *= 2.5;
+        }
+        let r = compare(&runs("b", &base), &runs("b", &head), &s);
+        let b = &r.benchmarks[0];
+        assert_eq!((b.excluded_base, b.excluded_head), (3, 0), "{b:?}");
+        assert_eq!(b.verdict, Verdict::Fail, "{b:?}");
+    }
+
+    #[test]
+    fn a_head_with_more_slow_rounds_is_kept_whole() {
+        let s = Settings::default();
+        let base = spread_rounds(20, 100.0, 0.02);
+        let mut head = spread_rounds(20, 100.0, 0.02);
+        for v in &mut head[..4] {
+            *v *= 2.0;
+        }
+        let r = compare(&runs("b", &base), &runs("b", &head), &s);
+        let b = &r.benchmarks[0];
+        assert_eq!((b.excluded_base, b.excluded_head), (0, 0), "{b:?}");
+        assert_eq!(b.n_head, 20);
+    }
+
+    #[test]
+    fn rounds_noisier_than_the_threshold_need_the_bound_beyond_it() {
+        let s = Settings::default();
+        let base = spread_rounds(60, 100.0, 0.2);
+        let head = spread_rounds(60, 120.0, 0.2);
+        let r = compare(&runs("b", &base), &runs("b", &head), &s);
+        let b = &r.benchmarks[0];
+        assert_eq!(b.verdict, Verdict::Inconclusive, "{b:?}");
+        assert!(b.reason.contains("rounds vary"), "{}", b.reason);
+        assert!(b.ci_low > 1.0 && b.ci_low <= 1.1, "{b:?}");
+        // The same shift on steady rounds fails.
+        let r = compare(
+            &runs("b", &spread_rounds(60, 100.0, 0.05)),
+            &runs("b", &spread_rounds(60, 120.0, 0.05)),
+            &s,
+        );
+        assert_eq!(r.verdict, Verdict::Fail, "{:?}", r.benchmarks[0]);
     }
 
     #[test]
