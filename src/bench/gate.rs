@@ -90,7 +90,7 @@ pub struct BenchResult {
     pub n_base: usize,
     /// Observations on the head side.
     pub n_head: usize,
-    /// Base rounds left out as disturbed (beyond 3 IQR of their side).
+    /// Base rounds left out as disturbed (beyond 3 IQR of both sides pooled).
     pub excluded_base: usize,
     /// Head rounds left out as disturbed.
     pub excluded_head: usize,
