@@ -1175,6 +1175,18 @@ const PHONE_REGIONS: &[&str] = &[
     "US", "GB", "DE", "FR", "IL", "IN", "CA", "BR", "JP", "CN", "AU", "IT", "ES",
 ];
 
+/// phonenumber compiles its patterns lazily into one LRU cache of 100
+/// regexes, fewer than the regions tried here use, so every candidate would
+/// recompile some. Give the database a cache that holds them all (once).
+fn phone_db_warm() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        if let Ok(mut c) = phonenumber::metadata::DATABASE.cache().lock() {
+            *c = regex_cache::RegexCache::new(8192);
+        }
+    });
+}
+
 fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = re(
@@ -1236,6 +1248,7 @@ fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
             continue;
         }
         let mut possible_only = false;
+        phone_db_warm();
         let valid = if v.starts_with('+') {
             match phonenumber::parse(None, v) {
                 Ok(n) if phonenumber::is_valid(&n) => true,
