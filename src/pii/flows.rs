@@ -848,12 +848,76 @@ fn is_simple_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
+/// Files at least this large are parsed only around their field words.
+const REGION_MIN_BYTES: usize = 64 * 1024;
+/// Lines parsed on each side of a line with a field word, in such files.
+const REGION_LINES: usize = 60;
+
+/// For a large file, the parts worth parsing: windows of [`REGION_LINES`]
+/// around each line with a field word, merged. `None` parses the whole file
+/// (small files, or windows covering most of it). Flows are local to a
+/// statement or a function, so a window around the field word holds them;
+/// tree-sitter tolerates a window that starts inside a construct.
+fn regions(lang: Lang, text: &str) -> Option<Vec<tree_sitter::Range>> {
+    if text.len() < REGION_MIN_BYTES {
+        return None;
+    }
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |off: usize| starts.partition_point(|&s| s <= off) - 1;
+    let mut windows: Vec<(usize, usize)> = Vec::new(); // line ranges, inclusive
+    for off in super::names::data_offsets(text, lang.line_comments()) {
+        let l = line_of(off);
+        let (a, b) = (
+            l.saturating_sub(REGION_LINES),
+            (l + REGION_LINES).min(starts.len() - 1),
+        );
+        match windows.last_mut() {
+            Some(w) if a <= w.1 + 1 => w.1 = w.1.max(b),
+            _ => windows.push((a, b)),
+        }
+    }
+    let point = |row: usize| tree_sitter::Point { row, column: 0 };
+    let ranges: Vec<tree_sitter::Range> = windows
+        .iter()
+        .map(|&(a, b)| {
+            let (end_byte, end_point) = match starts.get(b + 1) {
+                Some(&e) => (e, point(b + 1)),
+                None => (
+                    text.len(),
+                    tree_sitter::Point {
+                        row: b,
+                        column: text.len() - starts[b],
+                    },
+                ),
+            };
+            tree_sitter::Range {
+                start_byte: starts[a],
+                end_byte,
+                start_point: point(a),
+                end_point,
+            }
+        })
+        .collect();
+    let covered: usize = ranges.iter().map(|r| r.end_byte - r.start_byte).sum();
+    (2 * covered < text.len()).then_some(ranges)
+}
+
 /// Finds the flows in one file. `limit` bounds the parse time.
 pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unparsed> {
     let mut parser = Parser::new();
     parser
         .set_language(&lang.grammar())
         .map_err(|e| Unparsed::Grammar(e.to_string()))?;
+    if let Some(ranges) = regions(lang, text) {
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        parser
+            .set_included_ranges(&ranges)
+            .map_err(|e| Unparsed::Grammar(format!("{e:?}")))?;
+    }
     let start = Instant::now();
     let mut progress = |_: &tree_sitter::ParseState| {
         if start.elapsed() > limit {
@@ -892,6 +956,24 @@ mod tests {
             .into_iter()
             .map(|f| (f.line, f.source, f.sink))
             .collect()
+    }
+
+    #[test]
+    fn large_files_are_parsed_around_their_field_words_only() {
+        let filler = "def g(a):\n    return a + 1\n".repeat(3000);
+        let flow = "def f(user):\n    e = user.phone\n    print(f\"x {e}\")\n";
+        let src = format!("{filler}{flow}{filler}");
+        let r = regions(Lang::Python, &src).expect("a large file with one field word");
+        assert_eq!(r.len(), 1);
+        assert!(r[0].end_byte - r[0].start_byte < src.len() / 10);
+        assert_eq!(
+            flows(Lang::Python, &src),
+            [(6000 + 3, "user.phone".to_string(), Sink::Stdout)]
+        );
+        // No field word at all: nothing to parse.
+        assert_eq!(regions(Lang::Python, &filler).map(|r| r.len()), Some(0));
+        // Small files are parsed whole.
+        assert!(regions(Lang::Python, flow).is_none());
     }
 
     #[test]

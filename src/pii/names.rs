@@ -205,13 +205,37 @@ const FIELDS: &[(&[&str], Data, bool)] = &[
 /// (starting with one of `comments`) don't count: comments hold no
 /// identifiers.
 pub fn mentions_data(text: &str, comments: &[&str]) -> bool {
+    let [strong, weak, person] = keyword_automata();
+    let whole = |m: aho_corasick::Match| is_whole(text.as_bytes(), m, comments);
+    strong.find_overlapping_iter(text).any(whole)
+        || (weak.find_overlapping_iter(text).any(whole)
+            && person.find_overlapping_iter(text).any(whole))
+}
+
+/// Byte offsets of every whole, uncommented field word in `text` (those
+/// that need a person too, without checking for one): where a flow can be.
+pub fn data_offsets(text: &str, comments: &[&str]) -> Vec<usize> {
+    let [strong, weak, _] = keyword_automata();
+    let whole = |m: &aho_corasick::Match| is_whole(text.as_bytes(), *m, comments);
+    let mut out: Vec<usize> = strong
+        .find_overlapping_iter(text)
+        .chain(weak.find_overlapping_iter(text))
+        .filter(whole)
+        .map(|m| m.start())
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// The prefilter's automata: fields any object can hold, fields that need a
+/// person, and the person words.
+fn keyword_automata() -> &'static [aho_corasick::AhoCorasick; 3] {
     use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
     use std::sync::OnceLock;
     static AC: OnceLock<[AhoCorasick; 3]> = OnceLock::new();
-    let [strong, weak, person] = AC.get_or_init(|| {
+    AC.get_or_init(|| {
         // Every spelling of each field's words inside one identifier (camel
-        // case is covered by case-insensitivity): fields any object can
-        // hold, fields that need a person, and the person words.
+        // case is covered by case-insensitivity).
         let spell = |person_only: bool| -> Vec<String> {
             let mut out = Vec::new();
             for (pat, _, _) in FIELDS.iter().filter(|f| f.2 == person_only) {
@@ -236,35 +260,33 @@ pub fn mentions_data(text: &str, comments: &[&str]) -> bool {
         };
         let person: Vec<String> = PERSON.iter().map(|w| w.to_string()).collect();
         [build(&spell(false)), build(&spell(true)), build(&person)]
-    });
-    let b = text.as_bytes();
-    // A match is whole when `words` would split the identifier at both ends.
-    let whole = |m: aho_corasick::Match| {
-        let (s, e) = (m.start(), m.end());
-        let hump = |i: usize| {
-            b[i].is_ascii_uppercase()
-                && (b[i - 1].is_ascii_lowercase()
-                    || b[i - 1].is_ascii_digit()
-                    || (b[i - 1].is_ascii_uppercase()
-                        && b.get(i + 1).is_some_and(u8::is_ascii_lowercase)))
-        };
-        let starts = s == 0 || !b[s - 1].is_ascii_alphanumeric() || hump(s);
-        let ends = e == b.len()
-            || !b[e].is_ascii_alphabetic()
-            || (b[e].is_ascii_uppercase() && b[e - 1].is_ascii_lowercase())
-            || (b[e] == b's' && (e + 1 == b.len() || !b[e + 1].is_ascii_alphanumeric()));
-        let line = &b[b[..s]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |i| i + 1)..s];
-        let lead = line.iter().position(|c| !c.is_ascii_whitespace());
-        let commented =
-            lead.is_some_and(|i| comments.iter().any(|c| line[i..].starts_with(c.as_bytes())));
-        starts && ends && !commented
+    })
+}
+
+/// Whether a keyword match is a whole word of an identifier (`words` would
+/// split the identifier at both ends) on a line that is not wholly a comment.
+fn is_whole(b: &[u8], m: aho_corasick::Match, comments: &[&str]) -> bool {
+    let (s, e) = (m.start(), m.end());
+    let hump = |i: usize| {
+        b[i].is_ascii_uppercase()
+            && (b[i - 1].is_ascii_lowercase()
+                || b[i - 1].is_ascii_digit()
+                || (b[i - 1].is_ascii_uppercase()
+                    && b.get(i + 1).is_some_and(u8::is_ascii_lowercase)))
     };
-    strong.find_overlapping_iter(text).any(whole)
-        || (weak.find_overlapping_iter(text).any(whole)
-            && person.find_overlapping_iter(text).any(whole))
+    let starts = s == 0 || !b[s - 1].is_ascii_alphanumeric() || hump(s);
+    let ends = e == b.len()
+        || !b[e].is_ascii_alphabetic()
+        || (b[e].is_ascii_uppercase() && b[e - 1].is_ascii_lowercase())
+        || (b[e] == b's' && (e + 1 == b.len() || !b[e + 1].is_ascii_alphanumeric()));
+    let line = &b[b[..s]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1)..s];
+    let lead = line.iter().position(|c| !c.is_ascii_whitespace());
+    let commented =
+        lead.is_some_and(|i| comments.iter().any(|c| line[i..].starts_with(c.as_bytes())));
+    starts && ends && !commented
 }
 
 /// Words that make a matching identifier something else: a flag, a count,
