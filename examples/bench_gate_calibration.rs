@@ -144,10 +144,9 @@ fn study(noise: &Noise, gates: usize, slowdown: f64, seed: u64) -> Outcome {
     out
 }
 
-/// Robust spread (1.4826 · MAD) of a sample of log values.
-fn robust_sd(logs: &[f64]) -> f64 {
-    let m = stats::median(logs);
-    1.4826 * stats::median(&logs.iter().map(|x| (x - m).abs()).collect::<Vec<_>>())
+/// Robust spread (1.4826 · MAD about the median) of a sample.
+fn robust_sd(xs: &[f64]) -> f64 {
+    stats::mad_sd(xs, stats::median(xs))
 }
 
 /// Median round-to-round spread of the round values of the timed benchmarks
@@ -261,12 +260,13 @@ fn main() {
     // Every model has Student-t (3 df) round effects and interference spikes
     // at the rate measured on the hosted history (10% on the hostile model);
     // the robust spread sets the scale, so the spikes are not counted twice.
+    let t_scale = t_robust_scale(3.0);
     let model = |name: &'static str, between: f64, within: f64, spike_p: f64| Noise {
         name,
         between,
         within,
         df: 3.0,
-        t_scale: t_robust_scale(3.0),
+        t_scale,
         spike_p,
         spike: (1.2, 2.0),
         sample_spike_p: spike_p / 10.0,

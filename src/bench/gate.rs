@@ -3,7 +3,7 @@
 //! Mann-Whitney test, Holm's correction over all benchmarks, and a verdict
 //! with its reason in words.
 
-use super::stats::{hodges_lehmann_ratio, holm, mann_whitney, mean, median, quantile};
+use super::stats::{hodges_lehmann_ratio, holm, mad_sd, mann_whitney, mean, median, quantile};
 use super::{Measure, Run, Series};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -203,10 +203,10 @@ fn round_spread(x: &[f64], y: &[f64]) -> f64 {
     let centred = |v: &[f64]| -> Vec<f64> {
         let logs: Vec<f64> = v.iter().map(|a| a.max(f64::MIN_POSITIVE).ln()).collect();
         let m = median(&logs);
-        logs.iter().map(|l| (l - m).abs()).collect()
+        logs.iter().map(|l| l - m).collect()
     };
-    let dev: Vec<f64> = centred(x).into_iter().chain(centred(y)).collect();
-    1.4826 * median(&dev)
+    let residuals: Vec<f64> = centred(x).into_iter().chain(centred(y)).collect();
+    mad_sd(&residuals, 0.0)
 }
 
 /// Why a benchmark with too many disturbed rounds cannot be decided: more
@@ -454,28 +454,33 @@ pub fn compare_with_history(
         } else {
             (1.0, 1.0)
         };
-        if up[k].0 && r.ratio > limit && lo > 1.0 && lo <= fail_at {
-            r.verdict = Verdict::Inconclusive;
-            r.reason = format!(
-                "{:+.1}% slower (at least {:+.1}% at {:.2}% error), but rounds vary by ±{:.1}%, more than the {:.0}% threshold: too noisy to show the slowdown is beyond it",
+        if up[k].0 && r.ratio > limit && lo > 1.0 {
+            r.ci_low = lo;
+            let slower = format!(
+                "{:+.1}% slower (at least {:+.1}% at {:.2}% error)",
                 pct(r.ratio),
                 pct(lo),
-                up[k].1 * 100.0,
-                spread * 100.0,
-                s.threshold * 100.0,
+                up[k].1 * 100.0
             );
-            r.ci_low = lo;
-        } else if up[k].0 && r.ratio > limit && lo > fail_at {
-            r.ci_low = lo;
-            r.verdict = Verdict::Fail;
-            r.reason = format!(
-                "{:+.1}% slower (at least {:+.1}% at {:.2}% error), beyond the {:.0}% threshold; p = {:.2e}",
-                pct(r.ratio),
-                pct(lo),
-                up[k].1 * 100.0,
-                s.threshold * 100.0,
-                r.p_value
-            );
+            (r.verdict, r.reason) = if lo > fail_at {
+                (
+                    Verdict::Fail,
+                    format!(
+                        "{slower}, beyond the {:.0}% threshold; p = {:.2e}",
+                        s.threshold * 100.0,
+                        r.p_value
+                    ),
+                )
+            } else {
+                (
+                    Verdict::Inconclusive,
+                    format!(
+                        "{slower}, but rounds vary by ±{:.1}%, more than the {:.0}% threshold: too noisy to show the slowdown is beyond it",
+                        spread * 100.0,
+                        s.threshold * 100.0
+                    ),
+                )
+            };
         } else if down[k].0 && r.ratio < 1.0 / limit && hi < improve_at {
             r.ci_high = hi;
             r.verdict = Verdict::Improved;

@@ -4,7 +4,7 @@
 //! never fail: without raw data a single run cannot prove a regression.
 
 use super::gate::Verdict;
-use super::stats::{median, norm_quantile};
+use super::stats::{mad_sd, median, norm_quantile};
 
 /// Runs of history used (the most recent).
 pub const WINDOW: usize = 30;
@@ -61,8 +61,7 @@ pub fn judge(history: &[f64], value: f64, threshold: f64, alpha: f64) -> Judgeme
         };
     }
     let centre = median(&recent);
-    let dev: Vec<f64> = recent.iter().map(|x| (x - centre).abs()).collect();
-    let mut spread = 1.4826 * median(&dev);
+    let mut spread = mad_sd(&recent, centre);
     if spread <= 0.0 {
         let m = recent.iter().sum::<f64>() / n as f64;
         spread = (recent.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64)

@@ -20,6 +20,12 @@ pub fn median(xs: &[f64]) -> f64 {
     quantile(xs, 0.5)
 }
 
+/// Robust spread: 1.4826 · the median absolute deviation of `xs` from
+/// `centre` (the standard deviation for normal data).
+pub fn mad_sd(xs: &[f64], centre: f64) -> f64 {
+    1.4826 * median(&xs.iter().map(|x| (x - centre).abs()).collect::<Vec<_>>())
+}
+
 /// Arithmetic mean.
 pub fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len() as f64
