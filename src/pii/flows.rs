@@ -5,7 +5,7 @@
 //! Parse errors are tolerated: tree-sitter recovers and the rest of the file
 //! is still checked.
 
-use super::names::{classify, is_passthrough, is_sanitizer, sink_of, Data, Sink};
+use super::names::{classify, is_passthrough, is_sanitizer, sink_of, Data, Sink, Syntax};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
@@ -49,13 +49,17 @@ impl Lang {
         })
     }
 
-    /// What starts a line that is wholly a comment. Ruby's `#{…}` opens an
-    /// interpolation, so only `# ` and `##` count there.
-    pub fn line_comments(self) -> &'static [&'static str] {
-        match self {
-            Lang::Python => &["#"],
-            Lang::Ruby => &["# ", "#\t", "##"],
-            _ => &["//"],
+    /// What the field-word prefilter needs to know of the language. Ruby's
+    /// `#{…}` opens an interpolation, so only `# ` and `##` start a comment
+    /// there.
+    pub fn syntax(self) -> Syntax {
+        Syntax {
+            comments: match self {
+                Lang::Python => &["#"],
+                Lang::Ruby => &["# ", "#\t", "##"],
+                _ => &["//"],
+            },
+            rust: self == Lang::Rust,
         }
     }
 
@@ -854,11 +858,12 @@ const REGION_MIN_BYTES: usize = 64 * 1024;
 const REGION_LINES: usize = 60;
 
 /// For a large file, the parts worth parsing: windows of [`REGION_LINES`]
-/// around each line with a field word, merged. `None` parses the whole file
-/// (small files, or windows covering most of it). Flows are local to a
-/// statement or a function, so a window around the field word holds them;
-/// tree-sitter tolerates a window that starts inside a construct.
-fn regions(lang: Lang, text: &str) -> Option<Vec<tree_sitter::Range>> {
+/// around each line with a field word (at `offsets`, in order), merged.
+/// `None` parses the whole file (small files, or windows covering most of
+/// it). Flows are local to a statement or a function, so a window around the
+/// field word holds them; tree-sitter tolerates a window that starts inside
+/// a construct.
+fn regions(text: &str, offsets: &[usize]) -> Option<Vec<tree_sitter::Range>> {
     if text.len() < REGION_MIN_BYTES {
         return None;
     }
@@ -867,7 +872,7 @@ fn regions(lang: Lang, text: &str) -> Option<Vec<tree_sitter::Range>> {
         .collect();
     let line_of = |off: usize| starts.partition_point(|&s| s <= off) - 1;
     let mut windows: Vec<(usize, usize)> = Vec::new(); // line ranges, inclusive
-    for off in super::names::data_offsets(text, lang.line_comments()) {
+    for &off in offsets {
         let l = line_of(off);
         let (a, b) = (
             l.saturating_sub(REGION_LINES),
@@ -904,20 +909,23 @@ fn regions(lang: Lang, text: &str) -> Option<Vec<tree_sitter::Range>> {
     (2 * covered < text.len()).then_some(ranges)
 }
 
-/// Finds the flows in one file. `limit` bounds the parse time.
+/// Finds the flows in one file. `limit` bounds the parse time. Files
+/// without a field word are not parsed; large ones are parsed a window at a
+/// time, each window on its own so that a construct cut at one window's end
+/// does not run on into the next.
 pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unparsed> {
+    let offsets = super::names::data_offsets(text, lang.syntax());
+    if offsets.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut parser = Parser::new();
     parser
         .set_language(&lang.grammar())
         .map_err(|e| Unparsed::Grammar(e.to_string()))?;
-    if let Some(ranges) = regions(lang, text) {
-        if ranges.is_empty() {
-            return Ok(Vec::new());
-        }
-        parser
-            .set_included_ranges(&ranges)
-            .map_err(|e| Unparsed::Grammar(format!("{e:?}")))?;
-    }
+    let windows: Vec<Option<tree_sitter::Range>> = match regions(text, &offsets) {
+        Some(ranges) => ranges.into_iter().map(Some).collect(),
+        None => vec![None],
+    };
     let start = Instant::now();
     let mut progress = |_: &tree_sitter::ParseState| {
         if start.elapsed() > limit {
@@ -927,23 +935,34 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
         }
     };
     let bytes = text.as_bytes();
-    let tree = parser
-        .parse_with_options(
-            &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
-            None,
-            Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
-        )
-        .ok_or(Unparsed::Timeout(limit))?;
-    let mut w = Walker {
-        src: bytes,
-        lang,
-        taint: HashMap::new(),
-        aliases: HashMap::new(),
-        flows: Vec::new(),
-    };
-    w.visit(tree.root_node());
-    w.flows.sort_by_key(|f| (f.line, f.column));
-    Ok(w.flows)
+    let (mut aliases, mut flows) = (HashMap::new(), Vec::new());
+    for window in windows {
+        if let Some(r) = window {
+            parser
+                .set_included_ranges(&[r])
+                .map_err(|e| Unparsed::Grammar(format!("{e:?}")))?;
+        }
+        let tree = parser
+            .parse_with_options(
+                &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
+                None,
+                Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
+            )
+            .ok_or(Unparsed::Timeout(limit))?;
+        // Import aliases hold for the whole file; local variables don't
+        // reach from one window into another.
+        let mut w = Walker {
+            src: bytes,
+            lang,
+            taint: HashMap::new(),
+            aliases,
+            flows,
+        };
+        w.visit(tree.root_node());
+        (aliases, flows) = (w.aliases, w.flows);
+    }
+    flows.sort_by_key(|f| (f.line, f.column));
+    Ok(flows)
 }
 
 #[cfg(test)]
@@ -963,7 +982,13 @@ mod tests {
         let filler = "def g(a):\n    return a + 1\n".repeat(3000);
         let flow = "def f(user):\n    e = user.phone\n    print(f\"x {e}\")\n";
         let src = format!("{filler}{flow}{filler}");
-        let r = regions(Lang::Python, &src).expect("a large file with one field word");
+        let regions_of = |src: &str| {
+            regions(
+                src,
+                &super::super::names::data_offsets(src, Lang::Python.syntax()),
+            )
+        };
+        let r = regions_of(&src).expect("a large file with one field word");
         assert_eq!(r.len(), 1);
         assert!(r[0].end_byte - r[0].start_byte < src.len() / 10);
         assert_eq!(
@@ -971,9 +996,28 @@ mod tests {
             [(6000 + 3, "user.phone".to_string(), Sink::Stdout)]
         );
         // No field word at all: nothing to parse.
-        assert_eq!(regions(Lang::Python, &filler).map(|r| r.len()), Some(0));
+        assert_eq!(regions_of(&filler).map(|r| r.len()), Some(0));
         // Small files are parsed whole.
-        assert!(regions(Lang::Python, flow).is_none());
+        assert!(regions_of(flow).is_none());
+    }
+
+    #[test]
+    fn a_construct_cut_at_a_window_end_does_not_run_into_the_next_window() {
+        let filler = "fn g(a: u32) -> u32 {\n    a + 1\n}\n".repeat(1500);
+        // The first window ends inside this raw string.
+        let open = format!(
+            "fn f(password: &str) {{ check(password) }}\nconst DOC: &str = r#\"\n{}\"#;\n",
+            "text\n".repeat(200)
+        );
+        let far = "fn h(user: &User) {\n    println!(\"{}\", user.email);\n}\n";
+        let src = format!("{filler}{open}{filler}{far}{filler}");
+        let offsets = super::super::names::data_offsets(&src, Lang::Rust.syntax());
+        assert_eq!(regions(&src, &offsets).map(|r| r.len()), Some(2));
+        let line = src[..src.find("println").unwrap()].lines().count();
+        assert_eq!(
+            flows(Lang::Rust, &src),
+            [(line, "user.email".to_string(), Sink::Stdout)]
+        );
     }
 
     #[test]

@@ -197,33 +197,64 @@ const FIELDS: &[(&[&str], Data, bool)] = &[
     (&["certificate"], Data::Credential, false),
 ];
 
-/// Whether `text` spells, as whole words of some identifier, a field that
-/// `classify` could match (`user_email`, `userEmail`, `FIRST_NAME`; not
-/// `message` for "age", nor `first` alone for "first name"), and, for fields
-/// that need a person, a person word too. A cheap necessary condition: files
-/// without one are never parsed. Matches on lines that are wholly a comment
-/// (starting with one of `comments`) don't count: comments hold no
-/// identifiers.
-pub fn mentions_data(text: &str, comments: &[&str]) -> bool {
-    let [strong, weak, person] = keyword_automata();
-    let whole = |m: aho_corasick::Match| is_whole(text.as_bytes(), m, comments);
-    strong.find_overlapping_iter(text).any(whole)
-        || (weak.find_overlapping_iter(text).any(whole)
-            && person.find_overlapping_iter(text).any(whole))
+/// How a language writes what the prefilter must not take for a field.
+#[derive(Clone, Copy, Debug)]
+pub struct Syntax {
+    /// What starts a line that is wholly a comment.
+    pub comments: &'static [&'static str],
+    /// Rust's naming rules: a CamelCase identifier is a type or a variant,
+    /// and one followed by `::` or `!` a path or a macro, never a value
+    /// (`Token![,]`, `token::Comma`, `Credentials { .. }`).
+    pub rust: bool,
 }
 
-/// Byte offsets of every whole, uncommented field word in `text` (those
-/// that need a person too, without checking for one): where a flow can be.
-pub fn data_offsets(text: &str, comments: &[&str]) -> Vec<usize> {
-    let [strong, weak, _] = keyword_automata();
-    let whole = |m: &aho_corasick::Match| is_whole(text.as_bytes(), *m, comments);
+/// Lines on either side of a field that needs a person (`name`) within
+/// which a person word (`user`) must appear for the field to count.
+pub const PERSON_NEAR_LINES: usize = 60;
+
+/// Byte offsets, in order, of every whole, uncommented field word in
+/// `text` that `classify` could match (`user_email`, `userEmail`,
+/// `FIRST_NAME`; not `message` for "age", nor `first` alone for "first
+/// name"); fields that need a person count only with a person word within
+/// [`PERSON_NEAR_LINES`] lines. A cheap necessary condition for a flow:
+/// files without one are never parsed, and large files are parsed only
+/// around these offsets. Comments hold no identifiers, so matches on lines
+/// that are wholly a comment don't count.
+pub fn data_offsets(text: &str, syn: Syntax) -> Vec<usize> {
+    let [strong, weak, person] = keyword_automata();
+    let b = text.as_bytes();
+    let whole = |m: &aho_corasick::Match| is_whole(b, *m, syn);
     let mut out: Vec<usize> = strong
         .find_overlapping_iter(text)
-        .chain(weak.find_overlapping_iter(text))
         .filter(whole)
         .map(|m| m.start())
         .collect();
+    let weak: Vec<usize> = weak
+        .find_overlapping_iter(text)
+        .filter(whole)
+        .map(|m| m.start())
+        .collect();
+    if !weak.is_empty() {
+        let people: Vec<usize> = person
+            .find_overlapping_iter(text)
+            .filter(whole)
+            .map(|m| m.start())
+            .collect();
+        if !people.is_empty() {
+            let newlines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+            let line = |off: usize| newlines.partition_point(|&n| n < off);
+            let person_lines: Vec<usize> = people.iter().map(|&o| line(o)).collect();
+            out.extend(weak.into_iter().filter(|&o| {
+                let l = line(o);
+                let i = person_lines.partition_point(|&p| p + PERSON_NEAR_LINES < l);
+                person_lines
+                    .get(i)
+                    .is_some_and(|&p| p <= l + PERSON_NEAR_LINES)
+            }));
+        }
+    }
     out.sort_unstable();
+    out.dedup();
     out
 }
 
@@ -264,8 +295,9 @@ fn keyword_automata() -> &'static [aho_corasick::AhoCorasick; 3] {
 }
 
 /// Whether a keyword match is a whole word of an identifier (`words` would
-/// split the identifier at both ends) on a line that is not wholly a comment.
-fn is_whole(b: &[u8], m: aho_corasick::Match, comments: &[&str]) -> bool {
+/// split the identifier at both ends) on a line that is not wholly a
+/// comment, and, in Rust, of an identifier that can name a value.
+fn is_whole(b: &[u8], m: aho_corasick::Match, syn: Syntax) -> bool {
     let (s, e) = (m.start(), m.end());
     let hump = |i: usize| {
         b[i].is_ascii_uppercase()
@@ -277,16 +309,40 @@ fn is_whole(b: &[u8], m: aho_corasick::Match, comments: &[&str]) -> bool {
     let starts = s == 0 || !b[s - 1].is_ascii_alphanumeric() || hump(s);
     let ends = e == b.len()
         || !b[e].is_ascii_alphabetic()
-        || (b[e].is_ascii_uppercase() && b[e - 1].is_ascii_lowercase())
-        || (b[e] == b's' && (e + 1 == b.len() || !b[e + 1].is_ascii_alphanumeric()));
+        || (b[e].is_ascii_uppercase() && b[e - 1].is_ascii_lowercase());
+    if !(starts && ends) {
+        return false;
+    }
     let line = &b[b[..s]
         .iter()
         .rposition(|&c| c == b'\n')
         .map_or(0, |i| i + 1)..s];
     let lead = line.iter().position(|c| !c.is_ascii_whitespace());
-    let commented =
-        lead.is_some_and(|i| comments.iter().any(|c| line[i..].starts_with(c.as_bytes())));
-    starts && ends && !commented
+    if lead.is_some_and(|i| {
+        syn.comments
+            .iter()
+            .any(|c| line[i..].starts_with(c.as_bytes()))
+    }) {
+        return false;
+    }
+    !syn.rust || rust_value_ident(b, s, e)
+}
+
+/// Whether the Rust identifier around `b[s..e]` can name a value: not
+/// CamelCase (a type, trait or variant), not followed by `::` (a module or
+/// type path) or `!` (a macro).
+fn rust_value_ident(b: &[u8], s: usize, e: usize) -> bool {
+    let ident = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    let from = b[..s].iter().rposition(|c| !ident(c)).map_or(0, |i| i + 1);
+    let to = b[e..]
+        .iter()
+        .position(|c| !ident(c))
+        .map_or(b.len(), |i| e + i);
+    let id = &b[from..to];
+    let camel =
+        id.first().is_some_and(u8::is_ascii_uppercase) && id.iter().any(u8::is_ascii_lowercase);
+    let after = &b[to..];
+    !(camel || after.starts_with(b"::") || (after.starts_with(b"!") && !after.starts_with(b"!=")))
 }
 
 /// Words that make a matching identifier something else: a flag, a count,
@@ -1058,30 +1114,77 @@ mod tests {
         );
     }
 
+    fn mentions(text: &str, comments: &'static [&'static str]) -> bool {
+        !data_offsets(
+            text,
+            Syntax {
+                comments,
+                rust: false,
+            },
+        )
+        .is_empty()
+    }
+
     #[test]
     fn the_prefilter_wants_whole_words() {
-        assert!(mentions_data("log(user_email)", &["//"]));
-        assert!(mentions_data("log(userEmail)", &["//"]));
-        assert!(mentions_data("PASSWORD = 1", &["//"]));
-        assert!(mentions_data("print(user.emails)", &["//"]));
-        assert!(!mentions_data("message page usage", &["//"]));
-        assert!(!mentions_data("fn main() { let x = 1; }", &["//"]));
+        assert!(mentions("log(user_email)", &["//"]));
+        assert!(mentions("log(userEmail)", &["//"]));
+        assert!(mentions("PASSWORD = 1", &["//"]));
+        assert!(mentions("print(user.emails)", &["//"]));
+        assert!(!mentions("message page usage", &["//"]));
+        assert!(!mentions("fn main() { let x = 1; }", &["//"]));
         // Compound fields need their words together in one identifier.
-        assert!(mentions_data("log(user.first_name)", &["//"]));
-        assert!(mentions_data("log(customer.FirstName)", &["//"]));
-        assert!(mentions_data("log(user.FIRST__NAME)", &["//"]));
-        assert!(mentions_data("send(HTTPCreditCard)", &["//"]));
-        assert!(mentions_data("send(v2CreditCard)", &["//"]));
-        assert!(!mentions_data("let first = item.last; first(x)", &["//"]));
-        assert!(!mentions_data("let addr = home.address_of(x);", &["//"]));
+        assert!(mentions("log(user.first_name)", &["//"]));
+        assert!(mentions("log(customer.FirstName)", &["//"]));
+        assert!(mentions("log(user.FIRST__NAME)", &["//"]));
+        assert!(mentions("send(HTTPCreditCard)", &["//"]));
+        assert!(mentions("send(v2CreditCard)", &["//"]));
+        assert!(!mentions("let first = item.last; first(x)", &["//"]));
+        assert!(!mentions("let addr = home.address_of(x);", &["//"]));
         // Comments hold no identifiers; a Ruby interpolation is not a comment.
-        assert!(!mentions_data(
-            "  /// the user's name\nlet name = 1;",
-            &["//"]
-        ));
-        assert!(mentions_data("x = 1 # user.name\n", &["#"]));
-        assert!(mentions_data("  #{user.email}\n", &["# ", "##"]));
-        assert!(!mentions_data("  # user.email\n", &["# ", "##"]));
+        assert!(!mentions("  /// the user's name\nlet name = 1;", &["//"]));
+        assert!(mentions("x = 1 # user.name\n", &["#"]));
+        assert!(mentions("  #{user.email}\n", &["# ", "##"]));
+        assert!(!mentions("  # user.email\n", &["# ", "##"]));
+    }
+
+    #[test]
+    fn the_prefilter_wants_a_person_near_a_field_that_needs_one() {
+        let far = format!(
+            "let u = user;\n{}log(x.name)\n",
+            "\n".repeat(PERSON_NEAR_LINES)
+        );
+        assert!(!mentions(&far, &["//"]));
+        let near = format!(
+            "let u = user;\n{}log(x.name)\n",
+            "\n".repeat(PERSON_NEAR_LINES - 1)
+        );
+        assert!(mentions(&near, &["//"]));
+        let after = format!("log(x.name)\n{}user\n", "\n".repeat(PERSON_NEAR_LINES - 1));
+        assert!(mentions(&after, &["//"]));
+        // Fields that need no person count anywhere.
+        assert!(mentions(&format!("{far}password"), &["//"]));
+    }
+
+    #[test]
+    fn in_rust_types_paths_and_macros_are_not_values() {
+        let rust = |text: &str| {
+            data_offsets(
+                text,
+                Syntax {
+                    comments: &["//"],
+                    rust: true,
+                },
+            )
+        };
+        assert!(rust("input.parse::<Token![,]>()?; token::Comma").is_empty());
+        assert!(rust("let c = Credentials { id }; password!(x)").is_empty());
+        assert_eq!(rust("info!(\"{}\", self.token)"), [17]);
+        assert_eq!(rust("const API_TOKEN: &str = \"\";"), [10]);
+        assert_eq!(rust("if token != x {}"), [3]);
+        // Other languages keep their capitalised fields (Go's `User.Email`).
+        assert!(mentions("log(u.Email)", &["//"]));
+        assert!(mentions("Token![,]", &["//"]));
     }
 
     #[test]

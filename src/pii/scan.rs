@@ -204,7 +204,7 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
                     "a line of {longest} bytes (minified?): values scanned, flows not analysed"
                 ),
             });
-        } else if super::names::mentions_data(text, lang.line_comments()) {
+        } else {
             match flows::scan(lang, text, s.parse_limit) {
                 Ok(fl) => {
                     for f in fl {
