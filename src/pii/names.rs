@@ -221,49 +221,46 @@ pub const PERSON_NEAR_LINES: usize = 60;
 /// around these offsets. Comments hold no identifiers, so matches on lines
 /// that are wholly a comment don't count.
 pub fn data_offsets(text: &str, syn: Syntax) -> Vec<usize> {
-    let [strong, weak, person] = keyword_automata();
+    let (ac, groups) = keyword_automaton();
     let b = text.as_bytes();
-    let whole = |m: &aho_corasick::Match| is_whole(b, *m, syn);
-    let mut out: Vec<usize> = strong
-        .find_overlapping_iter(text)
-        .filter(whole)
-        .map(|m| m.start())
-        .collect();
-    let weak: Vec<usize> = weak
-        .find_overlapping_iter(text)
-        .filter(whole)
-        .map(|m| m.start())
-        .collect();
-    if !weak.is_empty() {
-        let people: Vec<usize> = person
-            .find_overlapping_iter(text)
-            .filter(whole)
-            .map(|m| m.start())
-            .collect();
-        if !people.is_empty() {
-            let newlines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
-            let line = |off: usize| newlines.partition_point(|&n| n < off);
-            let person_lines: Vec<usize> = people.iter().map(|&o| line(o)).collect();
-            out.extend(weak.into_iter().filter(|&o| {
-                let l = line(o);
-                let i = person_lines.partition_point(|&p| p + PERSON_NEAR_LINES < l);
-                person_lines
-                    .get(i)
-                    .is_some_and(|&p| p <= l + PERSON_NEAR_LINES)
-            }));
+    let (mut out, mut weak, mut people) = (Vec::new(), Vec::new(), Vec::new());
+    for m in ac.find_overlapping_iter(text) {
+        if !is_whole(b, m, syn) {
+            continue;
         }
+        let id = m.pattern().as_usize();
+        if id < groups[0] {
+            out.push(m.start());
+        } else if id < groups[1] {
+            weak.push(m.start());
+        } else {
+            people.push(m.start());
+        }
+    }
+    if !weak.is_empty() && !people.is_empty() {
+        let newlines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+        let line = |off: usize| newlines.partition_point(|&n| n < off);
+        let person_lines: Vec<usize> = people.iter().map(|&o| line(o)).collect();
+        out.extend(weak.into_iter().filter(|&o| {
+            let l = line(o);
+            let i = person_lines.partition_point(|&p| p + PERSON_NEAR_LINES < l);
+            person_lines
+                .get(i)
+                .is_some_and(|&p| p <= l + PERSON_NEAR_LINES)
+        }));
     }
     out.sort_unstable();
     out.dedup();
     out
 }
 
-/// The prefilter's automata: fields any object can hold, fields that need a
-/// person, and the person words.
-fn keyword_automata() -> &'static [aho_corasick::AhoCorasick; 3] {
-    use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+/// The prefilter's automaton over fields any object can hold, then fields
+/// that need a person, then the person words; with the pattern ids where
+/// the second and third groups start. One DFA pass finds all three.
+fn keyword_automaton() -> &'static (aho_corasick::AhoCorasick, [usize; 2]) {
+    use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
     use std::sync::OnceLock;
-    static AC: OnceLock<[AhoCorasick; 3]> = OnceLock::new();
+    static AC: OnceLock<(AhoCorasick, [usize; 2])> = OnceLock::new();
     AC.get_or_init(|| {
         // Every spelling of each field's words inside one identifier (camel
         // case is covered by case-insensitivity).
@@ -283,14 +280,18 @@ fn keyword_automata() -> &'static [aho_corasick::AhoCorasick; 3] {
             out.dedup();
             out
         };
-        let build = |words: &[String]| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .build(words)
-                .expect("valid keywords")
-        };
-        let person: Vec<String> = PERSON.iter().map(|w| w.to_string()).collect();
-        [build(&spell(false)), build(&spell(true)), build(&person)]
+        let mut words = spell(false);
+        let strong = words.len();
+        words.extend(spell(true));
+        let weak = words.len();
+        words.extend(PERSON.iter().map(|w| w.to_string()));
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&words)
+            .expect("valid keywords");
+        (ac, [strong, weak])
     })
 }
 
