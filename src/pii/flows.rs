@@ -853,7 +853,7 @@ fn is_simple_name(s: &str) -> bool {
 }
 
 /// Files at least this large are parsed only around their field words.
-const REGION_MIN_BYTES: usize = 64 * 1024;
+const REGION_MIN_BYTES: usize = 16 * 1024;
 /// Lines parsed on each side of a line with a field word, in such files.
 const REGION_LINES: usize = 60;
 
