@@ -796,8 +796,11 @@ impl<'a> Walker<'a> {
             }
         }
         let mut c = n.walk();
+        // Anonymous leaves (punctuation, keywords) are none of the above.
         for ch in n.children(&mut c) {
-            self.visit(ch);
+            if ch.is_named() || ch.child_count() > 0 {
+                self.visit(ch);
+            }
         }
     }
 
@@ -918,10 +921,7 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
     if offsets.is_empty() {
         return Ok(Vec::new());
     }
-    let mut parser = Parser::new();
-    parser
-        .set_language(&lang.grammar())
-        .map_err(|e| Unparsed::Grammar(e.to_string()))?;
+    let mut parser = take_parser(lang)?;
     let windows: Vec<Option<tree_sitter::Range>> = match regions(text, &offsets) {
         Some(ranges) => ranges.into_iter().map(Some).collect(),
         None => vec![None],
@@ -937,11 +937,9 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
     let bytes = text.as_bytes();
     let (mut aliases, mut flows) = (HashMap::new(), Vec::new());
     for window in windows {
-        if let Some(r) = window {
-            parser
-                .set_included_ranges(&[r])
-                .map_err(|e| Unparsed::Grammar(format!("{e:?}")))?;
-        }
+        parser
+            .set_included_ranges(window.as_slice())
+            .map_err(|e| Unparsed::Grammar(format!("{e:?}")))?;
         let tree = parser
             .parse_with_options(
                 &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
@@ -961,8 +959,32 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
         w.visit(tree.root_node());
         (aliases, flows) = (w.aliases, w.flows);
     }
+    PARSERS.with_borrow_mut(|ps| ps.push((lang, parser)));
     flows.sort_by_key(|f| (f.line, f.column));
     Ok(flows)
+}
+
+thread_local! {
+    /// Each thread's parsers, one per language, reused from file to file
+    /// (a parser keeps its subtree pool and stack between parses).
+    static PARSERS: std::cell::RefCell<Vec<(Lang, Parser)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// This thread's parser for `lang`, reset; or a new one.
+fn take_parser(lang: Lang) -> Result<Parser, Unparsed> {
+    let reused = PARSERS.with_borrow_mut(|ps| {
+        let i = ps.iter().position(|(l, _)| *l == lang)?;
+        Some(ps.swap_remove(i).1)
+    });
+    if let Some(mut p) = reused {
+        // A parse stopped by the time limit would otherwise resume.
+        p.reset();
+        return Ok(p);
+    }
+    let mut p = Parser::new();
+    p.set_language(&lang.grammar())
+        .map_err(|e| Unparsed::Grammar(e.to_string()))?;
+    Ok(p)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Lines (1-based, inclusive ranges) that a diff added, per path.
@@ -301,6 +302,61 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
     report.findings.extend(out);
 }
 
+/// Reads and scans one file, or says why it was skipped.
+fn scan_file(
+    p: &Path,
+    rel: &str,
+    meta: &std::io::Result<std::fs::Metadata>,
+    max: u64,
+    s: &Settings,
+    on_file: &(dyn Fn(u64) + Sync),
+) -> Report {
+    let mut r = Report::default();
+    let mut skip = |why: String| {
+        r.skipped.push(Skipped {
+            path: rel.to_string(),
+            reason: why,
+        });
+    };
+    let meta = match meta {
+        Ok(m) => m,
+        Err(e) => {
+            skip(format!("unreadable: {e}"));
+            return r;
+        }
+    };
+    if meta.len() > max {
+        skip(format!(
+            "{} bytes, over the {max}-byte limit (options.max_file_size)",
+            meta.len()
+        ));
+        return r;
+    }
+    let bytes = match std::fs::read(p) {
+        Ok(b) => b,
+        Err(e) => {
+            skip(format!("unreadable: {e}"));
+            return r;
+        }
+    };
+    on_file(bytes.len() as u64);
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        skip("binary file".into());
+        return r;
+    }
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            skip(format!("not valid UTF-8 (at byte {})", e.valid_up_to()));
+            return r;
+        }
+    };
+    r.files = 1;
+    r.bytes = bytes.len() as u64;
+    scan_text(rel, text, s, &mut r);
+    r
+}
+
 /// Scans files and directories under `root`. `only` restricts the scan to
 /// those paths (relative to `root`), e.g. from `--files-from` or a diff.
 pub fn scan_paths(
@@ -358,66 +414,28 @@ pub fn scan_paths(
     }
     files.sort();
     files.dedup();
-    let results: Vec<Report> = files
-        .par_iter()
-        .map(|p| {
-            let mut r = Report::default();
-            let rel = rel_of(p);
-            if excludes.is_match(&rel) {
-                return r;
-            }
-            let skip = |r: &mut Report, why: String| {
-                r.skipped.push(Skipped {
-                    path: rel.clone(),
-                    reason: why,
-                })
-            };
-            let meta = match std::fs::metadata(p) {
-                Ok(m) => m,
-                Err(e) => {
-                    skip(&mut r, format!("unreadable: {e}"));
-                    return r;
-                }
-            };
-            if meta.len() > max {
-                skip(
-                    &mut r,
-                    format!(
-                        "{} bytes, over the {max}-byte limit (options.max_file_size)",
-                        meta.len()
-                    ),
-                );
-                return r;
-            }
-            let bytes = match std::fs::read(p) {
-                Ok(b) => b,
-                Err(e) => {
-                    skip(&mut r, format!("unreadable: {e}"));
-                    return r;
-                }
-            };
-            on_file(bytes.len() as u64);
-            if bytes[..bytes.len().min(8192)].contains(&0) {
-                skip(&mut r, "binary file".into());
-                return r;
-            }
-            let text = match std::str::from_utf8(&bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    skip(
-                        &mut r,
-                        format!("not valid UTF-8 (at byte {})", e.valid_up_to()),
-                    );
-                    return r;
-                }
-            };
-            r.files = 1;
-            r.bytes = bytes.len() as u64;
-            scan_text(&rel, text, s, &mut r);
-            r
+    // Largest first, every worker taking the next file from one queue: the
+    // run ends on small files on all threads, not on one thread finishing a
+    // large file alone (rayon's halving leaves the large files to one).
+    type Entry = (PathBuf, String, std::io::Result<std::fs::Metadata>);
+    let mut files: Vec<Entry> = files
+        .into_par_iter()
+        .filter_map(|p| {
+            let rel = rel_of(&p);
+            let m = (!excludes.is_match(&rel)).then(|| std::fs::metadata(&p))?;
+            Some((p, rel, m))
         })
         .collect();
-    for r in results {
+    files.sort_by_key(|(_, _, m)| std::cmp::Reverse(m.as_ref().map_or(0, |m| m.len())));
+    let next = AtomicUsize::new(0);
+    let results: Vec<Vec<Report>> = rayon::broadcast(|_| {
+        let mut out = Vec::new();
+        while let Some((p, rel, meta)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+            out.push(scan_file(p, rel, meta, max, s, on_file));
+        }
+        out
+    });
+    for r in results.into_iter().flatten() {
         report.findings.extend(r.findings);
         report.skipped.extend(r.skipped);
         report.files += r.files;
