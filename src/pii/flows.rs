@@ -8,6 +8,7 @@
 use super::names::{classify, is_passthrough, is_sanitizer, sink_of, Data, Sink, Syntax};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tree_sitter::{Node, Parser};
 
@@ -61,6 +62,20 @@ impl Lang {
             },
             rust: self == Lang::Rust,
         }
+    }
+
+    /// The grammar's node kind names, by id.
+    fn kinds(self) -> &'static [String] {
+        static KINDS: [OnceLock<Vec<String>>; 8] = [const { OnceLock::new() }; 8];
+        KINDS[self as usize].get_or_init(|| {
+            let g = self.grammar();
+            (0..g.node_kind_count())
+                .map(|id| {
+                    let name = u16::try_from(id).ok().and_then(|id| g.node_kind_for_id(id));
+                    name.unwrap_or("").to_string()
+                })
+                .collect()
+        })
     }
 
     fn grammar(self) -> tree_sitter::Language {
@@ -173,6 +188,10 @@ fn segments(text: &str) -> Vec<String> {
     out
 }
 
+/// A reference in an argument: its node, its segments, and where the text
+/// they come from ends (past the node, in a Rust macro's token list).
+type Ref<'a> = (Node<'a>, Vec<String>, usize);
+
 /// A sensitive reference: its node, the source path, the data class, the
 /// variable it came through (and that variable's line), and whether it sits
 /// on a person-like object.
@@ -180,13 +199,27 @@ type Reference<'a> = (Node<'a>, String, Data, Option<(String, usize)>, bool);
 
 struct Walker<'a> {
     src: &'a [u8],
+    /// Where the field words are ([`super::names::data_offsets`]).
+    fields: &'a [usize],
     lang: Lang,
     taint: HashMap<String, (Data, String, usize, bool)>,
     aliases: HashMap<String, String>,
+    /// `sink_of` by callee: the same callees come back all through a file.
+    sinks: HashMap<(String, bool), Option<Sink>>,
     flows: Vec<Flow>,
 }
 
 impl<'a> Walker<'a> {
+    /// `n.kind()`, from a table: `Node::kind` measures and checks the
+    /// grammar's C string on every call.
+    fn kind<'t>(&self, n: Node<'t>) -> &'t str {
+        let kinds = self.lang.kinds();
+        match kinds.get(usize::from(n.kind_id())) {
+            Some(k) => k.as_str(),
+            None => n.kind(),
+        }
+    }
+
     fn text(&self, n: Node) -> &'a str {
         std::str::from_utf8(&self.src[n.byte_range()]).unwrap_or("")
     }
@@ -195,7 +228,7 @@ impl<'a> Walker<'a> {
     /// whether it is a Rust macro.
     fn call_parts(&self, n: Node<'a>) -> Option<(String, Vec<Node<'a>>, bool)> {
         let field = |f: &str| n.child_by_field_name(f);
-        match n.kind() {
+        match self.kind(n) {
             "call" if self.lang == Lang::Python => Some((
                 self.text(field("function")?).into(),
                 vec![field("arguments")?],
@@ -242,7 +275,7 @@ impl<'a> Walker<'a> {
                 let m = field("macro")?;
                 let tt = n
                     .named_children(&mut n.walk())
-                    .find(|c| c.kind() == "token_tree")?;
+                    .find(|c| self.kind(*c) == "token_tree")?;
                 Some((self.text(m).into(), vec![tt], true))
             }
             "raise_statement" | "throw_statement" => {
@@ -260,7 +293,7 @@ impl<'a> Walker<'a> {
     /// (left, right) of an assignment-like node.
     fn assignment_parts(&self, n: Node<'a>) -> Option<(Node<'a>, Node<'a>)> {
         let f = |a: &str, b: &str| Some((n.child_by_field_name(a)?, n.child_by_field_name(b)?));
-        match n.kind() {
+        match self.kind(n) {
             "assignment"
             | "assignment_expression"
             | "assignment_statement"
@@ -276,8 +309,8 @@ impl<'a> Walker<'a> {
 
     /// Every data reference in `n`, skipping string contents (but not
     /// interpolations), object keys and keyword-argument names.
-    fn references(&self, n: Node<'a>, out: &mut Vec<(Node<'a>, Vec<String>)>) {
-        let kind = n.kind();
+    fn references(&self, n: Node<'a>, out: &mut Vec<Ref<'a>>) {
+        let kind = self.kind(n);
         if is_string(kind) {
             if self.lang == Lang::Rust && (kind == "string_literal" || kind == "raw_string_literal")
             {
@@ -295,16 +328,16 @@ impl<'a> Walker<'a> {
                         .take_while(|c| c.is_alphanumeric() || *c == '_')
                         .collect();
                     if !name.is_empty() && !name.chars().all(|c| c.is_ascii_digit()) {
-                        out.push((n, vec![name]));
+                        out.push((n, vec![name], n.end_byte()));
                     }
                 }
                 return;
             }
             let mut c = n.walk();
             for ch in n.named_children(&mut c) {
-                if is_interpolation(ch.kind())
-                    || ch.kind() == "string"
-                    || ch.kind() == "template_string"
+                if is_interpolation(self.kind(ch))
+                    || self.kind(ch) == "string"
+                    || self.kind(ch) == "template_string"
                 {
                     self.references(ch, out);
                 }
@@ -350,12 +383,12 @@ impl<'a> Walker<'a> {
                 let mut i = 0;
                 while i < kids.len() {
                     let k = kids[i];
-                    if k.kind() == "identifier" {
+                    if self.kind(k) == "identifier" {
                         let start = k;
                         let mut segs = vec![self.text(k).to_string()];
                         while i + 2 < kids.len()
                             && self.text(kids[i + 1]) == "."
-                            && kids[i + 2].kind() == "identifier"
+                            && self.kind(kids[i + 2]) == "identifier"
                         {
                             segs.push(self.text(kids[i + 2]).to_string());
                             i += 2;
@@ -363,9 +396,9 @@ impl<'a> Walker<'a> {
                         // `name = value` / `name: value` in a macro: the name is a key.
                         let next = kids.get(i + 1).map(|x| self.text(*x));
                         if !matches!(next, Some("=") | Some(":")) || segs.len() > 1 {
-                            out.push((start, segs));
+                            out.push((start, segs, kids[i].end_byte()));
                         }
-                    } else if k.kind() == "token_tree" || is_string(k.kind()) {
+                    } else if self.kind(k) == "token_tree" || is_string(self.kind(k)) {
                         self.references(k, out);
                     }
                     i += 1;
@@ -398,13 +431,13 @@ impl<'a> Walker<'a> {
                             }
                         }
                     }
-                    out.push((n, segs));
+                    out.push((n, segs, n.end_byte()));
                 } else {
                     // The method's own name is not data; its receiver and
                     // arguments may be.
                     segs.pop();
                     if !segs.is_empty() && !is_sanitizer(segs.last().map_or("", String::as_str)) {
-                        out.push((n, segs));
+                        out.push((n, segs, n.end_byte()));
                     }
                     for a in args {
                         self.references(a, out);
@@ -415,7 +448,7 @@ impl<'a> Walker<'a> {
         }
         if is_reference(kind) {
             // In Ruby, `user.email` is a call without arguments.
-            out.push((n, segments(self.text(n))));
+            out.push((n, segments(self.text(n)), n.end_byte()));
             return;
         }
         if kind == "call"
@@ -423,7 +456,7 @@ impl<'a> Walker<'a> {
             && n.child_by_field_name("arguments").is_none()
             && n.child_by_field_name("block").is_none()
         {
-            out.push((n, segments(self.text(n))));
+            out.push((n, segments(self.text(n)), n.end_byte()));
             return;
         }
         let mut c = n.walk();
@@ -473,12 +506,18 @@ impl<'a> Walker<'a> {
         for &a in args {
             let mut refs = Vec::new();
             self.references(a, &mut refs);
-            for (node, segs) in refs {
-                if segs.is_empty() || self.sanitized(node, a) {
+            for (node, segs, end) in refs {
+                if segs.is_empty() {
+                    continue;
+                }
+                // Only a reference holding a field word can classify as data.
+                let i = self.fields.partition_point(|&o| o < node.start_byte());
+                let field = self.fields.get(i).is_some_and(|&o| o < end);
+                if (!field && !self.taint.contains_key(&segs[0])) || self.sanitized(node, a) {
                     continue;
                 }
                 let path = segs.join(".");
-                if let Some((data, at, person)) = classify(&segs) {
+                if let Some((data, at, person)) = field.then(|| classify(&segs)).flatten() {
                     // `Token`, `AwsCredentialFeature::CredentialsHttp`: type and
                     // variant names (Go's exported fields are capitalised too).
                     let seg = &segs[at];
@@ -522,7 +561,7 @@ impl<'a> Walker<'a> {
     /// Records import aliases: Python `from m import a as b`, `import m as
     /// b`; JavaScript `import x from "m"`, `const x = require("m")`.
     fn imports(&mut self, n: Node<'a>) {
-        match (self.lang, n.kind()) {
+        match (self.lang, self.kind(n)) {
             (Lang::Python, "import_from_statement") => {
                 let module = n
                     .child_by_field_name("module_name")
@@ -530,7 +569,7 @@ impl<'a> Walker<'a> {
                     .unwrap_or_default();
                 let mut c = n.walk();
                 for name in n.children_by_field_name("name", &mut c) {
-                    let (orig, alias) = match name.kind() {
+                    let (orig, alias) = match self.kind(name) {
                         "aliased_import" => (
                             name.child_by_field_name("name")
                                 .map(|x| self.text(x))
@@ -550,7 +589,7 @@ impl<'a> Walker<'a> {
             (Lang::Python, "import_statement") => {
                 let mut c = n.walk();
                 for name in n.children_by_field_name("name", &mut c) {
-                    if name.kind() == "aliased_import" {
+                    if self.kind(name) == "aliased_import" {
                         if let (Some(o), Some(a)) = (
                             name.child_by_field_name("name"),
                             name.child_by_field_name("alias"),
@@ -571,7 +610,7 @@ impl<'a> Walker<'a> {
                     .replace(['/', '@', '-'], ".");
                 let mut stack = vec![n];
                 while let Some(x) = stack.pop() {
-                    match x.kind() {
+                    match self.kind(x) {
                         "import_specifier" => {
                             let name = x
                                 .child_by_field_name("name")
@@ -586,7 +625,8 @@ impl<'a> Walker<'a> {
                         }
                         "identifier"
                             if x.parent().is_some_and(|p| {
-                                p.kind() == "import_clause" || p.kind() == "namespace_import"
+                                self.kind(p) == "import_clause"
+                                    || self.kind(p) == "namespace_import"
                             }) =>
                         {
                             self.aliases
@@ -643,7 +683,7 @@ impl<'a> Walker<'a> {
         let mut stack: Vec<(Node, u8)> = args.iter().map(|a| (*a, 0)).collect();
         while let Some((x, depth)) = stack.pop() {
             if matches!(
-                x.kind(),
+                self.kind(x),
                 "block_parameters"
                     | "formal_parameters"
                     | "parameters"
@@ -653,7 +693,7 @@ impl<'a> Walker<'a> {
             ) {
                 let mut c = x.walk();
                 for p in x.named_children(&mut c) {
-                    let name = if p.kind() == "identifier" {
+                    let name = if self.kind(p) == "identifier" {
                         Some(p)
                     } else {
                         p.child_by_field_name("name")
@@ -667,7 +707,7 @@ impl<'a> Walker<'a> {
                 }
                 continue;
             }
-            if x.kind() == "arrow_function" {
+            if self.kind(x) == "arrow_function" {
                 if let Some(p) = x.child_by_field_name("parameter") {
                     self.aliases
                         .insert(self.text(p).to_string(), callee.to_string());
@@ -683,14 +723,14 @@ impl<'a> Walker<'a> {
         self.imports(n);
         if let Some((left, right)) = self.assignment_parts(n) {
             let single = |x: Node<'a>| {
-                if x.kind() == "expression_list" || x.kind() == "pattern_list" {
+                if self.kind(x) == "expression_list" || self.kind(x) == "pattern_list" {
                     x.named_child(0).unwrap_or(x)
                 } else {
                     x
                 }
             };
             let all_targets: Vec<String> =
-                if left.kind() == "expression_list" || left.kind() == "pattern_list" {
+                if self.kind(left) == "expression_list" || self.kind(left) == "pattern_list" {
                     left.named_children(&mut left.walk())
                         .map(|x| self.text(x).to_string())
                         .collect()
@@ -744,7 +784,7 @@ impl<'a> Walker<'a> {
                             _ => self.resolve(&callee),
                         }
                     }
-                    None if is_reference(right.kind()) => self.resolve(self.text(right)),
+                    None if is_reference(self.kind(right)) => self.resolve(self.text(right)),
                     None => String::new(),
                 };
                 let mut names = vec![target
@@ -767,7 +807,11 @@ impl<'a> Walker<'a> {
             let sink = if callee_norm == "raise" {
                 Some(Sink::Exception)
             } else {
-                sink_of(&resolved, is_macro)
+                let key = (resolved.clone(), is_macro);
+                *self
+                    .sinks
+                    .entry(key)
+                    .or_insert_with(|| sink_of(&resolved, is_macro))
             };
             if sink == Some(Sink::ThirdParty) || sink == Some(Sink::Logger) {
                 let mut around = args.clone();
@@ -856,7 +900,7 @@ fn is_simple_name(s: &str) -> bool {
 }
 
 /// Files at least this large are parsed only around their field words.
-const REGION_MIN_BYTES: usize = 16 * 1024;
+const REGION_MIN_BYTES: usize = 8 * 1024;
 /// Lines parsed on each side of a line with a field word, in such files.
 const REGION_LINES: usize = 60;
 
@@ -935,7 +979,7 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
         }
     };
     let bytes = text.as_bytes();
-    let (mut aliases, mut flows) = (HashMap::new(), Vec::new());
+    let (mut aliases, mut sinks, mut flows) = (HashMap::new(), HashMap::new(), Vec::new());
     for window in windows {
         parser
             .set_included_ranges(window.as_slice())
@@ -951,13 +995,15 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
         // reach from one window into another.
         let mut w = Walker {
             src: bytes,
+            fields: &offsets,
             lang,
             taint: HashMap::new(),
             aliases,
+            sinks,
             flows,
         };
         w.visit(tree.root_node());
-        (aliases, flows) = (w.aliases, w.flows);
+        (aliases, sinks, flows) = (w.aliases, w.sinks, w.flows);
     }
     PARSERS.with_borrow_mut(|ps| ps.push((lang, parser)));
     flows.sort_by_key(|f| (f.line, f.column));

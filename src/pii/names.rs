@@ -308,9 +308,7 @@ fn is_whole(b: &[u8], m: aho_corasick::Match, syn: Syntax) -> bool {
                     && b.get(i + 1).is_some_and(u8::is_ascii_lowercase)))
     };
     let starts = s == 0 || !b[s - 1].is_ascii_alphanumeric() || hump(s);
-    let ends = e == b.len()
-        || !b[e].is_ascii_alphabetic()
-        || (b[e].is_ascii_uppercase() && b[e - 1].is_ascii_lowercase());
+    let ends = e == b.len() || !b[e].is_ascii_alphabetic() || hump(e);
     if !(starts && ends) {
         return false;
     }
@@ -1186,6 +1184,42 @@ mod tests {
         // Other languages keep their capitalised fields (Go's `User.Email`).
         assert!(mentions("log(u.Email)", &["//"]));
         assert!(mentions("Token![,]", &["//"]));
+    }
+
+    // The flow walker classifies only references that hold a field word,
+    // so every spelling `classify` takes must leave one in the reference.
+    proptest::proptest! {
+        #[test]
+        fn every_reference_classify_takes_holds_a_field_word(
+            obj in proptest::sample::select(vec!["user", "config", "x", "customer", "self.user"]),
+            ws in proptest::collection::vec(proptest::sample::select(vec![
+                "email", "e", "mail", "ssn", "number", "first", "name", "api", "key", "token",
+                "home", "address", "user", "verified", "count", "card", "credit", "zip", "code",
+                "cert", "type", "phone", "get", "id", "raw", "x2", "dob",
+            ]), 1..4),
+            style in 0..5usize,
+            rust: bool,
+        ) {
+            let cap = |w: &str| w[..1].to_uppercase() + &w[1..];
+            let ident = match style {
+                0 => ws.join("_"),
+                1 => ws[0].to_string() + &ws[1..].iter().map(|w| cap(w)).collect::<String>(),
+                2 => ws.iter().map(|w| cap(w)).collect(),
+                3 => ws.join("_").to_uppercase(),
+                // `SSNNumber`: an acronym run into the next word.
+                _ => ws[0].to_uppercase() + &ws[1..].iter().map(|w| cap(w)).collect::<String>(),
+            };
+            let text = format!("log({obj}.{ident})\n");
+            let path: Vec<String> = format!("{obj}.{ident}").split('.').map(str::to_string).collect();
+            let camel = ident.starts_with(|c: char| c.is_uppercase()) && ident.contains(|c: char| c.is_lowercase());
+            if classify(&path).is_some() && !(rust && camel) {
+                let offs = data_offsets(&text, Syntax { comments: &["//"], rust });
+                proptest::prop_assert!(
+                    offs.iter().any(|&o| (4..text.len() - 2).contains(&o)),
+                    "{} has no field word", text
+                );
+            }
+        }
     }
 
     #[test]
