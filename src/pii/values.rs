@@ -203,6 +203,18 @@ fn widen(
     out
 }
 
+/// Where [`phone`] looks: around the spans with 7 digits or more. A phone
+/// number's 7 to 15 digits lie in one span, since the candidate pattern
+/// joins its digit groups with single separators.
+fn phone_windows(text: &str, spans: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let long = spans
+        .iter()
+        .copied()
+        .filter(|&(a, e)| b[a..e].iter().filter(|c| c.is_ascii_digit()).count() >= 7);
+    widen(text, long, 40, 24)
+}
+
 /// Runs of digits joined by at most three separator bytes, with at least
 /// four digits: where every number-shaped value must lie.
 fn digit_spans(text: &str) -> Vec<(usize, usize)> {
@@ -347,7 +359,7 @@ pub fn scan(text: &str, opts: &Options) -> Vec<Hit> {
             fi_pic(text, &w, &mut hits);
         }
         if on(Entity::Phone) {
-            phone(text, &w, &mut hits);
+            phone(text, &phone_windows(text, &spans), &mut hits);
         }
     }
     if on(Entity::IpAddress) && text.contains(':') {
@@ -1110,6 +1122,38 @@ fn possible_length(db: &Database, n: &phonenumber::PhoneNumber) -> bool {
         })
 }
 
+/// `phonenumber::is_valid_with`, which needs the national number to match
+/// one of the number types (fixed line, mobile, toll free, ...) of a
+/// territory of its code, and each match first checks the type's lengths: a
+/// number no type has the length for is refused without compiling the
+/// territories' patterns.
+fn is_valid(db: &Database, n: &phonenumber::PhoneNumber) -> bool {
+    let len = n.national().to_string().len() as u16;
+    let fits = db
+        .by_code(&n.code().value())
+        .into_iter()
+        .flatten()
+        .any(|m| {
+            let d = m.descriptors();
+            [
+                d.premium_rate(),
+                d.toll_free(),
+                d.shared_cost(),
+                d.voip(),
+                d.personal_number(),
+                d.pager(),
+                d.uan(),
+                d.voicemail(),
+                d.fixed_line(),
+                d.mobile(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|t| t.possible_length().is_empty() || t.possible_length().contains(&len))
+        });
+    fits && phonenumber::is_valid_with(db, n)
+}
+
 /// `2012-10-01 00`: a date (and hour), not a number.
 fn is_date_like(v: &str) -> bool {
     let b = v.as_bytes();
@@ -1261,11 +1305,8 @@ fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
                 e += after.len() - x.len() + n;
             }
         }
-        if is_date_like(v) || followed_by_street(&text[e..]) {
-            continue;
-        }
         let d = digits(v);
-        if !(7..=15).contains(&d.len()) {
+        if !(7..=15).contains(&d.len()) || is_date_like(v) || followed_by_street(&text[e..]) {
             continue;
         }
         let glued = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'/';
@@ -1302,7 +1343,7 @@ fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         let mut possible_only = false;
         let valid = if v.starts_with('+') {
             match parse_phone(None, v) {
-                Some((n, db)) if phonenumber::is_valid_with(db, &n) => true,
+                Some((n, db)) if is_valid(db, &n) => true,
                 // Right length for the country's plan, in an unassigned or
                 // fiction range: still a phone number, less surely.
                 Some((n, db)) => {
@@ -1312,9 +1353,9 @@ fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
                 None => false,
             }
         } else {
-            phone_region_ids().iter().any(|&id| {
-                parse_phone(Some(id), v).is_some_and(|(n, db)| phonenumber::is_valid_with(db, &n))
-            })
+            phone_region_ids()
+                .iter()
+                .any(|&id| parse_phone(Some(id), v).is_some_and(|(n, db)| is_valid(db, &n)))
         };
         if !valid {
             continue;
@@ -1409,22 +1450,27 @@ mod tests {
     }
 
     /// What the phone detector learns of `v` in `region`: through
-    /// [`parse_phone`], or with the full database alone.
+    /// [`parse_phone`] and [`is_valid`], or from phonenumber alone with the
+    /// full database.
     fn phone_verdict(
         region: Option<phonenumber::country::Id>,
         v: &str,
         two_tier: bool,
     ) -> Option<(u16, String, bool, bool)> {
-        let (n, db) = if two_tier {
-            parse_phone(region, v)?
+        let (n, db, valid) = if two_tier {
+            let (n, db) = parse_phone(region, v)?;
+            let valid = is_valid(db, &n);
+            (n, db, valid)
         } else {
             let full = full_db();
-            (phonenumber::parse_with(full, region, v).ok()?, full)
+            let n = phonenumber::parse_with(full, region, v).ok()?;
+            let valid = phonenumber::is_valid_with(full, &n);
+            (n, full, valid)
         };
         Some((
             n.code().value(),
             n.national().to_string(),
-            phonenumber::is_valid_with(db, &n),
+            valid,
             possible_length(db, &n),
         ))
     }
@@ -1517,6 +1563,25 @@ mod tests {
             for r in regions() {
                 proptest::prop_assert_eq!(phone_verdict(r, &v, true), phone_verdict(r, &v, false), "{} in {:?}", v, r);
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn phone_windows_find_what_every_digit_span_finds(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "0", "1", "2", "20", "44", "555", "7946", "0958", "123", "4567", "89", "2024",
+                " ", " ", "-", ".", "(", ")", "+", "/", ":", " x12", " ext. 3", "tel ", "call ",
+                "phone: ", "a", "_", "\n", " Street", "12.5", "fax",
+            ]), 1..40),
+        ) {
+            let text: String = parts.concat();
+            let spans = digit_spans(&text);
+            let (mut all, mut long) = (Vec::new(), Vec::new());
+            phone(&text, &widen(&text, spans.iter().copied(), 40, 24), &mut all);
+            phone(&text, &phone_windows(&text, &spans), &mut long);
+            let at = |h: &[Hit]| h.iter().map(|h| (h.start, h.end, h.confidence.to_bits())).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(at(&all), at(&long), "{:?}", text);
         }
     }
 
