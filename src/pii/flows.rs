@@ -66,7 +66,9 @@ impl Lang {
 
     /// The grammar's node kind names, by id.
     fn kinds(self) -> &'static [String] {
-        static KINDS: [OnceLock<Vec<String>>; 8] = [const { OnceLock::new() }; 8];
+        // One table per language; Rust is the last variant.
+        const LANGS: usize = Lang::Rust as usize + 1;
+        static KINDS: [OnceLock<Vec<String>>; LANGS] = [const { OnceLock::new() }; LANGS];
         KINDS[self as usize].get_or_init(|| {
             let g = self.grammar();
             (0..g.node_kind_count())
