@@ -1,8 +1,7 @@
-//! Criterion benchmarks of the router's hot paths: one Thompson pick with
-//! p_best estimation (what every `route` does) and a full replay step loop.
-
+//! Criterion benchmarks of the router's hot path: one pick with p_best
+//! estimation (what every `route` does), for each decision rule.
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use maestro::bandit::{policy, Evidence, ExplorationCap, Objective, Posterior, Prior};
+use maestro::bandit::{policy, Evidence, ExplorationCap, Objective, Posterior, Prior, Rule};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -29,20 +28,23 @@ fn bench_pick(c: &mut Criterion) {
         window: 100,
     };
     let mut rng = StdRng::seed_from_u64(1);
-    for k in [2usize, 6, 24] {
-        let a = arms(k);
-        c.bench_function(&format!("route pick, {k} arms, 1000 p_best draws"), |b| {
-            b.iter(|| {
-                policy::pick(
-                    &Objective::Reward { lambda: 0.5 },
-                    black_box(&a),
-                    cap,
-                    5,
-                    1000,
-                    &mut rng,
-                )
-            })
-        });
+    for (rule, name) in [(Rule::Thompson, "thompson"), (Rule::Ids, "ids")] {
+        for k in [2usize, 6, 24] {
+            let a = arms(k);
+            c.bench_function(&format!("route pick ({name}), {k} arms, 1000 draws"), |b| {
+                b.iter(|| {
+                    policy::pick(
+                        rule,
+                        &Objective::Reward { lambda: 0.5 },
+                        black_box(&a),
+                        cap,
+                        5,
+                        1000,
+                        &mut rng,
+                    )
+                })
+            });
+        }
     }
 }
 

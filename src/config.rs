@@ -3,7 +3,7 @@
 //! (walking up from the working directory) and built-in defaults.
 //! Every value remembers where it came from, for `maestro config show`.
 
-use crate::bandit::{ExplorationCap, Objective, Prior};
+use crate::bandit::{ExplorationCap, Objective, Prior, Rule};
 use crate::error::{input, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -90,6 +90,8 @@ pub struct RouterConfig {
     pub half_life: f64,
     /// `reward` or `min-cost`.
     pub objective: ObjectiveKind,
+    /// Decision rule: `thompson` (default) or `ids`.
+    pub policy: Rule,
     /// Quality floor for the `min-cost` objective.
     pub min_eval: Option<f64>,
     /// Tiers routed to while downshifted or over budget.
@@ -106,6 +108,7 @@ impl Default for RouterConfig {
             window: 100,
             half_life: 0.0,
             objective: ObjectiveKind::Reward,
+            policy: Rule::Thompson,
             min_eval: None,
             downshift_tiers: vec![Tier::Small],
             seed: None,
@@ -274,6 +277,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("router.window", Kind::Int),
     ("router.half_life", Kind::Float),
     ("router.objective", Kind::Str),
+    ("router.policy", Kind::Str),
     ("router.min_eval", Kind::Float),
     ("router.downshift_tiers", Kind::List),
     ("router.seed", Kind::Int),
@@ -392,9 +396,7 @@ impl Resolved {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "environment".into());
-        let config: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| input(format!("{origin}: {}", e.message().trim())))?;
+        let config = from_table(table).map_err(|e| input(format!("{origin}: {e}")))?;
         validate(&config).map_err(|e| input(format!("{origin}: {e}")))?;
         let root = file
             .as_ref()
@@ -461,12 +463,42 @@ pub fn parse_table(text: &str) -> std::result::Result<toml::Table, String> {
 
 /// Parses and validates config text on its own (no env, no file lookup).
 pub fn parse(text: &str) -> std::result::Result<Config, String> {
-    let table = parse_table(text)?;
-    let config: Config = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| e.message().trim().to_string())?;
+    let config = from_table(parse_table(text)?)?;
     validate(&config)?;
     Ok(config)
+}
+
+/// Deserialises a merged table. A value of the wrong type or variant is named
+/// by its key (`router.policy: unknown variant ...`): the table is written out
+/// again and parsed as text, which gives the error a span to find the key by.
+fn from_table(table: toml::Table) -> std::result::Result<Config, String> {
+    let text = table.to_string();
+    toml::from_str::<Config>(&text).map_err(|e| {
+        let msg = e.message().trim();
+        match e.span().and_then(|span| key_at(&text, span.start)) {
+            Some(key) if !msg.contains(&format!("`{key}`")) => format!("{key}: {msg}"),
+            _ => msg.to_string(),
+        }
+    })
+}
+
+/// The dotted key whose line holds byte `at` of TOML `text`, when that line is
+/// a `key = value` pair.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let head = text.get(..at)?;
+    let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    let section = head[..line_start]
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']')))
+        .map(|s| s.trim_matches(|c| c == '[' || c == ']'));
+    Some(match section {
+        Some(s) => format!("{s}.{key}"),
+        None => key.to_string(),
+    })
 }
 
 fn env_value(raw: &str, kind: Kind) -> std::result::Result<toml::Value, String> {
@@ -665,7 +697,16 @@ mod tests {
             ("[router]\nlamda = 1", "lamda"),
             ("[router]\nexploration_cap = 1.5", "exploration_cap"),
             ("[router]\nobjective = 'min-cost'", "min_eval"),
-            ("[[arms]]\nid = 'a'\ntier = 'huge'", "huge"),
+            (
+                "[[arms]]\nid = 'a'\ntier = 'huge'",
+                "arms.tier: unknown variant `huge`",
+            ),
+            (
+                "[router]\npolicy = 'ucb'",
+                "router.policy: unknown variant `ucb`",
+            ),
+            ("[router]\nlambda = 'x'", "router.lambda: invalid type"),
+            ("[budget]\ndaily_usd = true", "budget.daily_usd"),
             (
                 "[[arms]]\nid = 'a'\ntier = 'small'\n[[arms]]\nid = 'a'\ntier = 'large'",
                 "twice",

@@ -3,7 +3,7 @@
 //! itself lives in [`crate::bandit`].
 
 use crate::bandit::replay::fnv1a;
-use crate::bandit::{policy, Evidence, Posterior, Prior};
+use crate::bandit::{policy, Evidence, Posterior, Prior, Rule};
 use crate::config::{ArmConfig, Config, Tier};
 use crate::error::{input, Result};
 use crate::state::{append_event, get_meta, set_meta, Appended, Store};
@@ -241,6 +241,9 @@ pub struct Decision {
     pub greedy_arm: String,
     /// The exploration cap overrode the sampled arm.
     pub capped: bool,
+    /// The decision rule that made the pick.
+    #[serde(default)]
+    pub rule: Rule,
     /// The objective, in words.
     pub objective: String,
     /// Every eligible arm, best first.
@@ -396,7 +399,7 @@ pub fn route<R: Rng>(
         };
         let choose = |eligible: &[usize], rng: &mut R| {
             let ps: Vec<Posterior> = eligible.iter().map(|&i| posts[i].0).collect();
-            policy::pick(&objective, &ps, r.cap(), recent, P_BEST_DRAWS, rng)
+            policy::pick(r.policy, &objective, &ps, r.cap(), recent, P_BEST_DRAWS, rng)
         };
         if reason.is_none() && budget_reason.is_some() {
             reason = budget_reason.clone();
@@ -451,6 +454,7 @@ pub fn route<R: Rng>(
             propensity: round6(pick.propensity),
             greedy_arm: arms[eligible[pick.greedy]].id.clone(),
             capped: pick.capped,
+            rule: pick.rule,
             objective: objective.describe(),
             alternatives,
             downshift: Downshift {

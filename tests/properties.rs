@@ -1,6 +1,7 @@
 //! Property tests on a real SQLite state: report idempotency and count
 //! conservation under random operation sequences, plus the drift check.
 
+use maestro::bandit::policy;
 use maestro::config::{parse, Config};
 use maestro::routing::{self, Clock, Outcome, ReportTarget, RouteRequest};
 use maestro::state::Store;
@@ -65,10 +66,13 @@ proptest! {
     /// reports, every accepted report is counted exactly once and the
     /// aggregates equal the sums over the outcomes.
     #[test]
-    fn reports_are_idempotent_and_counts_are_conserved(ops in proptest::collection::vec(op(), 1..60)) {
+    fn reports_are_idempotent_and_counts_are_conserved(
+        ops in proptest::collection::vec(op(), 1..60),
+        rule in prop_oneof![Just("thompson"), Just("ids")],
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("state.db")).unwrap();
-        let cfg = config("[router]\nhalf_life = 20");
+        let cfg = config(&format!("[router]\nhalf_life = 20\npolicy = \"{rule}\""));
         let mut rng = StdRng::seed_from_u64(1);
         let mut last: Option<(u8, Outcome)> = None;
         let mut accepted = std::collections::HashMap::<String, Outcome>::new();
@@ -128,14 +132,50 @@ proptest! {
     }
 }
 
-/// Acceptance 2: with a half-life, the router re-learns after the better arm changes.
+proptest! {
+    /// The two-arm mixes IDS considers contain the distribution with the least
+    /// information ratio: no pair at any of 201 mixing weights does better.
+    #[test]
+    fn least_information_ratio_beats_a_grid_search(
+        arms in proptest::collection::vec((0.0f64..1.0, 1e-6f64..1.0), 1..6),
+    ) {
+        let (regret, gain): (Vec<f64>, Vec<f64>) = arms.into_iter().unzip();
+        let ratio = |w: &dyn Fn(usize) -> f64| {
+            let d: f64 = (0..regret.len()).map(|i| w(i) * regret[i]).sum();
+            let v: f64 = (0..regret.len()).map(|i| w(i) * gain[i]).sum();
+            d * d / v
+        };
+        let plan = policy::least_information_ratio(&regret, &gain);
+        let got = ratio(&|i| plan.weight(i));
+        for i in 0..regret.len() {
+            for j in 0..regret.len() {
+                for step in 0..=200 {
+                    let q = f64::from(step) / 200.0;
+                    let w = |k: usize| {
+                        f64::from(u8::from(k == i)) * q + f64::from(u8::from(k == j)) * (1.0 - q)
+                    };
+                    let r = ratio(&w);
+                    prop_assert!(got <= r * (1.0 + 1e-9) + 1e-15, "{plan:?}: {got} > {r} at ({i}, {j}, {q})");
+                }
+            }
+        }
+    }
+}
+
+/// Acceptance 2: with a half-life, the router re-learns after the better arm
+/// changes, with either decision rule.
 #[test]
 fn drift_is_followed_with_a_half_life() {
+    drift_with("thompson");
+    drift_with("ids");
+}
+
+fn drift_with(rule: &str) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("state.db")).unwrap();
-    let cfg = parse(
-        "[router]\nhalf_life = 60\n[[arms]]\nid = \"X\"\ntier = \"small\"\n[[arms]]\nid = \"Y\"\ntier = \"small\"\n",
-    )
+    let cfg = parse(&format!(
+        "[router]\nhalf_life = 60\npolicy = \"{rule}\"\n[[arms]]\nid = \"X\"\ntier = \"small\"\n[[arms]]\nid = \"Y\"\ntier = \"small\"\n",
+    ))
     .unwrap();
     let mut rng = StdRng::seed_from_u64(11);
     let mut outcome_rng = StdRng::seed_from_u64(12);
@@ -157,11 +197,14 @@ fn drift_is_followed_with_a_half_life() {
     }
     let y_last = picks[450..].iter().filter(|a| *a == "Y").count();
     let x_first = picks[150..300].iter().filter(|a| *a == "X").count();
-    eprintln!("drift: X {x_first}/150 before the change, Y {y_last}/150 at the end");
-    assert!(x_first >= 105, "X picked {x_first} of 150 before the drift");
+    eprintln!("drift ({rule}): X {x_first}/150 before the change, Y {y_last}/150 at the end");
+    assert!(
+        x_first >= 105,
+        "{rule}: X picked {x_first} of 150 before the drift"
+    );
     assert!(
         y_last >= 105,
-        "Y picked {y_last} of the last 150 (need >= 70%)"
+        "{rule}: Y picked {y_last} of the last 150 (need >= 70%)"
     );
 }
 

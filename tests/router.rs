@@ -19,12 +19,25 @@ tier = "large"
 
 #[test]
 fn seed_acceptance_cheaper_arm_wins_through_the_binary() {
+    seed_acceptance(TWO_ARMS, "thompson");
+}
+
+#[test]
+fn seed_acceptance_holds_with_information_directed_sampling() {
+    seed_acceptance(
+        &TWO_ARMS.replace("seed = 42", "seed = 42\npolicy = \"ids\""),
+        "ids",
+    );
+}
+
+fn seed_acceptance(config: &str, rule: &str) {
     // Both arms eval 0.9; A costs 0.2, B costs 0.8.
-    let p = Project::new(TWO_ARMS);
+    let p = Project::new(config);
     let mut picks = Vec::new();
     for i in 0..200 {
         let task = format!("t{i}");
         let d = p.json(&["route", "--task", &task]);
+        assert_eq!(d["rule"], rule);
         let arm = d["arm"].as_str().unwrap().to_string();
         let cost = if arm == "chainA@small" { "0.2" } else { "0.8" };
         p.ok(&["report", "--task", &task, "--eval", "0.9", "--cost", cost]);
@@ -32,7 +45,7 @@ fn seed_acceptance_cheaper_arm_wins_through_the_binary() {
     }
     let a_total = picks.iter().filter(|a| *a == "chainA@small").count();
     let a_last = picks[100..].iter().filter(|a| *a == "chainA@small").count();
-    eprintln!("seed acceptance: A {a_total}/200 overall, {a_last}/100 of the last 100");
+    eprintln!("seed acceptance ({rule}): A {a_total}/200 overall, {a_last}/100 of the last 100");
     assert!(a_total > 100, "A picked {a_total} of 200");
     assert!(a_last >= 80, "A picked {a_last} of the last 100");
     let stats = p.json(&["stats"]);
@@ -147,6 +160,24 @@ fn bad_input_is_one_line_exit_2_and_leaves_state_alone() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("lamda"));
+    // Unknown decision rule, from the file or the environment: named.
+    std::fs::write(
+        p.path().join("maestro.toml"),
+        "[router]\npolicy = \"ucb\"\n",
+    )
+    .unwrap();
+    p.cmd()
+        .args(["route", "--task", "u"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("policy").and(predicate::str::contains("ucb")));
+    std::fs::write(p.path().join("maestro.toml"), TWO_ARMS).unwrap();
+    p.cmd()
+        .env("MAESTRO_ROUTER_POLICY", "gittins")
+        .args(["route", "--task", "u"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("gittins"));
     assert_eq!(p.snapshot(), before, "state changed");
 }
 

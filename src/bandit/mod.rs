@@ -7,5 +7,5 @@ pub mod policy;
 pub mod posterior;
 pub mod replay;
 
-pub use policy::{ExplorationCap, Objective, Pick};
+pub use policy::{ExplorationCap, Objective, Pick, Rule};
 pub use posterior::{Evidence, Posterior, Prior};

@@ -1,9 +1,27 @@
-//! Choosing an arm: the objective, the greedy choice, Thompson sampling and
-//! the exploration cap. Pure functions; randomness comes from the caller.
+//! Choosing an arm: the objective, the greedy choice, the decision rules
+//! (Thompson sampling and information-directed sampling) and the exploration
+//! cap. Pure functions; randomness comes from the caller.
 
 use super::posterior::{Evidence, Posterior};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+
+/// How the posterior becomes a pick.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// Thompson sampling: the arm that is best for one posterior draw.
+    #[default]
+    Thompson,
+    /// Information-directed sampling (Russo and Van Roy, 2018, variance form):
+    /// the mix of at most two arms with the least squared expected regret per
+    /// unit of information about which arm is best. Applies to the reward
+    /// objective; min-cost decisions use Thompson sampling.
+    Ids,
+}
+
+/// Posterior draws an IDS decision uses when the caller asks for none.
+pub const IDS_DRAWS: u32 = 300;
 
 /// What the router optimises.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -158,6 +176,27 @@ impl Plan {
         }
     }
 
+    /// Arm `i` with probability `q`, else arm `j`.
+    pub fn mix(i: usize, j: usize, q: f64) -> Plan {
+        if i == j || q >= 1.0 {
+            Plan::single(i)
+        } else if q <= 0.0 {
+            Plan::single(j)
+        } else if q >= 0.5 {
+            Plan {
+                main: i,
+                other: j,
+                p_other: 1.0 - q,
+            }
+        } else {
+            Plan {
+                main: j,
+                other: i,
+                p_other: q,
+            }
+        }
+    }
+
     /// Probability that the plan picks arm `i`.
     pub fn weight(&self, i: usize) -> f64 {
         let mut w = 0.0;
@@ -250,12 +289,103 @@ pub struct Pick {
     pub capped: bool,
     /// Per-arm probability of being best under the posterior.
     pub p_best: Vec<f64>,
+    /// The rule that made the pick.
+    pub rule: Rule,
 }
 
-/// Picks an arm by Thompson sampling under the exploration cap. `draws`
-/// Monte Carlo draws estimate `p_best` and the propensity; the pick itself is
-/// the first draw, so it follows the same distribution.
+/// The IDS plan for the reward objective with exchange rate `lambda`, and each
+/// arm's probability of being best, both estimated from `draws` joint
+/// posterior draws of every arm's reward.
+///
+/// With θ the rewards and A* the best arm, arm i's expected regret is
+/// Δᵢ = E[θ_A*] − E[θᵢ] and its information gain is the variance form
+/// vᵢ = Var(E[θᵢ | A*]) (Russo and Van Roy, 2018, section 6).
+pub fn ids<R: Rng + ?Sized>(
+    lambda: f64,
+    arms: &[Posterior],
+    draws: u32,
+    rng: &mut R,
+) -> (Plan, Vec<f64>) {
+    let k = arms.len();
+    let m = draws.max(1) as usize;
+    let mut theta = vec![0.0; m * k];
+    let mut best = vec![0usize; m];
+    let mut count = vec![0u32; k];
+    for (row, b) in theta.chunks_exact_mut(k).zip(best.iter_mut()) {
+        for (x, a) in row.iter_mut().zip(arms) {
+            let (e, c) = a.sample(rng);
+            *x = e - lambda * c;
+        }
+        // Ties go to the lower index, as in `Objective::choose`.
+        *b = (1..k).fold(0, |b, i| if row[i] > row[b] { i } else { b });
+        count[*b] += 1;
+    }
+    let n = m as f64;
+    let p_star: Vec<f64> = count.iter().map(|&c| f64::from(c) / n).collect();
+    // mean[i] = E[θᵢ]; cond[j * k + i] = E[θᵢ | A* = j].
+    let mut mean = vec![0.0; k];
+    let mut cond = vec![0.0; k * k];
+    for (row, &b) in theta.chunks_exact(k).zip(&best) {
+        for i in 0..k {
+            mean[i] += row[i] / n;
+            cond[b * k + i] += row[i] / f64::from(count[b]);
+        }
+    }
+    let optimum: f64 = (0..k).map(|j| p_star[j] * cond[j * k + j]).sum();
+    let regret: Vec<f64> = mean.iter().map(|&x| (optimum - x).max(0.0)).collect();
+    let gain: Vec<f64> = (0..k)
+        .map(|i| {
+            (0..k)
+                .map(|j| p_star[j] * (cond[j * k + i] - mean[i]).powi(2))
+                .sum()
+        })
+        .collect();
+    (least_information_ratio(&regret, &gain), p_star)
+}
+
+/// The mix of at most two arms that minimises (expected regret)² ÷ information
+/// gain. An optimal IDS distribution never needs more than two arms (Russo and
+/// Van Roy, 2018, proposition 6), so checking every pair at its best mixing
+/// weight finds it.
+pub fn least_information_ratio(regret: &[f64], gain: &[f64]) -> Plan {
+    debug_assert_eq!(regret.len(), gain.len());
+    // Below this an arm teaches nothing; a zero-regret arm is then free to take.
+    const NO_GAIN: f64 = 1e-12;
+    let ratio = |q: f64, i: usize, j: usize| {
+        let d = q * regret[i] + (1.0 - q) * regret[j];
+        let v = (q * gain[i] + (1.0 - q) * gain[j]).max(NO_GAIN);
+        d * d / v
+    };
+    let mut best = (f64::INFINITY, Plan::single(0));
+    for i in 0..regret.len() {
+        for j in i..regret.len() {
+            let mut weights = vec![1.0];
+            if j != i {
+                weights.push(0.0);
+                // d/dq of (d_j + q Δd)² / (v_j + q Δv) is zero here.
+                let (dd, dv) = (regret[i] - regret[j], gain[i] - gain[j]);
+                let q = (regret[j] * dv - 2.0 * dd * gain[j]) / (dd * dv);
+                if q.is_finite() {
+                    weights.push(q.clamp(0.0, 1.0));
+                }
+            }
+            for q in weights {
+                let r = ratio(q, i, j);
+                if r < best.0 {
+                    best = (r, Plan::mix(i, j, q));
+                }
+            }
+        }
+    }
+    best.1
+}
+
+/// Picks an arm with `rule` under the exploration cap. `draws` posterior
+/// draws estimate `p_best` and the propensity (IDS takes `IDS_DRAWS` when
+/// given none). A Thompson pick is the first draw, so it follows the same
+/// distribution.
 pub fn pick<R: Rng + ?Sized>(
+    rule: Rule,
     objective: &Objective,
     arms: &[Posterior],
     cap: ExplorationCap,
@@ -265,24 +395,33 @@ pub fn pick<R: Rng + ?Sized>(
 ) -> Pick {
     assert!(!arms.is_empty(), "pick needs at least one arm");
     let plan = greedy(objective, arms);
-    let sampled = thompson(objective, arms, rng);
-    let mut p_best = if draws > 0 {
-        let mut p = p_best(objective, arms, draws, rng);
-        // Count the pick itself so its propensity is never zero.
-        let n = f64::from(draws);
-        for (i, x) in p.iter_mut().enumerate() {
-            *x = (*x * n + f64::from(u8::from(i == sampled))) / (n + 1.0);
+    let (rule, chosen, propensity, p_best) = match (rule, *objective) {
+        (Rule::Ids, Objective::Reward { lambda }) => {
+            let draws = if draws == 0 { IDS_DRAWS } else { draws };
+            let (mix, p_best) = ids(lambda, arms, draws, rng);
+            let arm = mix.draw(rng.gen());
+            (Rule::Ids, arm, mix.weight(arm), p_best)
         }
-        p
-    } else {
-        Vec::new()
+        _ => {
+            let sampled = thompson(objective, arms, rng);
+            let p_best = if draws > 0 {
+                let mut p = p_best(objective, arms, draws, rng);
+                // Count the pick itself so its propensity is never zero.
+                let n = f64::from(draws);
+                for (i, x) in p.iter_mut().enumerate() {
+                    *x = (*x * n + f64::from(u8::from(i == sampled))) / (n + 1.0);
+                }
+                p
+            } else {
+                let mut p = vec![0.0; arms.len()];
+                p[sampled] = 1.0;
+                p
+            };
+            (Rule::Thompson, sampled, p_best[sampled], p_best)
+        }
     };
-    if p_best.is_empty() {
-        p_best = vec![0.0; arms.len()];
-        p_best[sampled] = 1.0;
-    }
     // Exploring means picking an arm the posterior means would not use.
-    let explored = plan.weight(sampled) == 0.0;
+    let explored = plan.weight(chosen) == 0.0;
     if !cap.allows(recent_explored) {
         // The cap is binding: follow the greedy plan this round.
         let arm = plan.draw(rng.gen());
@@ -293,15 +432,17 @@ pub fn pick<R: Rng + ?Sized>(
             propensity: plan.weight(arm),
             capped: explored,
             p_best,
+            rule,
         };
     }
     Pick {
-        arm: sampled,
+        arm: chosen,
         greedy: plan.main,
         explored,
-        propensity: p_best[sampled],
+        propensity,
         capped: false,
         p_best,
+        rule,
     }
 }
 
@@ -414,6 +555,7 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         for _ in 0..50 {
             let p = pick(
+                Rule::Thompson,
                 &Objective::Reward { lambda: 0.5 },
                 &arms,
                 cap,
@@ -443,8 +585,73 @@ mod tests {
             cap: 1.0,
             window: 10,
         };
-        let pk = pick(&o, &arms, open, 0, 500, &mut rng);
+        let pk = pick(Rule::Thompson, &o, &arms, open, 0, 500, &mut rng);
         assert!(pk.propensity > 0.0 && pk.propensity <= 1.0);
         assert_eq!(pk.explored, pk.arm != pk.greedy);
+    }
+
+    #[test]
+    fn ids_commits_to_a_clear_winner_and_reports_p_best() {
+        let arms = [
+            arm(900.0, 100.0, 0.2),
+            arm(500.0, 500.0, 0.2),
+            arm(100.0, 900.0, 0.2),
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let (plan, p) = ids(0.5, &arms, 500, &mut rng);
+        assert_eq!(plan, Plan::single(0));
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert_eq!(p[0], 1.0);
+    }
+
+    #[test]
+    fn ids_tries_an_uncertain_arm_that_may_be_best_but_not_a_hopeless_one() {
+        // Arm 0 is known to be 0.6; arm 1 is untried; arm 2 is known to be 0.1.
+        let arms = [
+            arm(600.0, 400.0, 0.1),
+            arm(0.0, 0.0, 0.1),
+            arm(100.0, 900.0, 0.1),
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        let (plan, p) = ids(0.0, &arms, 2000, &mut rng);
+        assert!(plan.weight(1) > 0.0, "{plan:?} {p:?}");
+        assert_eq!(plan.weight(2), 0.0);
+        assert!(p[1] > 0.2 && p[2] == 0.0, "{p:?}");
+    }
+
+    #[test]
+    fn least_ratio_mixes_a_safe_arm_with_an_informative_one() {
+        // An arm with no expected regret has ratio 0, the least possible.
+        assert_eq!(
+            least_information_ratio(&[0.0, 0.1], &[0.0, 0.01]),
+            Plan::single(0)
+        );
+        // Both arms have regret: IDS mixes them. With regrets (1, 3) and gains
+        // (1, 16), q* = (3 * -15 - 2 * -2 * 16) / (-2 * -15) = 19 / 30 on arm 0.
+        let p = least_information_ratio(&[1.0, 3.0], &[1.0, 16.0]);
+        assert!((p.weight(0) - 19.0 / 30.0).abs() < 1e-12, "{p:?}");
+    }
+
+    #[test]
+    fn ids_pick_logs_its_own_propensity_and_rule() {
+        let arms = [arm(30.0, 20.0, 0.1), arm(3.0, 2.0, 0.1)];
+        let open = ExplorationCap {
+            cap: 1.0,
+            window: 10,
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        let o = Objective::Reward { lambda: 0.0 };
+        for _ in 0..20 {
+            let p = pick(Rule::Ids, &o, &arms, open, 0, 400, &mut rng);
+            assert_eq!(p.rule, Rule::Ids);
+            assert!(p.propensity > 0.0 && p.propensity <= 1.0);
+            assert_eq!(p.explored, p.arm != p.greedy);
+        }
+        // The min-cost objective has no regret to direct; it samples instead.
+        let m = Objective::MinCost { min_eval: 0.5 };
+        assert_eq!(
+            pick(Rule::Ids, &m, &arms, open, 0, 100, &mut rng).rule,
+            Rule::Thompson
+        );
     }
 }

@@ -9,7 +9,7 @@
 //! going live would; the run then draws only from the remaining tasks.
 
 use super::baselines::{egreedy_pick, seed_pick, ucb1_pick, Means};
-use super::policy::{pick, ExplorationCap, Objective};
+use super::policy::{pick, ExplorationCap, Objective, Rule};
 use super::posterior::{Evidence, Posterior, Prior};
 use crate::error::{input, Result};
 use rand::rngs::StdRng;
@@ -174,6 +174,8 @@ fn parse_num(s: &str) -> Option<f64> {
 pub enum PolicySpec {
     /// maestro's router: Thompson sampling under the exploration cap.
     Ts,
+    /// maestro's router with information-directed sampling.
+    Ids,
     /// The seed document's sampler, defects included.
     Seed,
     /// UCB1.
@@ -189,6 +191,7 @@ impl FromStr for PolicySpec {
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         match s {
             "ts" => Ok(PolicySpec::Ts),
+            "ids" => Ok(PolicySpec::Ids),
             "seed" => Ok(PolicySpec::Seed),
             "ucb1" => Ok(PolicySpec::Ucb1),
             "egreedy" => Ok(PolicySpec::EGreedy(0.1)),
@@ -201,7 +204,7 @@ impl FromStr for PolicySpec {
                 } else if let Some(arm) = s.strip_prefix("fixed:").filter(|a| !a.is_empty()) {
                     Ok(PolicySpec::Fixed(arm.to_string()))
                 } else {
-                    Err(format!("unknown policy `{s}` (expected ts, seed, ucb1, egreedy[:EPS] or fixed:ARM)"))
+                    Err(format!("unknown policy `{s}` (expected ts, ids, seed, ucb1, egreedy[:EPS] or fixed:ARM)"))
                 }
             }
         }
@@ -212,6 +215,7 @@ impl fmt::Display for PolicySpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PolicySpec::Ts => f.write_str("ts"),
+            PolicySpec::Ids => f.write_str("ids"),
             PolicySpec::Seed => f.write_str("seed"),
             PolicySpec::Ucb1 => f.write_str("ucb1"),
             PolicySpec::EGreedy(e) => write!(f, "egreedy:{e}"),
@@ -450,7 +454,8 @@ pub fn replay(
 
 /// The state of one policy during one run.
 enum Runner {
-    Ts {
+    Router {
+        rule: Rule,
         objective: Objective,
         cap: ExplorationCap,
         half_life: f64,
@@ -480,7 +485,12 @@ impl Runner {
     fn new(spec: &PolicySpec, data: &ReplayData, s: &ReplaySettings) -> Runner {
         let k = data.arms.len();
         match spec {
-            PolicySpec::Ts => Runner::Ts {
+            PolicySpec::Ts | PolicySpec::Ids => Runner::Router {
+                rule: if *spec == PolicySpec::Ids {
+                    Rule::Ids
+                } else {
+                    Rule::Thompson
+                },
                 objective: s.objective,
                 cap: s.cap,
                 half_life: s.half_life,
@@ -512,7 +522,8 @@ impl Runner {
     /// Returns the chosen arm and whether the pick was non-greedy.
     fn pick(&mut self, rng: &mut StdRng) -> (usize, bool) {
         match self {
-            Runner::Ts {
+            Runner::Router {
+                rule,
                 objective,
                 cap,
                 half_life,
@@ -528,7 +539,7 @@ impl Runner {
                     .collect();
                 let explored_recent = recent.iter().filter(|&&x| x).count() as u32;
                 let objective = objective.paced(&aged, cap.window);
-                let p = pick(&objective, &posts, *cap, explored_recent, 0, rng);
+                let p = pick(*rule, &objective, &posts, *cap, explored_recent, 0, rng);
                 recent.push_back(p.explored);
                 if recent.len() >= cap.window as usize {
                     recent.pop_front();
@@ -567,7 +578,7 @@ impl Runner {
 
     fn observe(&mut self, arm: usize, eval: f64, cost: f64, rng: &mut StdRng) {
         match self {
-            Runner::Ts {
+            Runner::Router {
                 half_life,
                 evidence,
                 clock,
@@ -622,19 +633,21 @@ mod tests {
     }
 
     #[test]
-    fn ts_converges_to_the_best_arm_and_beats_the_seed() {
+    fn ts_and_ids_converge_to_the_best_arm_and_beat_the_seed() {
         let data = synthetic();
         let r = replay(
             &data,
-            &[PolicySpec::Ts, PolicySpec::Seed],
+            &[PolicySpec::Ts, PolicySpec::Ids, PolicySpec::Seed],
             &settings(Objective::Reward { lambda: 0.5 }),
         )
         .unwrap();
         assert_eq!(r.best_fixed.arm, "b");
-        let ts = &r.policies[0];
-        assert!(ts.arm_share["b"] > 0.8, "{:?}", ts.arm_share);
-        assert!(ts.exploration.mean <= 0.2);
-        assert!(ts.regret_best_fixed.mean < r.policies[1].regret_best_fixed.mean);
+        let seed = &r.policies[2];
+        for p in &r.policies[..2] {
+            assert!(p.arm_share["b"] > 0.8, "{}: {:?}", p.policy, p.arm_share);
+            assert!(p.exploration.mean <= 0.2);
+            assert!(p.regret_best_fixed.mean < seed.regret_best_fixed.mean);
+        }
     }
 
     #[test]
@@ -730,5 +743,8 @@ mod tests {
         );
         assert!("fixed:".parse::<PolicySpec>().is_err());
         assert!("nope".parse::<PolicySpec>().is_err());
+        for s in ["ts", "ids", "seed", "ucb1"] {
+            assert_eq!(s.parse::<PolicySpec>().unwrap().to_string(), s);
+        }
     }
 }
