@@ -444,7 +444,7 @@ pub fn route<R: Rng>(
             })
             .collect();
         alternatives.sort_by(|a, b| b.p_best.total_cmp(&a.p_best).then_with(|| a.arm.cmp(&b.arm)));
-        let id = new_decision_id(clock, rng);
+        let id = new_decision_id(clock);
         let decision = Decision {
             decision_id: id.clone(),
             task: req.task.clone(),
@@ -482,8 +482,15 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-fn new_decision_id<R: Rng>(clock: &Clock, rng: &mut R) -> String {
-    format!("d{:011x}{:08x}", clock.now_ms, rng.gen::<u32>())
+/// A decision id: the time in ms and 64 bits from the OS-seeded thread RNG, not
+/// the router's RNG, so that ids made in the same millisecond (a batch, concurrent
+/// jobs, or a fixed `router.seed` routing the same task again) do not collide.
+fn new_decision_id(clock: &Clock) -> String {
+    format!(
+        "d{:011x}{:016x}",
+        clock.now_ms,
+        rand::thread_rng().gen::<u64>()
+    )
 }
 
 /// Which decision a report is for.
@@ -861,4 +868,24 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
             })
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn decision_ids_made_in_one_millisecond_are_unique() {
+        // 32 random bits collided near 77k ids (the birthday bound); 64 must not.
+        let clock = Clock {
+            now_ms: 1_764_000_000_000,
+            day: "2025-11-24".into(),
+        };
+        let ids: HashSet<String> = (0..200_000).map(|_| new_decision_id(&clock)).collect();
+        assert_eq!(ids.len(), 200_000);
+        assert!(ids
+            .iter()
+            .all(|id| id.len() == 28 && id.starts_with("d19ab")));
+    }
 }
