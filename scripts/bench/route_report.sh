@@ -24,6 +24,8 @@ tier = "medium"
 id = "chainC@large"
 tier = "large"
 TOML
+# The same arms with information-directed sampling as the decision rule.
+sed 's/^seed = 1$/seed = 1\npolicy = "ids"/' "$work/maestro.toml" > "$work/ids.toml"
 state="$work/state.db"
 target/release/examples/seed_state "$state" "$work/maestro.toml" "$N"
 bin=$PWD/target/release/maestro
@@ -31,7 +33,8 @@ cd "$work"
 echo "state: $N decisions, $(du -h "$state" | cut -f1)"
 hyperfine -N --warmup 5 --runs 100 --export-json "$work/route.json" \
   -n sqlite3-count "sqlite3 $state 'select count(*) from decisions'" \
-  -n route "$bin route --task bench --new"
+  -n route "$bin route --task bench --new" \
+  -n "route (ids)" "$bin --config $work/ids.toml route --task bench-ids --new"
 hyperfine -N --warmup 5 --runs 100 --export-json "$work/report.json" \
   --prepare "$bin -q route --task bench-r --new" \
   -n sqlite3-count "sqlite3 $state 'select count(*) from decisions'" \

@@ -49,8 +49,13 @@ pub fn exec(ctx: &Ctx, args: ReplayArgs) -> Result<i32> {
         warm_start: args.warm_start,
     };
     ctx.out.note(&format!(
-        "replaying {} policies × {} seeds × {} tasks on {} tasks × {} arms",
+        "replaying {} {} × {} seeds × {} steps on {} tasks × {} arms",
         policies.len(),
+        if policies.len() == 1 {
+            "policy"
+        } else {
+            "policies"
+        },
         args.seeds,
         args.tasks,
         data.tasks.len(),
