@@ -1,5 +1,6 @@
 //! Fills a state file with N routed-and-reported decisions through the
-//! library's own route/report path, for benchmarks.
+//! library's own route/report path, for benchmarks. Decisions are 30 s apart
+//! and end now, so the state spans days of spend like a real one.
 //!
 //! `cargo run --release --example seed_state -- STATE CONFIG N`
 
@@ -24,8 +25,11 @@ fn main() -> anyhow::Result<()> {
     let cfg = Resolved::load(&cwd, &overrides)?.config;
     let mut store = Store::open(Path::new(state))?;
     let mut rng = StdRng::seed_from_u64(7);
-    let clock = Clock::now();
+    let end = Clock::now().now_ms;
     for i in 0..n {
+        let at = end - 30_000 * (n - i) as i64;
+        let clock = Clock::at_ms(at).ok_or_else(|| anyhow::anyhow!("time {at} ms out of range"))?;
+        let later = Clock::at_ms(at + 20_000).expect("20 s after an in-range time");
         let task = format!("seed-{i}");
         let req = RouteRequest {
             task: task.clone(),
@@ -40,7 +44,7 @@ fn main() -> anyhow::Result<()> {
             tokens_in: None,
             tokens_out: None,
         };
-        routing::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock)?;
+        routing::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &later)?;
         if (i + 1) % 20_000 == 0 {
             eprintln!("{} decisions", i + 1);
         }

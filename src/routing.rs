@@ -33,6 +33,15 @@ impl Clock {
             day: now.date().to_string(),
         }
     }
+
+    /// The moment `ms` milliseconds after the Unix epoch, or `None` out of range.
+    pub fn at_ms(ms: i64) -> Option<Clock> {
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
+        Some(Clock {
+            now_ms: ms,
+            day: t.date().to_string(),
+        })
+    }
 }
 
 /// An arm known to the router.
@@ -887,5 +896,13 @@ mod tests {
         assert!(ids
             .iter()
             .all(|id| id.len() == 28 && id.starts_with("d19ab")));
+    }
+
+    #[test]
+    fn a_clock_at_a_given_time_has_its_utc_day() {
+        let c = Clock::at_ms(1_764_028_799_999).unwrap();
+        assert_eq!(c.day, "2025-11-24");
+        assert_eq!(Clock::at_ms(1_764_028_800_000).unwrap().day, "2025-11-25");
+        assert!(Clock::at_ms(i64::MAX).is_none());
     }
 }
