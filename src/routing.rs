@@ -12,9 +12,6 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Monte Carlo draws used for `p_best` and propensities.
-pub const P_BEST_DRAWS: u32 = 1000;
-
 /// The moment an operation happens.
 #[derive(Clone, Debug)]
 pub struct Clock {
@@ -408,7 +405,7 @@ pub fn route<R: Rng>(
         };
         let choose = |eligible: &[usize], rng: &mut R| {
             let ps: Vec<Posterior> = eligible.iter().map(|&i| posts[i].0).collect();
-            policy::pick(r.policy, &objective, &ps, r.cap(), recent, P_BEST_DRAWS, rng)
+            policy::pick(r.policy, &objective, &ps, r.cap(), recent, policy::DRAWS, rng)
         };
         if reason.is_none() && budget_reason.is_some() {
             reason = budget_reason.clone();
@@ -827,7 +824,7 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
     let mut p_best = vec![0.0; arms.len()];
     if !active.is_empty() {
         let ps: Vec<Posterior> = active.iter().map(|&i| posts[i].0).collect();
-        let p = policy::p_best(&r.objective(), &ps, 4 * P_BEST_DRAWS, rng);
+        let p = policy::p_best(&r.objective(), &ps, 4 * policy::DRAWS, rng);
         for (j, &i) in active.iter().enumerate() {
             p_best[i] = round6(p[j]);
         }

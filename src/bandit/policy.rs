@@ -20,8 +20,10 @@ pub enum Rule {
     Ids,
 }
 
-/// Posterior draws an IDS decision uses when the caller asks for none.
-pub const IDS_DRAWS: u32 = 300;
+/// Posterior draws per decision: they estimate `p_best` and the propensity,
+/// and IDS's expected regrets and information gains. `route` and `replay` use
+/// the same number, so a replay scores IDS as it is deployed.
+pub const DRAWS: u32 = 1000;
 
 /// What the router optimises.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -381,7 +383,7 @@ pub fn least_information_ratio(regret: &[f64], gain: &[f64]) -> Plan {
 }
 
 /// Picks an arm with `rule` under the exploration cap. `draws` posterior
-/// draws estimate `p_best` and the propensity (IDS takes `IDS_DRAWS` when
+/// draws estimate `p_best` and the propensity (IDS takes `DRAWS` when
 /// given none). A Thompson pick is the first draw, so it follows the same
 /// distribution.
 pub fn pick<R: Rng + ?Sized>(
@@ -397,7 +399,7 @@ pub fn pick<R: Rng + ?Sized>(
     let plan = greedy(objective, arms);
     let (rule, chosen, propensity, p_best) = match (rule, *objective) {
         (Rule::Ids, Objective::Reward { lambda }) => {
-            let draws = if draws == 0 { IDS_DRAWS } else { draws };
+            let draws = if draws == 0 { DRAWS } else { draws };
             let (mix, p_best) = ids(lambda, arms, draws, rng);
             let arm = mix.draw(rng.gen());
             (Rule::Ids, arm, mix.weight(arm), p_best)
