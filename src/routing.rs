@@ -24,20 +24,22 @@ pub struct Clock {
 impl Clock {
     /// The current wall-clock time.
     pub fn now() -> Clock {
-        let now = time::OffsetDateTime::now_utc();
-        Clock {
-            now_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
-            day: now.date().to_string(),
-        }
+        Clock::of(time::OffsetDateTime::now_utc())
     }
 
     /// The moment `ms` milliseconds after the Unix epoch, or `None` out of range.
     pub fn at_ms(ms: i64) -> Option<Clock> {
-        let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
-        Some(Clock {
-            now_ms: ms,
+        let nanos = i128::from(ms) * 1_000_000;
+        time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+            .ok()
+            .map(Clock::of)
+    }
+
+    fn of(t: time::OffsetDateTime) -> Clock {
+        Clock {
+            now_ms: (t.unix_timestamp_nanos() / 1_000_000) as i64,
             day: t.date().to_string(),
-        })
+        }
     }
 }
 
