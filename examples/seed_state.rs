@@ -4,8 +4,9 @@
 //!
 //! `cargo run --release --example seed_state -- STATE CONFIG N`
 
+use maestro::clock::Clock;
 use maestro::config::Resolved;
-use maestro::routing::{self, Clock, Outcome, ReportTarget, RouteRequest};
+use maestro::router::{self, Outcome, ReportTarget, RouteRequest};
 use maestro::state::Store;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -36,7 +37,7 @@ fn main() -> anyhow::Result<()> {
             context: Default::default(),
             fresh: false,
         };
-        let d = routing::route(&mut store, &cfg, &req, &clock, &mut rng)?;
+        let d = router::route(&mut store, &cfg, &req, &clock, &mut rng)?;
         let eval = if d.arm.ends_with("@large") { 0.8 } else { 0.6 };
         let o = Outcome {
             eval: f64::from(u8::from(rng.gen::<f64>() < eval)),
@@ -44,7 +45,7 @@ fn main() -> anyhow::Result<()> {
             tokens_in: None,
             tokens_out: None,
         };
-        routing::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &later)?;
+        router::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &later)?;
         if (i + 1) % 20_000 == 0 {
             eprintln!("{} decisions", i + 1);
         }

@@ -2,8 +2,9 @@
 //! conservation under random operation sequences, plus the drift check.
 
 use maestro::bandit::policy;
+use maestro::clock::Clock;
 use maestro::config::{parse, Config};
-use maestro::routing::{self, Clock, Outcome, ReportTarget, RouteRequest};
+use maestro::router::{self, Outcome, ReportTarget, RouteRequest};
 use maestro::state::Store;
 use proptest::prelude::*;
 use rand::rngs::StdRng;
@@ -31,13 +32,13 @@ fn route(
     fresh: bool,
     rng: &mut StdRng,
     i: i64,
-) -> routing::Decision {
+) -> router::Decision {
     let req = RouteRequest {
         task: task.into(),
         context: Default::default(),
         fresh,
     };
-    routing::route(store, cfg, &req, &clock(i), rng).unwrap()
+    router::route(store, cfg, &req, &clock(i), rng).unwrap()
 }
 
 fn scalar(conn: &Connection, sql: &str) -> f64 {
@@ -94,8 +95,8 @@ proptest! {
                 },
             };
             last = Some((task, outcome.clone()));
-            let before = routing::stats(store.conn(), &cfg, &clock(0), &mut rng).unwrap();
-            match routing::report(&mut store, &cfg, &ReportTarget::Task(format!("t{task}")), &outcome, &clock(i as i64)) {
+            let before = router::stats(store.conn(), &cfg, &clock(0), &mut rng).unwrap();
+            match router::report(&mut store, &cfg, &ReportTarget::Task(format!("t{task}")), &outcome, &clock(i as i64)) {
                 Ok(r) => {
                     match accepted.get(&r.decision_id) {
                         Some(prev) => {
@@ -110,7 +111,7 @@ proptest! {
                 }
                 Err(_) => {
                     // Refused (no decision, or different values): nothing changed.
-                    let after = routing::stats(store.conn(), &cfg, &clock(0), &mut rng).unwrap();
+                    let after = router::stats(store.conn(), &cfg, &clock(0), &mut rng).unwrap();
                     prop_assert_eq!(before.reported, after.reported);
                     prop_assert_eq!(before.spend_today, after.spend_today);
                 }
@@ -192,7 +193,7 @@ fn drift_with(rule: &str) {
             tokens_in: None,
             tokens_out: None,
         };
-        routing::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock(i)).unwrap();
+        router::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock(i)).unwrap();
         picks.push(d.arm);
     }
     let y_last = picks[450..].iter().filter(|a| *a == "Y").count();
@@ -231,7 +232,7 @@ fn without_half_life_old_evidence_dominates_longer() {
                 tokens_in: None,
                 tokens_out: None,
             };
-            routing::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock(i)).unwrap();
+            router::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock(i)).unwrap();
             if i >= 300 && d.arm == "Y" {
                 y += 1;
             }

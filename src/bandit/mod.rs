@@ -1,8 +1,9 @@
 //! The routing bandit: posteriors, the Thompson-sampling policy with its
-//! exploration cap, baseline policies and offline replay. No I/O here except
-//! reading replay data from a reader.
+//! exploration cap, baseline policies, offline replay and the draw helpers
+//! they share. No I/O here except reading replay data from a reader.
 
 pub mod baselines;
+pub mod draw;
 pub mod policy;
 pub mod posterior;
 pub mod replay;

@@ -9,6 +9,7 @@
 //! going live would; the run then draws only from the remaining tasks.
 
 use super::baselines::{egreedy_pick, seed_pick, ucb1_pick, Means};
+use super::draw::{bernoulli, fnv1a};
 use super::policy::{pick, ExplorationCap, Objective, Rule};
 use super::posterior::{Evidence, Posterior, Prior};
 use crate::error::{input, Result};
@@ -335,13 +336,6 @@ pub struct FixedArm {
     pub cost_per_task: f64,
 }
 
-/// Stable 64-bit FNV-1a hash, used to derive per-policy seeds.
-pub fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
 /// Replays every policy for every seed.
 pub fn replay(
     data: &ReplayData,
@@ -593,12 +587,6 @@ impl Runner {
             Runner::Fixed(_) => {}
         }
     }
-}
-
-/// The Bernoulli trick: an eval in [0, 1] becomes one success with
-/// probability `eval`, given a uniform draw `u` in [0, 1).
-pub fn bernoulli(eval: f64, u: f64) -> bool {
-    u < eval
 }
 
 #[cfg(test)]

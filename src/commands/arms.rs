@@ -2,10 +2,11 @@
 
 use super::Ctx;
 use crate::cli::ArmsCommand;
+use crate::clock::Clock;
 use crate::config::ArmConfig;
 use crate::error::Result;
 use crate::output::markdown::text_table;
-use crate::routing::{self, Arm, Clock};
+use crate::router::{self, Arm};
 
 /// Runs an `arms` subcommand.
 pub fn exec(ctx: &Ctx, cmd: ArmsCommand) -> Result<i32> {
@@ -24,16 +25,16 @@ pub fn exec(ctx: &Ctx, cmd: ArmsCommand) -> Result<i32> {
                 prior_cost,
                 prior_weight,
             };
-            let a = ctx.write_state(|s| routing::add_arm(s, ctx.cfg(), &arm, &Clock::now()))?;
+            let a = ctx.write_state(|s| router::add_arm(s, ctx.cfg(), &arm, &Clock::now()))?;
             ctx.out
                 .result(&a, &format!("added arm {} (tier {})", a.id, a.tier), None)?;
         }
         ArmsCommand::Retire { id } => {
-            let a = ctx.write_state(|s| routing::retire_arm(s, ctx.cfg(), &id, &Clock::now()))?;
+            let a = ctx.write_state(|s| router::retire_arm(s, ctx.cfg(), &id, &Clock::now()))?;
             ctx.out.result(&a, &format!("retired arm {}", a.id), None)?;
         }
         ArmsCommand::List => {
-            let arms = ctx.read_state(|s| routing::all_arms(s.conn(), ctx.cfg()))?;
+            let arms = ctx.read_state(|s| router::all_arms(s.conn(), ctx.cfg()))?;
             ctx.out.result(&arms, &list_text(&arms), None)?;
         }
     }

@@ -21,7 +21,7 @@ pub fn exec(ctx: &Ctx, a: BenchGateArgs) -> Result<i32> {
         for p in &paths {
             runs.extend(formats::load(&ctx.cwd.join(p), format, &baseline)?);
         }
-        let now = crate::routing::Clock::now().now_ms;
+        let now = crate::clock::Clock::now().now_ms;
         let stored = ctx.write_state(|st| {
             let mut n = 0;
             for r in &runs {

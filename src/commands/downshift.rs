@@ -2,15 +2,16 @@
 
 use super::{actor, Ctx};
 use crate::cli::DownshiftCommand;
+use crate::clock::Clock;
 use crate::error::Result;
-use crate::routing::{self, Clock};
+use crate::router;
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Status {
     active: bool,
     changed: Option<bool>,
-    audit: Vec<routing::AuditEntry>,
+    audit: Vec<router::AuditEntry>,
 }
 
 /// Runs a `downshift` subcommand.
@@ -22,8 +23,8 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
         DownshiftCommand::Status { limit } => {
             let (audit, state) = ctx.read_state(|s| {
                 Ok((
-                    routing::audit_log(s.conn(), limit)?,
-                    routing::downshift_state(s.conn())?,
+                    router::audit_log(s.conn(), limit)?,
+                    router::downshift_state(s.conn())?,
                 ))
             })?;
             let mut text = format!(
@@ -54,7 +55,7 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
             return Ok(0);
         }
     };
-    let changed = ctx.write_state(|s| routing::set_downshift(s, active, &reason, &who, &clock))?;
+    let changed = ctx.write_state(|s| router::set_downshift(s, active, &reason, &who, &clock))?;
     let state = if active { "on" } else { "off" };
     let text = if changed {
         format!("downshift {state}: {reason} (by {who})")

@@ -16,7 +16,7 @@ pub mod route;
 pub mod sbom_diff;
 pub mod stats;
 
-use crate::bandit::replay::fnv1a;
+use crate::bandit::draw::fnv1a;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, Overrides, Resolved};
 use crate::error::{input, Result};

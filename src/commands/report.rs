@@ -2,8 +2,9 @@
 
 use super::Ctx;
 use crate::cli::ReportArgs;
+use crate::clock::Clock;
 use crate::error::Result;
-use crate::routing::{self, Clock, Outcome, ReportTarget};
+use crate::router::{self, Outcome, ReportTarget};
 
 /// Records the outcome of a routed task.
 pub fn exec(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
@@ -18,7 +19,7 @@ pub fn exec(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
         tokens_in: args.tokens_in,
         tokens_out: args.tokens_out,
     };
-    let r = ctx.write_state(|s| routing::report(s, ctx.cfg(), &target, &outcome, &Clock::now()))?;
+    let r = ctx.write_state(|s| router::report(s, ctx.cfg(), &target, &outcome, &Clock::now()))?;
     let text = format!(
         "{} decision {} (task {}, arm {}): eval {}, cost ${}, reward {:.4}",
         if r.duplicate {

@@ -2,8 +2,9 @@
 
 use super::Ctx;
 use crate::cli::RouteArgs;
+use crate::clock::Clock;
 use crate::error::Result;
-use crate::routing::{self, Clock, Decision, RouteRequest};
+use crate::router::{self, Decision, RouteRequest};
 
 /// Picks an arm for the task and prints the decision.
 pub fn exec(ctx: &Ctx, args: RouteArgs) -> Result<i32> {
@@ -13,7 +14,7 @@ pub fn exec(ctx: &Ctx, args: RouteArgs) -> Result<i32> {
         fresh: args.new,
     };
     let mut rng = ctx.rng(&req.task);
-    let d = ctx.write_state(|s| routing::route(s, ctx.cfg(), &req, &Clock::now(), &mut rng))?;
+    let d = ctx.write_state(|s| router::route(s, ctx.cfg(), &req, &Clock::now(), &mut rng))?;
     if let Some(reason) = &d.downshift.reason {
         ctx.out.warn(&format!("routing restricted: {reason}"));
     }

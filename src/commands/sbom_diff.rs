@@ -123,7 +123,7 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_err(|_| input(format!("--at {t}: before 1970")))?
                     .as_millis() as i64,
-                None => crate::routing::Clock::now().now_ms,
+                None => crate::clock::Clock::now().now_ms,
             };
             recorded = Some(ctx.write_state(|st| track::record(st, &a.scope, &found, now))?);
         }
@@ -194,7 +194,7 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
 fn stats(ctx: &Ctx, scope: Option<&str>, all: bool) -> Result<i32> {
     let (eps, any) =
         ctx.read_state(|st| Ok((track::episodes(st.conn(), scope)?, track::any(st.conn())?)))?;
-    let now = crate::routing::Clock::now().now_ms;
+    let now = crate::clock::Clock::now().now_ms;
     let by_severity = track::summarise(&eps, now);
     let fmt = |h: Option<f64>| h.map_or("-".to_string(), human_hours);
     let rows: Vec<Vec<String>> = by_severity

@@ -2,15 +2,16 @@
 
 use super::Ctx;
 use crate::cli::StatsArgs;
+use crate::clock::Clock;
 use crate::error::Result;
 use crate::output::markdown::{table, text_table};
 use crate::output::Format;
-use crate::routing::{self, Clock, Stats};
+use crate::router::{self, Stats};
 
 /// Prints router statistics; in Actions also writes them to the step summary.
 pub fn exec(ctx: &Ctx, args: StatsArgs) -> Result<i32> {
     let mut rng = ctx.rng("stats");
-    let s = ctx.read_state(|st| routing::stats(st.conn(), ctx.cfg(), &Clock::now(), &mut rng))?;
+    let s = ctx.read_state(|st| router::stats(st.conn(), ctx.cfg(), &Clock::now(), &mut rng))?;
     let md = markdown(&s);
     ctx.out.summary(&md)?;
     if args.markdown && ctx.out.format == Format::Text {

@@ -1,0 +1,195 @@
+//! Restrictions to cheaper tiers: the manual downshift with its audit trail,
+//! and the daily budget's pressure.
+
+use crate::clock::Clock;
+use crate::error::{input, Result};
+use crate::state::{append_event, get_meta, set_meta, Store};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+/// Whether routing is restricted to the downshift tiers, and why.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Downshift {
+    /// Routing is restricted.
+    pub active: bool,
+    /// Why, in words.
+    pub reason: Option<String>,
+}
+
+/// The manual downshift as stored in the `meta` table.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ManualDownshift {
+    active: bool,
+    reason: String,
+    actor: String,
+    at_ms: i64,
+}
+
+impl ManualDownshift {
+    /// `REASON (by ACTOR)`.
+    pub(crate) fn by(&self) -> String {
+        format!("{} (by {})", self.reason, self.actor)
+    }
+}
+
+/// The daily budget on one day: its ceiling, if any, and the spend so far.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Budget {
+    /// `budget.daily_usd`.
+    pub limit: Option<f64>,
+    /// USD reported today.
+    pub spent: f64,
+}
+
+impl Budget {
+    /// Why routing is restricted when the spend has reached the ceiling.
+    pub fn exhausted(&self) -> Option<String> {
+        let limit = self.limit?;
+        (self.spent >= limit)
+            .then(|| format!("budget: spent ${:.2} of ${limit:.2} today", self.spent))
+    }
+
+    /// Why routing is restricted when `expected` more for `arm` would pass the ceiling.
+    pub fn would_pass(&self, expected: f64, arm: &str) -> Option<String> {
+        let limit = self.limit?;
+        (self.spent + expected > limit).then(|| {
+            format!(
+                "budget: ${:.2} spent today + ${expected:.2} expected for {arm} would pass the ${limit:.2} ceiling",
+                self.spent
+            )
+        })
+    }
+}
+
+pub(crate) fn manual_downshift(conn: &Connection) -> Result<Option<ManualDownshift>> {
+    match get_meta(conn, "downshift")? {
+        None => Ok(None),
+        Some(s) => Ok(serde_json::from_str::<ManualDownshift>(&s)
+            .ok()
+            .filter(|d| d.active)),
+    }
+}
+
+/// USD reported as spent on `day`.
+pub fn spend_on(conn: &Connection, day: &str) -> Result<f64> {
+    Ok(conn
+        .query_row("SELECT usd FROM daily_spend WHERE day = ?1", [day], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .unwrap_or(0.0))
+}
+
+fn audit(tx: &Transaction, at_ms: i64, active: bool, reason: &str, actor: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO downshift_audit (at_ms, active, reason, actor) VALUES (?1, ?2, ?3, ?4)",
+        params![at_ms, active, reason, actor],
+    )?;
+    Ok(())
+}
+
+/// Records a budget-pressure transition in the audit table, once per change.
+pub(crate) fn note_budget_pressure(
+    tx: &Transaction,
+    clock: &Clock,
+    reason: Option<&str>,
+) -> Result<()> {
+    let key = "budget_pressure";
+    let was = get_meta(tx, key)?;
+    let now = reason.map(|_| clock.day.clone());
+    if was != now {
+        match (reason, &now) {
+            (Some(r), Some(day)) => {
+                audit(tx, clock.now_ms, true, r, "budget")?;
+                set_meta(tx, key, day)?;
+            }
+            _ => {
+                if was.is_some() {
+                    audit(
+                        tx,
+                        clock.now_ms,
+                        false,
+                        "budget: spend back under the daily ceiling",
+                        "budget",
+                    )?;
+                }
+                tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One audit row.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuditEntry {
+    /// Unix milliseconds.
+    pub at_ms: i64,
+    /// Downshift state after the transition.
+    pub active: bool,
+    /// Why.
+    pub reason: String,
+    /// Who: a user, `budget`, or the SLO controller.
+    pub actor: String,
+}
+
+/// The manual downshift state, as `stats` and `downshift status` show it.
+pub fn downshift_state(conn: &Connection) -> Result<Downshift> {
+    let manual = manual_downshift(conn)?;
+    Ok(Downshift {
+        active: manual.is_some(),
+        reason: manual.map(|m| m.by()),
+    })
+}
+
+/// Turns the manual downshift on or off; returns whether it changed.
+pub fn set_downshift(
+    store: &mut Store,
+    active: bool,
+    reason: &str,
+    actor: &str,
+    clock: &Clock,
+) -> Result<bool> {
+    if reason.trim().is_empty() {
+        return Err(input("--reason must not be empty"));
+    }
+    store.write(|tx| {
+        let was = manual_downshift(tx)?.is_some();
+        if was == active {
+            return Ok(false);
+        }
+        let state = ManualDownshift {
+            active,
+            reason: reason.to_string(),
+            actor: actor.to_string(),
+            at_ms: clock.now_ms,
+        };
+        let body = serde_json::to_string(&state)?;
+        append_event(
+            tx,
+            &format!("downshift:{}:{active}", clock.now_ms),
+            "downshift",
+            clock.now_ms,
+            &body,
+        )?;
+        set_meta(tx, "downshift", &body)?;
+        audit(tx, clock.now_ms, active, reason, actor)?;
+        Ok(true)
+    })
+}
+
+/// The downshift audit trail, newest first.
+pub fn audit_log(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT at_ms, active, reason, actor FROM downshift_audit ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok(AuditEntry {
+            at_ms: r.get(0)?,
+            active: r.get(1)?,
+            reason: r.get(2)?,
+            actor: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,142 @@
+//! `report`: record a decision's eval and cost, once; the arm's evidence and
+//! the day's spend follow in the same transaction.
+
+use super::evidence::{arm_stats, bernoulli_for, decision_clock, save_arm_stats};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::{input, Result};
+use crate::state::{append_event, Appended, Store};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+/// Which decision a report is for.
+#[derive(Clone, Debug)]
+pub enum ReportTarget {
+    /// The task's latest decision.
+    Task(String),
+    /// A decision id.
+    Decision(String),
+}
+
+/// A reported outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Eval score in [0, 1].
+    pub eval: f64,
+    /// Cost in USD.
+    pub cost_usd: f64,
+    /// Prompt tokens.
+    pub tokens_in: Option<u64>,
+    /// Completion tokens.
+    pub tokens_out: Option<u64>,
+}
+
+/// The result of `report`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reported {
+    /// The decision reported.
+    pub decision_id: String,
+    /// Its task.
+    pub task: String,
+    /// Its arm.
+    pub arm: String,
+    /// The outcome.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// The same outcome had already been reported; nothing changed.
+    pub duplicate: bool,
+    /// Reward under the configured λ.
+    pub reward: f64,
+}
+
+/// Records an outcome for a decision. Reporting identical values again is a
+/// no-op; different values for a reported decision are refused.
+pub fn report(
+    store: &mut Store,
+    cfg: &Config,
+    target: &ReportTarget,
+    outcome: &Outcome,
+    clock: &Clock,
+) -> Result<Reported> {
+    if !(0.0..=1.0).contains(&outcome.eval) {
+        return Err(input(format!("--eval {} must be in [0, 1]", outcome.eval)));
+    }
+    if !(outcome.cost_usd.is_finite() && outcome.cost_usd >= 0.0) {
+        return Err(input(format!(
+            "--cost {} must be a number >= 0",
+            outcome.cost_usd
+        )));
+    }
+    let half_life = cfg.router.half_life;
+    let lambda = cfg.router.lambda;
+    store.write(|tx| {
+        let row: Option<(String, String, String)> = match target {
+            ReportTarget::Decision(id) => tx
+                .query_row("SELECT id, task, arm FROM decisions WHERE id = ?1", [id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?,
+            ReportTarget::Task(task) => tx
+                .query_row(
+                    "SELECT id, task, arm FROM decisions WHERE task = ?1 AND status != 'superseded' ORDER BY seq DESC LIMIT 1",
+                    [task],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?,
+        };
+        let (id, task, arm) = row.ok_or_else(|| match target {
+            ReportTarget::Decision(id) => input(format!("unknown decision `{id}`")),
+            ReportTarget::Task(t) => input(format!("no decision for task `{t}`: run `maestro route --task {t}` first")),
+        })?;
+        let payload = serde_json::to_string(outcome)?;
+        let reward = outcome.eval - lambda * outcome.cost_usd;
+        let mut reported = Reported {
+            decision_id: id.clone(),
+            task,
+            arm: arm.clone(),
+            outcome: outcome.clone(),
+            duplicate: false,
+            reward,
+        };
+        match append_event(tx, &format!("report:{id}"), "report", clock.now_ms, &payload)? {
+            Appended::Existing(prev) => {
+                let prev: Outcome = serde_json::from_str(&prev)?;
+                if &prev == outcome {
+                    reported.duplicate = true;
+                    return Ok(reported);
+                }
+                return Err(input(format!(
+                    "decision {id} was already reported with eval {} and cost {}; refusing different values",
+                    prev.eval, prev.cost_usd
+                )));
+            }
+            Appended::New => {}
+        }
+        tx.execute(
+            "INSERT INTO outcomes (decision_id, arm, eval, cost_usd, tokens_in, tokens_out, day, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                arm,
+                outcome.eval,
+                outcome.cost_usd,
+                outcome.tokens_in.map(|v| v as i64),
+                outcome.tokens_out.map(|v| v as i64),
+                clock.day,
+                clock.now_ms
+            ],
+        )?;
+        tx.execute("UPDATE decisions SET status = 'reported' WHERE id = ?1", [&id])?;
+        tx.execute(
+            "INSERT INTO daily_spend (day, usd) VALUES (?1, ?2) ON CONFLICT(day) DO UPDATE SET usd = usd + excluded.usd",
+            params![clock.day, outcome.cost_usd],
+        )?;
+        let t = decision_clock(tx)?;
+        let mut s = arm_stats(tx, &arm)?;
+        s.reports += 1;
+        s.eval_sum += outcome.eval;
+        s.cost_sum += outcome.cost_usd;
+        s.evidence.observe(t, half_life, bernoulli_for(&id, outcome.eval), outcome.cost_usd);
+        save_arm_stats(tx, &arm, &s)?;
+        Ok(reported)
+    })
+}
