@@ -16,19 +16,7 @@ pub const FILE_NAME: &str = "maestro.toml";
 pub const DEFAULT_STATE: &str = ".maestro/state.db";
 
 /// The size class of an arm's model; downshifts route to cheaper tiers.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
     /// Cheapest models.
@@ -40,6 +28,9 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// Every tier's name, cheapest first.
+    pub const NAMES: [&'static str; 3] = ["small", "medium", "large"];
+
     /// The lowercase name used in files and output.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -57,6 +48,14 @@ impl Tier {
             "large" => Some(Tier::Large),
             _ => None,
         }
+    }
+}
+
+impl std::str::FromStr for Tier {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Tier, String> {
+        Tier::parse(s).ok_or_else(|| format!("unknown tier `{s}` (small, medium, large)"))
     }
 }
 

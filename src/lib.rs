@@ -19,3 +19,4 @@ pub mod router;
 pub mod sbom;
 pub mod state;
 pub mod storage;
+pub mod units;

@@ -5,7 +5,7 @@ use maestro::error::{exit_code, one_line};
 
 fn main() {
     let cli = maestro::cli::Cli::parse();
-    let code = match maestro::commands::run(cli) {
+    let code = match maestro::cli::run(cli) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("maestro: error: {}", one_line(&err));

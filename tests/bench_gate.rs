@@ -100,7 +100,7 @@ fn truncated_and_malformed_inputs_are_exit_2_naming_the_file() {
             "trunc.json",
             "--head",
             "trunc.json",
-            "--format",
+            "--input-format",
             "hyperfine",
         ])
         .assert()
@@ -338,9 +338,9 @@ fn the_binary_gates_rounds_and_writes_reports() {
     args.extend(gb("a"));
     args.extend(gb("b"));
     args.extend([
-        "--markdown".into(),
+        "--markdown-out".into(),
         "report.md".into(),
-        "--plot".into(),
+        "--plot-out".into(),
         "plot.svg".into(),
     ]);
     let out = p.cmd().args(&args).output().unwrap();

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// How a round's raw samples are summarised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Metric {
     /// 95th percentile.
@@ -18,6 +18,24 @@ pub enum Metric {
     Median,
     /// Mean.
     Mean,
+}
+
+impl Metric {
+    /// Every metric's name, as flags and files spell it.
+    pub const NAMES: [&'static str; 3] = ["p95", "median", "mean"];
+}
+
+impl std::str::FromStr for Metric {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Metric, String> {
+        match s {
+            "p95" => Ok(Metric::P95),
+            "median" => Ok(Metric::Median),
+            "mean" => Ok(Metric::Mean),
+            _ => Err(format!("unknown metric `{s}` (p95, median, mean)")),
+        }
+    }
 }
 
 /// Gate settings.

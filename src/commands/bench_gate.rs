@@ -1,22 +1,109 @@
 //! `maestro bench-gate`.
 
+use super::args::named;
 use super::Ctx;
+use crate::bench::gate::Metric;
 use crate::bench::gate::{self, Report, Settings, Verdict};
 use crate::bench::{formats, record, Run};
-use crate::cli::{BenchGateArgs, BenchGateCommand};
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::output::markdown::{cell, text_table};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// `maestro bench-gate`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchGateArgs {
+    /// `record`: store summary values as history for summary-only gating.
+    #[command(subcommand)]
+    pub command: Option<BenchGateCommand>,
+    /// Base results: a file, a directory of rounds, or a criterion directory
+    /// (repeatable: one round each). Without --base, results are judged
+    /// against the recorded history.
+    #[arg(long = "base", value_name = "PATH")]
+    pub base: Vec<PathBuf>,
+    /// Head results, as for --base.
+    #[arg(long = "head", value_name = "PATH")]
+    pub head: Vec<PathBuf>,
+    /// Input format (default: detected from the content).
+    #[arg(long, value_name = "FORMAT", default_value = "auto")]
+    pub input_format: String,
+    /// How a round's raw samples are summarised.
+    #[arg(long, default_value = "p95", value_parser = named::<Metric>(&Metric::NAMES))]
+    pub metric: Metric,
+    /// Slowdown that matters, e.g. `10%` or `0.1`.
+    #[arg(long, default_value = "10%", value_parser = parse_fraction)]
+    pub threshold: f64,
+    /// Confidence of a `fail` across all benchmarks (Holm-corrected).
+    #[arg(long, default_value_t = 0.997)]
+    pub confidence: f64,
+    /// Rounds needed per side to decide.
+    #[arg(long, default_value_t = 5)]
+    pub min_rounds: usize,
+    /// Criterion baselines for the base side (glob over baseline names).
+    #[arg(long, default_value = "base", value_name = "GLOB")]
+    pub base_baseline: String,
+    /// Criterion baselines for the head side.
+    #[arg(long, default_value = "new", value_name = "GLOB")]
+    pub head_baseline: String,
+    /// Environment hash of the base runs (e.g. `maestro env-hash` there);
+    /// a different --head-env-hash makes every result inconclusive.
+    #[arg(long, value_name = "HASH")]
+    pub base_env_hash: Option<String>,
+    /// Environment hash of the head runs.
+    #[arg(long, value_name = "HASH")]
+    pub head_env_hash: Option<String>,
+    /// Also write the markdown report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown_out: Option<PathBuf>,
+    /// Draw base vs head distributions as SVG to FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot_out: Option<PathBuf>,
+}
+
+/// `maestro bench-gate record`.
+#[derive(Debug, Subcommand)]
+pub enum BenchGateCommand {
+    /// Record results (e.g. main-branch runs) as history, one value per benchmark per run.
+    Record {
+        /// Result files or directories (one run each).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Input format (default: detected from the content).
+        #[arg(long, value_name = "FORMAT", default_value = "auto")]
+        input_format: String,
+        /// How a run's raw samples are summarised.
+        #[arg(long, default_value = "p95", value_parser = named::<Metric>(&Metric::NAMES))]
+        metric: Metric,
+        /// Criterion baselines to record.
+        #[arg(long, default_value = "new", value_name = "GLOB")]
+        baseline: String,
+    },
+}
+
+/// `10%` or `0.1`.
+fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
+    let v = match s.trim().strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+        None => s.trim().parse::<f64>(),
+    }
+    .map_err(|_| format!("`{s}`: expected a percentage such as 10% or a fraction such as 0.1"))?;
+    if !(v > 0.0 && v < 10.0) {
+        return Err(format!("`{s}`: must be above 0"));
+    }
+    Ok(v)
+}
 
 /// Runs the gate; exit 1 only on an overall `fail`.
 pub fn exec(ctx: &Ctx, a: BenchGateArgs) -> Result<i32> {
     if let Some(BenchGateCommand::Record {
         paths,
-        format,
+        input_format,
         metric,
         baseline,
     }) = a.command
     {
-        let format = (format != "auto").then_some(format.as_str());
+        let format = (input_format != "auto").then_some(input_format.as_str());
         let mut runs = Vec::new();
         for p in &paths {
             runs.extend(formats::load(&ctx.cwd.join(p), format, &baseline)?);
@@ -48,8 +135,8 @@ pub fn exec(ctx: &Ctx, a: BenchGateArgs) -> Result<i32> {
             a.confidence
         )));
     }
-    let format = (a.format != "auto").then_some(a.format.as_str());
-    let load = |paths: &[std::path::PathBuf], baseline: &str| -> Result<Vec<Run>> {
+    let format = (a.input_format != "auto").then_some(a.input_format.as_str());
+    let load = |paths: &[PathBuf], baseline: &str| -> Result<Vec<Run>> {
         let mut runs = Vec::new();
         for p in paths {
             runs.extend(formats::load(&ctx.cwd.join(p), format, baseline)?);
@@ -77,11 +164,11 @@ pub fn exec(ctx: &Ctx, a: BenchGateArgs) -> Result<i32> {
         record::lookup(&history, n, m)
     });
     let md = markdown(&report);
-    if let Some(path) = &a.markdown {
+    if let Some(path) = &a.markdown_out {
         std::fs::write(ctx.cwd.join(path), &md)
             .map_err(|e| input(format!("{}: {e}", path.display())))?;
     }
-    if let Some(path) = &a.plot {
+    if let Some(path) = &a.plot_out {
         std::fs::write(ctx.cwd.join(path), svg(&report, &base, &head, &settings))
             .map_err(|e| input(format!("{}: {e}", path.display())))?;
     }

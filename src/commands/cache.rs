@@ -3,13 +3,71 @@
 use super::Ctx;
 use crate::cache::ledger::{self, Op};
 use crate::cache::ops::{self, PutOptions};
-use crate::cli::CacheCommand;
 use crate::clock::Clock;
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::output::markdown::text_table;
-use crate::storage::s3::{S3Settings, S3Store};
-use crate::storage::{local::LocalDir, Location, ObjectStore};
+use crate::storage::{self, Location, ObjectStore};
+use clap::Subcommand;
 use rand::Rng;
+use std::path::PathBuf;
+
+/// `maestro cache`.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Archive PATHs (tar + zstd) under KEY; an existing KEY is left untouched.
+    Put {
+        /// Cache key, e.g. `linux-cargo-$ENV_HASH`.
+        key: String,
+        /// Files or directories, relative to the working directory.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Where entries live: a directory or s3://bucket/prefix [config: cache.store].
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+        /// zstd level, 1-22 [config: cache.level, default 3].
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..=22))]
+        level: Option<i32>,
+        /// How long producing PATHs took, so hits can report time saved.
+        #[arg(long, value_name = "SECONDS")]
+        build_seconds: Option<f64>,
+    },
+    /// Restore KEY, else the newest entry matching each --restore-key prefix in
+    /// order. Exit 0 on a hit, 1 on a miss, 2 on a rejected entry.
+    Get {
+        /// Cache key.
+        key: String,
+        /// Fallback key prefix (repeatable, tried in order).
+        #[arg(long = "restore-key", value_name = "PREFIX")]
+        restore_keys: Vec<String>,
+        /// Directory to restore into (default: the working directory).
+        #[arg(long, value_name = "DIR")]
+        dest: Option<PathBuf>,
+        /// Where entries live [config: cache.store].
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+    },
+    /// Hit rate (overall and by key prefix), bytes and time saved.
+    Stats,
+    /// Delete old and least-recently-used entries (dry run unless --yes).
+    Gc {
+        /// Delete entries unused for longer than this, e.g. `7d`, `12h`.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        max_age: Option<std::time::Duration>,
+        /// Keep at most this much, e.g. `10GiB`, `500MB`.
+        #[arg(long, value_name = "SIZE", value_parser = crate::units::parse_size)]
+        max_size: Option<u64>,
+        /// Really delete.
+        #[arg(long)]
+        yes: bool,
+        /// Where entries live [config: cache.store].
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+    },
+}
+
+fn parse_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("`{s}`: {e} (e.g. 7d, 12h, 30m)"))
+}
 
 /// Runs a `cache` subcommand.
 pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
@@ -179,12 +237,7 @@ pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
 /// The cache's object store: `--store`, else `cache.store`.
 fn open(ctx: &Ctx, flag: Option<&str>) -> Result<Box<dyn ObjectStore>> {
     let loc = flag.unwrap_or(&ctx.cfg().cache.store);
-    Ok(match Location::parse(loc, "cache store")? {
-        Location::Local(p) => Box::new(LocalDir::new(ctx.cwd.join(p))),
-        Location::S3 { bucket, key } => {
-            Box::new(S3Store::new(&bucket, &key, &S3Settings::from_env()?)?)
-        }
-    })
+    storage::open(&Location::parse(loc, "cache store")?, &ctx.cwd)
 }
 
 /// Records an operation in the state. A cache hit stays a hit when the

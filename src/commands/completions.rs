@@ -2,15 +2,20 @@
 
 use crate::cli::Cli;
 use crate::error::Result;
-use clap::CommandFactory;
+use crate::output::Output;
+use clap::{Args, CommandFactory};
 
-/// Prints the completion script for `shell` to stdout.
-pub fn exec(shell: clap_complete::Shell) -> Result<i32> {
-    clap_complete::generate(
-        shell,
-        &mut Cli::command(),
-        "maestro",
-        &mut std::io::stdout(),
-    );
+/// `maestro completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate for.
+    pub shell: clap_complete::Shell,
+}
+
+/// Prints the completion script for the shell.
+pub fn exec(out: &Output, a: &CompletionsArgs) -> Result<i32> {
+    let mut script = Vec::new();
+    clap_complete::generate(a.shell, &mut Cli::command(), "maestro", &mut script);
+    out.print(&String::from_utf8_lossy(&script))?;
     Ok(0)
 }

@@ -1,10 +1,17 @@
 //! `maestro config show`.
 
 use super::Ctx;
-use crate::cli::ConfigCommand;
 use crate::error::Result;
 use crate::output::markdown::text_table;
+use clap::Subcommand;
 use serde_json::json;
+
+/// `maestro config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every resolved setting and where it came from.
+    Show,
+}
 
 /// Prints the resolved configuration and the source of every value.
 pub fn exec(ctx: &Ctx, cmd: ConfigCommand) -> Result<i32> {
@@ -13,7 +20,7 @@ pub fn exec(ctx: &Ctx, cmd: ConfigCommand) -> Result<i32> {
     let entries = r.entries();
     let doc = json!({
         "file": r.file,
-        "state_path": ctx.state_label().ok(),
+        "state_path": ctx.state().ok().map(|s| s.label()),
         "values": entries.iter().map(|(k, v, s)| json!({"key": k, "value": v, "source": s})).collect::<Vec<_>>(),
     });
     let rows: Vec<Vec<String>> = entries

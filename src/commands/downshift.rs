@@ -1,11 +1,40 @@
 //! `maestro downshift on | off | status`.
 
-use super::{actor, Ctx};
-use crate::cli::DownshiftCommand;
+use super::Ctx;
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::router;
+use clap::Subcommand;
 use serde::Serialize;
+
+/// `maestro downshift …`.
+#[derive(Debug, Subcommand)]
+pub enum DownshiftCommand {
+    /// Route only to the downshift tiers until turned off.
+    On {
+        /// Why (recorded in the audit table).
+        #[arg(long)]
+        reason: String,
+        /// Who (default: $GITHUB_ACTOR, then $USER).
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Route to all tiers again.
+    Off {
+        /// Why.
+        #[arg(long, default_value = "manual")]
+        reason: String,
+        /// Who (default: $GITHUB_ACTOR, then $USER).
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Current state and the audit trail.
+    Status {
+        /// Audit rows to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
 
 #[derive(Serialize)]
 struct Status {
@@ -18,8 +47,8 @@ struct Status {
 pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
     let clock = Clock::now();
     let (active, reason, who) = match cmd {
-        DownshiftCommand::On { reason, actor: a } => (true, reason, actor(a)),
-        DownshiftCommand::Off { reason, actor: a } => (false, reason, actor(a)),
+        DownshiftCommand::On { reason, actor: a } => (true, reason, ctx.actor(a)),
+        DownshiftCommand::Off { reason, actor: a } => (false, reason, ctx.actor(a)),
         DownshiftCommand::Status { limit } => {
             let (audit, state) = ctx.read_state(|s| {
                 Ok((

@@ -1,10 +1,37 @@
 //! `maestro env-hash`.
 
 use super::Ctx;
-use crate::cli::EnvHashArgs;
 use crate::envhash::collect::{self, Request};
 use crate::error::Result;
 use crate::output::markdown::text_table;
+use clap::Args;
+use std::path::PathBuf;
+
+/// `maestro env-hash`.
+#[derive(Debug, Args)]
+pub struct EnvHashArgs {
+    /// Repository root (default: the enclosing git repository, else the working directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Add a lockfile (repeatable).
+    #[arg(long = "lockfile", value_name = "PATH")]
+    pub lockfiles: Vec<PathBuf>,
+    /// Do not detect lockfiles in the tree.
+    #[arg(long)]
+    pub no_detect: bool,
+    /// Hash `TOOL --version` (or a full command line, quoted) (repeatable).
+    #[arg(long = "tool", value_name = "TOOL")]
+    pub tools: Vec<String>,
+    /// Hash an environment variable's value (repeatable).
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+    /// Hash files matching a glob, relative to the root (repeatable).
+    #[arg(long = "glob", value_name = "PATTERN")]
+    pub globs: Vec<String>,
+    /// List every input with its own digest.
+    #[arg(long)]
+    pub explain: bool,
+}
 
 /// Prints the environment hash; in Actions exports `ENV_HASH` and the
 /// `env_hash` output.

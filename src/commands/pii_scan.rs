@@ -1,16 +1,128 @@
 //! `maestro pii-scan`.
 
 use super::Ctx;
-use crate::cli::{
-    PiiBaselineCommand, PiiFailOn, PiiFormat, PiiOnly, PiiScanArgs, PiiScanCommand, PiiTargets,
-};
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::output::markdown::cell;
+use crate::output::Format;
 use crate::pii::baseline::{Baseline, Check};
 use crate::pii::policy::Policy;
 use crate::pii::scan::{self, Report, Settings};
 use crate::pii::{Action, Finding};
+use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
+
+/// `maestro pii-scan`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct PiiScanArgs {
+    /// `baseline create|check`.
+    #[command(subcommand)]
+    pub command: Option<PiiScanCommand>,
+    /// What to scan, and the policy.
+    #[command(flatten)]
+    pub targets: PiiTargets,
+    /// Only findings on lines added or changed between two git revisions
+    /// (`main..HEAD`; `main..` compares with the working tree).
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with = "files_from")]
+    pub diff: Option<String>,
+    /// Scan only the files listed in FILE (one path per line).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 here (written before a failing exit).
+    #[arg(long, value_name = "FILE")]
+    pub sarif_out: Option<PathBuf>,
+    /// Accepted findings (from `pii-scan baseline create`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 when a finding at this action or above remains.
+    #[arg(long, value_enum, default_value = "block")]
+    pub fail_on: PiiFailOn,
+    /// Run only the value detectors or only the flow detectors.
+    #[arg(long, value_enum)]
+    pub only: Option<PiiOnly>,
+}
+
+/// What `pii-scan` and its baseline commands scan.
+#[derive(Debug, Args)]
+pub struct PiiTargets {
+    /// Files or directories to scan (default: the working directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Policy file: rule actions, path excludes, options (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+/// `pii-scan --only`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PiiOnly {
+    /// PII values in text.
+    Values,
+    /// PII fields reaching sinks in code.
+    Flows,
+}
+
+/// `pii-scan` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PiiScanCommand {
+    /// Baselines of accepted findings.
+    Baseline {
+        /// create or check.
+        #[command(subcommand)]
+        action: PiiBaselineCommand,
+    },
+}
+
+/// `pii-scan baseline` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PiiBaselineCommand {
+    /// Accept every current finding: write a baseline file.
+    Create {
+        /// What to scan, and the policy.
+        #[command(flatten)]
+        targets: PiiTargets,
+        /// Where to write it.
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = ".maestro/pii-baseline.json"
+        )]
+        out: PathBuf,
+        /// Why these findings are accepted (required).
+        #[arg(long)]
+        reason: String,
+        /// Who owns them (default: $GITHUB_ACTOR or $USER).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Last day the entries apply (YYYY-MM-DD; default: 90 days from today).
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+    },
+    /// Report expired and stale entries; exit 1 if any.
+    Check {
+        /// What to scan, and the policy.
+        #[command(flatten)]
+        targets: PiiTargets,
+        /// The baseline file.
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = ".maestro/pii-baseline.json"
+        )]
+        baseline: PathBuf,
+    },
+}
+
+/// `pii-scan --fail-on`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PiiFailOn {
+    /// Block findings fail.
+    Block,
+    /// Block and warn findings fail.
+    Warn,
+    /// Never fail.
+    None,
+}
 
 /// Runs the scan (or a baseline subcommand).
 pub fn exec(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
@@ -86,11 +198,7 @@ fn git_diff(ctx: &Ctx, spec: &str) -> Result<(PathBuf, scan::Changed)> {
 }
 
 fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
-    let format = match (a.format, ctx.out.format) {
-        (Some(f), _) => f,
-        (None, crate::output::Format::Json) => PiiFormat::Json,
-        _ => PiiFormat::Text,
-    };
+    let format = ctx.out.format;
     let mut s = Settings::new(load_policy(ctx, &a.targets.policy)?);
     s.values = a.only != Some(PiiOnly::Flows);
     s.flows = a.only != Some(PiiOnly::Values);
@@ -123,7 +231,7 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
         .as_ref()
         .map(|b| b.apply(&mut report.findings, &today()));
     // Built only when asked for.
-    let sarif = if a.sarif_out.is_some() || format == PiiFormat::Sarif {
+    let sarif = if a.sarif_out.is_some() || format == Format::Sarif {
         serde_json::to_string_pretty(&crate::pii::sarif::log(&report.findings))?
     } else {
         String::new()
@@ -152,8 +260,8 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
     ctx.out
         .outputs(&[("block", block.to_string()), ("warn", warn.to_string())])?;
     match format {
-        PiiFormat::Sarif => ctx.out.print(&sarif)?,
-        PiiFormat::Json => {
+        Format::Sarif => ctx.out.print(&sarif)?,
+        Format::Json => {
             let v = serde_json::json!({
                 "findings": report.findings,
                 "skipped": report.skipped,
@@ -173,7 +281,8 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
             });
             ctx.out.print(&serde_json::to_string_pretty(&v)?)?;
         }
-        PiiFormat::Text => ctx.out.print(&text(&report, check.as_ref(), block, warn))?,
+        Format::Markdown => ctx.out.print(&md)?,
+        Format::Text => ctx.out.print(&text(&report, check.as_ref(), block, warn))?,
     }
     Ok(if failing > 0 { EXIT_GATE } else { EXIT_OK })
 }
@@ -304,7 +413,7 @@ fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
                     (time::OffsetDateTime::now_utc().date() + time::Duration::days(90)).to_string()
                 }
             };
-            let owner = super::actor(owner);
+            let owner = ctx.actor(owner);
             let report = scan_targets(ctx, &targets)?;
             let b = Baseline::create(&report.findings, &reason, &owner, &expires);
             let path = ctx.cwd.join(&out);

@@ -3,10 +3,40 @@
 use super::Ctx;
 use crate::bandit::replay::{replay, PolicySpec, ReplayData, ReplayReport, ReplaySettings};
 use crate::bandit::Objective;
-use crate::cli::ReplayArgs;
 use crate::error::{input, Result};
 use crate::output::markdown::{table, text_table};
-use crate::output::Format;
+use clap::Args;
+use std::path::PathBuf;
+
+/// `maestro replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// CSV with instance_id, arm, resolved|eval, cost_usd.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Policies to compare: ts, seed, ucb1, egreedy[:EPS], fixed:ARM (repeatable).
+    #[arg(long = "policy", value_delimiter = ',', default_values = ["ts", "seed"])]
+    pub policies: Vec<String>,
+    /// Only these arms (comma-separated); default all in the file.
+    #[arg(long, value_delimiter = ',')]
+    pub arms: Vec<String>,
+    /// Steps (tasks drawn) per run.
+    #[arg(long, default_value_t = 2000)]
+    pub tasks: usize,
+    /// Runs per policy, with seeds 0..K.
+    #[arg(long, default_value_t = 10)]
+    pub seeds: u64,
+    /// Reward objective with this λ (overrides the config).
+    #[arg(long, conflicts_with = "min_eval")]
+    pub lambda: Option<f64>,
+    /// Min-cost objective with this quality floor (overrides the config).
+    #[arg(long)]
+    pub min_eval: Option<f64>,
+    /// Hold N tasks out of each run and show every policy every arm's outcome
+    /// on them first (an offline evaluation before going live).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub warm_start: usize,
+}
 
 /// Replays routing policies on logged outcomes and prints the comparison.
 pub fn exec(ctx: &Ctx, args: ReplayArgs) -> Result<i32> {
@@ -64,11 +94,7 @@ pub fn exec(ctx: &Ctx, args: ReplayArgs) -> Result<i32> {
     let report = replay(&data, &policies, &settings)?;
     let md = markdown(&report);
     ctx.out.summary(&md)?;
-    if args.markdown && ctx.out.format == Format::Text {
-        ctx.out.result(&report, &md, None)?;
-    } else {
-        ctx.out.result(&report, &text(&report), None)?;
-    }
+    ctx.out.result(&report, &text(&report), Some(&md))?;
     Ok(0)
 }
 

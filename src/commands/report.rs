@@ -1,10 +1,34 @@
 //! `maestro report`.
 
 use super::Ctx;
-use crate::cli::ReportArgs;
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::router::{self, Outcome, ReportTarget};
+use clap::Args;
+
+/// `maestro report`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["task", "decision"]))]
+pub struct ReportArgs {
+    /// Report the task's latest decision.
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Report a decision by id.
+    #[arg(long)]
+    pub decision: Option<String>,
+    /// Eval score in [0, 1].
+    #[arg(long = "eval", allow_negative_numbers = true)]
+    pub eval: f64,
+    /// Cost in USD (>= 0).
+    #[arg(long = "cost", value_name = "USD", allow_negative_numbers = true)]
+    pub cost: f64,
+    /// Prompt tokens.
+    #[arg(long)]
+    pub tokens_in: Option<u64>,
+    /// Completion tokens.
+    #[arg(long)]
+    pub tokens_out: Option<u64>,
+}
 
 /// Records the outcome of a routed task.
 pub fn exec(ctx: &Ctx, args: ReportArgs) -> Result<i32> {

@@ -1,10 +1,42 @@
 //! `maestro repro compare | run`.
 
 use super::Ctx;
-use crate::cli::ReproCommand;
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::output::markdown::text_table;
 use crate::repro::{self, Comparison, Status};
+use clap::Subcommand;
+use std::path::PathBuf;
+
+/// `maestro repro`.
+#[derive(Debug, Subcommand)]
+pub enum ReproCommand {
+    /// Compare the files of two directories; exit 1 below --min-rate.
+    Compare {
+        /// First tree.
+        dir_a: PathBuf,
+        /// Second tree.
+        dir_b: PathBuf,
+        /// Only files matching this glob, relative to each tree (repeatable).
+        #[arg(long = "glob", value_name = "PATTERN")]
+        globs: Vec<String>,
+        /// Minimum reproducible rate.
+        #[arg(long, default_value_t = 0.95)]
+        min_rate: f64,
+    },
+    /// Build twice in two clean copies of the working tree and compare the
+    /// artifacts; exit 1 below --min-rate.
+    Run {
+        /// Artifacts to compare, relative to the tree (repeatable).
+        #[arg(long = "artifacts", value_name = "GLOB", required = true)]
+        artifacts: Vec<String>,
+        /// Minimum reproducible rate.
+        #[arg(long, default_value_t = 0.95)]
+        min_rate: f64,
+        /// The build command.
+        #[arg(last = true, required = true, value_name = "BUILD_CMD")]
+        cmd: Vec<String>,
+    },
+}
 
 /// Runs a `repro` subcommand.
 pub fn exec(ctx: &Ctx, cmd: ReproCommand) -> Result<i32> {

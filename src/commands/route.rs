@@ -1,10 +1,25 @@
 //! `maestro route`.
 
+use super::args::key_value;
 use super::Ctx;
-use crate::cli::RouteArgs;
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::router::{self, Decision, RouteRequest};
+use clap::Args;
+
+/// `maestro route`.
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// Task id (e.g. the PR or issue id).
+    #[arg(long)]
+    pub task: String,
+    /// Context for the task, recorded with the decision (repeatable).
+    #[arg(long = "context", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub context: Vec<(String, String)>,
+    /// Make a fresh decision even if the task has a pending one.
+    #[arg(long)]
+    pub new: bool,
+}
 
 /// Picks an arm for the task and prints the decision.
 pub fn exec(ctx: &Ctx, args: RouteArgs) -> Result<i32> {

@@ -1,14 +1,74 @@
 //! `maestro sbom-diff`.
 
+use super::args::named;
 use super::Ctx;
-use crate::cli::{FailOn, SbomDiffArgs, SbomDiffCommand, SbomFormat};
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::output::markdown::{cell, text_table};
-use crate::sbom::cvss::Level;
+use crate::output::Format;
+use crate::sbom::gate::{self, FailOn};
 use crate::sbom::osv::Db;
 use crate::sbom::vulns::{self, Finding};
 use crate::sbom::{self, diff, track, Component};
+use clap::{Args, Subcommand};
 use serde::Serialize;
+use std::path::PathBuf;
+
+/// `maestro sbom-diff`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SbomDiffArgs {
+    /// `stats`: median time to remediate from recorded runs.
+    #[command(subcommand)]
+    pub command: Option<SbomDiffCommand>,
+    /// The baseline SBOM (CycloneDX JSON/XML, SPDX 2.x JSON or tag-value).
+    #[arg(long, value_name = "OLD", required = true)]
+    pub base: Option<PathBuf>,
+    /// The new SBOM.
+    #[arg(long, value_name = "NEW", required = true)]
+    pub head: Option<PathBuf>,
+    /// OSV data: directories of advisory JSON files and/or `all.zip` exports (repeatable).
+    #[arg(long = "osv-db", value_name = "PATH")]
+    pub osv_db: Vec<PathBuf>,
+    /// Exit 1 when a *new* vulnerability is at least this severe: critical
+    /// (CVSS ≥ 9.0), high (≥ 7.0), medium (≥ 4.0), low (> 0), any, or none.
+    #[arg(long, default_value = "high", value_parser = named::<FailOn>(&FailOn::NAMES))]
+    pub fail_on: FailOn,
+    /// How advisories without a usable score count for --fail-on.
+    #[arg(long, default_value = "medium", value_parser = named::<FailOn>(&FailOn::NAMES))]
+    pub unknown_as: FailOn,
+    /// Write a bump-PR title and markdown body here (needs --osv-db).
+    #[arg(long, value_name = "FILE")]
+    pub pr_body: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 here (needs --osv-db), whatever --format is.
+    #[arg(long, value_name = "FILE")]
+    pub sarif_out: Option<PathBuf>,
+    /// Record the head's vulnerabilities in the state: first-seen and
+    /// resolved times per (package, advisory group), for `sbom-diff stats`.
+    #[arg(long)]
+    pub record: bool,
+    /// What the record is about (a repository, an image); episodes in one
+    /// scope are resolved only by records of the same scope.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub scope: String,
+    /// When the head SBOM was current, for --record (RFC 3339, e.g.
+    /// 2026-05-01T12:00:00Z; default: now). Lets you backfill from history.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+/// `maestro sbom-diff` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SbomDiffCommand {
+    /// Median time to remediate by severity, from `--record` runs.
+    Stats {
+        /// Only this scope (default: all).
+        #[arg(long, value_name = "NAME")]
+        scope: Option<String>,
+        /// Also list every episode.
+        #[arg(long)]
+        all: bool,
+    },
+}
 
 /// The JSON document.
 #[derive(Serialize)]
@@ -48,18 +108,12 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
     let (Some(base_path), Some(head_path)) = (&a.base, &a.head) else {
         return Err(input("sbom-diff: give --base OLD and --head NEW"));
     };
-    let format = match (a.format, a.markdown, ctx.out.format) {
-        (Some(f), _, _) => f,
-        (None, true, _) => SbomFormat::Markdown,
-        (None, false, crate::output::Format::Json) => SbomFormat::Json,
-        (None, false, crate::output::Format::Markdown) => SbomFormat::Markdown,
-        _ => SbomFormat::Text,
-    };
+    let format = ctx.out.format;
     if a.osv_db.is_empty() {
         let needs = [
             (a.pr_body.is_some(), "--pr-body"),
             (a.sarif_out.is_some(), "--sarif-out"),
-            (format == SbomFormat::Sarif, "--format sarif"),
+            (format == Format::Sarif, "--format sarif"),
             (a.record, "--record"),
         ];
         if let Some((_, what)) = needs.iter().find(|(given, _)| *given) {
@@ -128,7 +182,7 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
             recorded = Some(ctx.write_state(|st| track::record(st, &a.scope, &found, now))?);
         }
         let v = vulns::diff(&vulns::scan(&base, &db), &found);
-        if a.sarif_out.is_some() || format == SbomFormat::Sarif {
+        if a.sarif_out.is_some() || format == Format::Sarif {
             let doc = crate::sbom::sarif::log(&v, &db, &head_path.to_string_lossy(), &head_text);
             let doc = serde_json::to_string_pretty(&doc)?;
             if let Some(p) = &a.sarif_out {
@@ -146,7 +200,7 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
     let failing = vulnerabilities.as_ref().map_or(0, |v| {
         v.new
             .iter()
-            .filter(|f| fails(f, a.fail_on, a.unknown_as))
+            .filter(|f| gate::fails(f, a.fail_on, a.unknown_as))
             .count()
     });
     let report = Report {
@@ -178,10 +232,10 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
         ("failing", report.failing.to_string()),
     ])?;
     match format {
-        SbomFormat::Json => ctx.out.print(&serde_json::to_string_pretty(&report)?)?,
-        SbomFormat::Markdown => ctx.out.print(&md)?,
-        SbomFormat::Sarif => ctx.out.print(sarif_doc.as_deref().unwrap_or_default())?,
-        SbomFormat::Text => ctx.out.print(&text(&report))?,
+        Format::Json => ctx.out.print(&serde_json::to_string_pretty(&report)?)?,
+        Format::Markdown => ctx.out.print(&md)?,
+        Format::Sarif => ctx.out.print(sarif_doc.as_deref().unwrap_or_default())?,
+        Format::Text => ctx.out.print(&text(&report))?,
     }
     Ok(if report.failing > 0 {
         EXIT_GATE
@@ -282,29 +336,6 @@ fn human_hours(h: f64) -> String {
     } else {
         format!("{:.1} d", h / 24.0)
     }
-}
-
-/// Whether a new finding fails the gate.
-fn fails(f: &Finding, fail_on: FailOn, unknown_as: FailOn) -> bool {
-    let rank = |t: FailOn| match t {
-        FailOn::Critical => 0,
-        FailOn::High => 1,
-        FailOn::Medium => 2,
-        FailOn::Low => 3,
-        FailOn::Any => 4,
-        FailOn::None => 5,
-    };
-    if fail_on == FailOn::None {
-        return false;
-    }
-    let level = match f.severity {
-        Level::Critical => 0,
-        Level::High => 1,
-        Level::Medium => 2,
-        Level::Low | Level::None => 3,
-        Level::Unknown => rank(unknown_as),
-    };
-    level <= rank(fail_on)
 }
 
 fn vers(v: &[String]) -> String {

@@ -1,24 +1,23 @@
 //! `maestro stats`.
 
 use super::Ctx;
-use crate::cli::StatsArgs;
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::output::markdown::{table, text_table};
-use crate::output::Format;
 use crate::router::{self, Stats};
+use clap::Args;
+
+/// `maestro stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {}
 
 /// Prints router statistics; in Actions also writes them to the step summary.
-pub fn exec(ctx: &Ctx, args: StatsArgs) -> Result<i32> {
+pub fn exec(ctx: &Ctx, _: StatsArgs) -> Result<i32> {
     let mut rng = ctx.rng("stats");
     let s = ctx.read_state(|st| router::stats(st.conn(), ctx.cfg(), &Clock::now(), &mut rng))?;
     let md = markdown(&s);
     ctx.out.summary(&md)?;
-    if args.markdown && ctx.out.format == Format::Text {
-        ctx.out.result(&s, &md, None)?;
-    } else {
-        ctx.out.result(&s, &text(&s), None)?;
-    }
+    ctx.out.result(&s, &text(&s), Some(&md))?;
     Ok(0)
 }
 

@@ -20,6 +20,20 @@ pub enum Format {
     Json,
     /// Markdown (for PR comments and step summaries).
     Markdown,
+    /// SARIF 2.1.0 (for code scanning).
+    Sarif,
+}
+
+impl Format {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
+        }
+    }
 }
 
 /// Output settings for one invocation.
@@ -58,7 +72,7 @@ impl Output {
         let r = match self.format {
             Format::Json => write_block(&mut out, &serde_json::to_string_pretty(value)?),
             Format::Markdown => write_block(&mut out, markdown.unwrap_or(text)),
-            Format::Text => write_block(&mut out, text),
+            Format::Text | Format::Sarif => write_block(&mut out, text),
         };
         match r {
             // A closed pipe (`maestro stats | head`) is not an error.

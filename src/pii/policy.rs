@@ -116,29 +116,8 @@ impl Policy {
 
     /// `max_file_size` in bytes.
     pub fn max_file_size(&self) -> std::result::Result<u64, String> {
-        parse_size(&self.options.max_file_size)
+        crate::units::parse_size(&self.options.max_file_size)
     }
-}
-
-/// `1 MiB`, `512KiB`, `2MB`, `1000` → bytes.
-pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("{s:?} is not a size"))?;
-    let mul = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" => 1e3,
-        "kib" => 1024.0,
-        "m" | "mb" => 1e6,
-        "mib" => 1024.0 * 1024.0,
-        "g" | "gb" => 1e9,
-        "gib" => 1024.0 * 1024.0 * 1024.0,
-        u => return Err(format!("unknown unit {u:?}")),
-    };
-    Ok((n * mul) as u64)
 }
 
 /// A glob set from patterns.
@@ -164,7 +143,6 @@ mod tests {
         assert_eq!(p.action("pii/flow/stdout", Action::Block), Action::Warn);
         assert_eq!(p.action("pii/value/ip-address", Action::Warn), Action::Off);
         assert_eq!(p.action("pii/value/email", Action::Warn), Action::Warn);
-        assert_eq!(parse_size("1 MiB"), Ok(1 << 20));
         assert!(toml::from_str::<Policy>("[rules]\nx = \"maybe\"\n").is_err());
     }
 }

@@ -7,6 +7,7 @@
 pub mod cvss;
 pub mod cyclonedx;
 pub mod diff;
+pub mod gate;
 pub mod osv;
 pub mod prbody;
 pub mod purl;

@@ -3,6 +3,7 @@
 //! transaction. Facts are appended to `events` under an idempotency key;
 //! aggregates are updated in the same transaction.
 
+pub mod location;
 pub mod schema;
 pub mod sync;
 

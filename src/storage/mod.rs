@@ -108,6 +108,17 @@ impl fmt::Display for Location {
     }
 }
 
+/// Opens the store at `loc`: a local directory (relative paths against `base`)
+/// or an S3 bucket and prefix with settings from the environment.
+pub fn open(loc: &Location, base: &Path) -> Result<Box<dyn ObjectStore>> {
+    Ok(match loc {
+        Location::Local(p) => Box::new(local::LocalDir::new(base.join(p))),
+        Location::S3 { bucket, key } => {
+            Box::new(s3::S3Store::new(bucket, key, &s3::S3Settings::from_env()?)?)
+        }
+    })
+}
+
 /// Joins a prefix and a key with exactly one `/` between them.
 pub fn join_key(prefix: &str, key: &str) -> String {
     let p = prefix.trim_end_matches('/');
