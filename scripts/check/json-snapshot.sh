@@ -2,7 +2,8 @@
 # Runs every subcommand with --json on fixed inputs (../shared data and
 # small generated trees) and writes one file per call into OUTDIR, with the
 # fields that change from run to run (random ids, clocks, timings) masked.
-# Two binaries are byte-identical in JSON output when `diff -r` of their two
+# Text and markdown renderings of some results are kept too.
+# Two binaries are byte-identical in output when `diff -r` of their two
 # OUTDIRs is empty. Usage: scripts/check/json-snapshot.sh MAESTRO OUTDIR
 set -euo pipefail
 m=$(realpath "$1"); out=$(realpath -m "$2")
@@ -77,6 +78,22 @@ run pii-sarif pii-scan pii --format sarif --fail-on none
 run pii-baseline-create pii-scan baseline create pii --reason test --owner ci --expires 2099-01-01 --out base.json --json
 run pii-baseline-check pii-scan baseline check pii --baseline base.json --json
 run pii-with-baseline pii-scan pii --baseline base.json --json
+# Text and markdown renderings of the same results. Before the flags were
+# unified (one global --format, --markdown-out) markdown was asked for as below.
+if "$m" --help | grep -q -- '--format'; then md=(--format markdown); mdout=--markdown-out
+else md=(--markdown); mdout=--markdown; fi
+run txt-stats stats
+run md-stats stats "${md[@]}"
+run md-replay replay --data "$d/routing/swebench_verified_mini/per_task.csv" --tasks 200 --seeds 2 "${md[@]}"
+run txt-bench bench-gate --base "$h/generated-round1.json" --base "$h/generated-round2.json" --head "$h/generated-round3.json" --head "$h/generated-round4.json" --min-rounds 2
+run md-bench bench-gate --base "$h/generated-round1.json" --base "$h/generated-round2.json" --head "$h/generated-round3.json" --head "$h/generated-round4.json" --min-rounds 2 "$mdout" bench.md
+cp bench.md "$out/md-bench-file.raw"
+run txt-sbom sbom-diff --base "$s/hyperfine-v1.12.0.cdx.json" --head "$s/hyperfine-v1.16.0.cdx.json" --osv-db "$d/sbom/osv-db/crates.io/all.zip"
+run md-sbom sbom-diff --base "$s/hyperfine-v1.12.0.cdx.json" --head "$s/hyperfine-v1.16.0.cdx.json" --osv-db "$d/sbom/osv-db/crates.io/all.zip" --format markdown
+run txt-pii pii-scan pii --fail-on none
+run txt-env-hash env-hash --root tree --glob 'sub/*' --explain
+run txt-arms arms list
+run txt-repro repro compare ra rb
 # Mask what differs between two runs of the same binary: random ids, clocks, timings, temp paths.
 python3 - "$out" "$w" <<'PY'
 import json, pathlib, re, sys

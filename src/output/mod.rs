@@ -6,8 +6,10 @@ pub mod github;
 pub mod markdown;
 pub mod sarif;
 
+use crate::error::{input, Result};
 use serde::Serialize;
 use std::io::{self, Write};
+use std::path::Path;
 
 pub use github::Github;
 
@@ -88,6 +90,20 @@ impl Output {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => Ok(other?),
         }
+    }
+
+    /// Writes a file the user asked for (`--…-out FILE`, `--pr-body`, a
+    /// baseline): `path` against `cwd`, parent directories created. A
+    /// failure names `path` as the user wrote it (exit 2).
+    pub fn write_file(&self, cwd: &Path, path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
+        let full = cwd.join(path);
+        let io = || -> io::Result<()> {
+            if let Some(dir) = full.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&full, contents.as_ref())
+        };
+        io().map_err(|e| input(format!("{}: {e}", path.display())))
     }
 
     /// A diagnostic line on stderr, unless `-q`.

@@ -11,6 +11,8 @@ pub mod gate;
 pub mod osv;
 pub mod prbody;
 pub mod purl;
+pub mod render;
+pub mod report;
 pub mod sarif;
 pub mod spdx;
 pub mod track;
