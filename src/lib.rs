@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod envhash;
 pub mod error;
+pub mod git;
 pub mod output;
 pub mod pii;
 pub mod repro;

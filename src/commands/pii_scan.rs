@@ -1,13 +1,15 @@
-//! `maestro pii-scan`.
+//! `maestro pii-scan` and `pii-scan baseline create | check`.
 
+use super::args::named;
 use super::Ctx;
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
-use crate::output::markdown::cell;
+use crate::git;
 use crate::output::Format;
-use crate::pii::baseline::{Baseline, Check};
+use crate::pii::baseline::Baseline;
+use crate::pii::gate::{Document, FailOn, Tally};
 use crate::pii::policy::Policy;
 use crate::pii::scan::{self, Report, Settings};
-use crate::pii::{Action, Finding};
+use crate::pii::{render, sarif, Action};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -34,9 +36,10 @@ pub struct PiiScanArgs {
     /// Accepted findings (from `pii-scan baseline create`).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Exit 1 when a finding at this action or above remains.
-    #[arg(long, value_enum, default_value = "block")]
-    pub fail_on: PiiFailOn,
+    /// Exit 1 when a finding at this action or above remains: block, warn
+    /// (block and warn findings), or none.
+    #[arg(long, default_value = "block", value_parser = named::<FailOn>(&FailOn::NAMES))]
+    pub fail_on: FailOn,
     /// Run only the value detectors or only the flow detectors.
     #[arg(long, value_enum)]
     pub only: Option<PiiOnly>,
@@ -112,18 +115,6 @@ pub enum PiiBaselineCommand {
         baseline: PathBuf,
     },
 }
-
-/// `pii-scan --fail-on`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PiiFailOn {
-    /// Block findings fail.
-    Block,
-    /// Block and warn findings fail.
-    Warn,
-    /// Never fail.
-    None,
-}
-
 /// Runs the scan (or a baseline subcommand).
 pub fn exec(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
     match a.command {
@@ -157,44 +148,16 @@ fn run(ctx: &Ctx, paths: &[PathBuf], only: Option<&[String]>, root: &Path, s: &S
 }
 
 /// `--diff BASE..HEAD`: the repository root and the added lines per file.
-fn git_diff(ctx: &Ctx, spec: &str) -> Result<(PathBuf, scan::Changed)> {
+fn git_diff(ctx: &Ctx, spec: &str) -> Result<(PathBuf, git::Changed)> {
     let (base, head) = spec.split_once("..").ok_or_else(|| {
         input(format!(
             "--diff {spec}: want BASE..HEAD (or BASE.. for the working tree)"
         ))
     })?;
-    let git = |args: &[&str]| -> Result<String> {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&ctx.cwd)
-            .output()
-            .map_err(|e| input(format!("--diff: cannot run git: {e}")))?;
-        if !out.status.success() {
-            return Err(input(format!(
-                "--diff {spec}: git {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr)
-                    .lines()
-                    .next()
-                    .unwrap_or("failed")
-            )));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    };
-    let root = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
-    let mut args = vec![
-        "diff",
-        "--no-color",
-        "--no-ext-diff",
-        "--unified=0",
-        "--diff-filter=AMR",
-        base,
-    ];
-    if !head.is_empty() {
-        args.push(head);
-    }
-    let d = git(&args)?;
-    Ok((root, scan::parse_diff(&d)))
+    let named = |e: anyhow::Error| input(format!("--diff {spec}: {e}"));
+    let root = git::toplevel(&ctx.cwd).map_err(named)?;
+    let changed = git::added_lines(&ctx.cwd, base, head).map_err(named)?;
+    Ok((root, changed))
 }
 
 fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
@@ -232,21 +195,14 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
         .map(|b| b.apply(&mut report.findings, &today()));
     // Built only when asked for.
     let sarif = if a.sarif_out.is_some() || format == Format::Sarif {
-        serde_json::to_string_pretty(&crate::pii::sarif::log(&report.findings))?
+        serde_json::to_string_pretty(&sarif::log(&report.findings))?
     } else {
         String::new()
     };
     if let Some(p) = &a.sarif_out {
-        std::fs::write(ctx.cwd.join(p), &sarif)
-            .map_err(|e| input(format!("{}: {e}", p.display())))?;
+        ctx.out.write_file(&ctx.cwd, p, &sarif)?;
     }
-    let count = |act: Action| report.findings.iter().filter(|f| f.action == act).count();
-    let (block, warn) = (count(Action::Block), count(Action::Warn));
-    let failing = match a.fail_on {
-        PiiFailOn::Block => block,
-        PiiFailOn::Warn => block + warn,
-        PiiFailOn::None => 0,
-    };
+    let t = Tally::of(&report.findings, a.fail_on);
     for f in &report.findings {
         ctx.out.annotate(
             f.action == Action::Block,
@@ -255,133 +211,22 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
             &format!("{}: {}", f.rule, f.reason),
         );
     }
-    let md = markdown(&report, check.as_ref(), block, warn);
+    let md = render::markdown(&report, check.as_ref(), t.block, t.warn);
     ctx.out.summary(&md)?;
-    ctx.out
-        .outputs(&[("block", block.to_string()), ("warn", warn.to_string())])?;
+    ctx.out.outputs(&[
+        ("block", t.block.to_string()),
+        ("warn", t.warn.to_string()),
+    ])?;
     match format {
         Format::Sarif => ctx.out.print(&sarif)?,
-        Format::Json => {
-            let v = serde_json::json!({
-                "findings": report.findings,
-                "skipped": report.skipped,
-                "baseline": check,
-                "summary": {
-                    "files": report.files,
-                    "bytes": report.bytes,
-                    "block": block,
-                    "warn": warn,
-                    "allowed": report.allowed,
-                    "baselined": check.as_ref().map_or(0, |c| c.suppressed),
-                    "below_threshold": report.below_threshold,
-                    "off": report.off,
-                    "skipped": report.skipped.len(),
-                    "failing": failing,
-                },
-            });
-            ctx.out.print(&serde_json::to_string_pretty(&v)?)?;
-        }
-        Format::Markdown => ctx.out.print(&md)?,
-        Format::Text => ctx.out.print(&text(&report, check.as_ref(), block, warn))?,
+        // Through a JSON value: every object's keys sorted, as pii-scan has always printed them.
+        _ => ctx.out.result(
+            &serde_json::to_value(Document::new(&report, check.as_ref(), t))?,
+            &render::text(&report, check.as_ref(), t.block, t.warn),
+            Some(&md),
+        )?,
     }
-    Ok(if failing > 0 { EXIT_GATE } else { EXIT_OK })
-}
-
-fn finding_line(f: &Finding) -> String {
-    format!(
-        "{}:{}:{}: {} {} [{}]: {}\n    {}\n",
-        f.path,
-        f.line,
-        f.column,
-        if f.action == Action::Block {
-            "BLOCK"
-        } else {
-            "warn"
-        },
-        f.rule,
-        f.entity,
-        f.reason,
-        f.snippet
-    )
-}
-
-fn summary_line(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String {
-    format!(
-        "{} files ({} bytes): {block} block, {warn} warn; {} allowed inline, {} baselined, {} below the confidence threshold, {} skipped",
-        r.files,
-        r.bytes,
-        r.allowed,
-        check.map_or(0, |c| c.suppressed),
-        r.below_threshold,
-        r.skipped.len()
-    )
-}
-
-fn text(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String {
-    let mut out: String = r.findings.iter().map(finding_line).collect();
-    for s in &r.skipped {
-        out.push_str(&format!("skipped: {}: {}\n", s.path, s.reason));
-    }
-    if let Some(c) = check {
-        out.push_str(&check_lines(c, "baseline: "));
-    }
-    out.push_str(&summary_line(r, check, block, warn));
-    out
-}
-
-/// One line per expired or stale baseline entry.
-fn check_lines(c: &Check, prefix: &str) -> String {
-    let expired = c.expired.iter().map(|e| {
-        format!(
-            "{prefix}expired on {}: {} {} ({}; owner {})\n",
-            e.expires, e.path, e.rule, e.reason, e.owner
-        )
-    });
-    let stale = c.stale.iter().map(|e| {
-        format!(
-            "{prefix}stale (matches nothing): {} {} ({})\n",
-            e.path, e.rule, e.fingerprint
-        )
-    });
-    expired.chain(stale).collect()
-}
-
-fn markdown(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String {
-    let mut md = format!(
-        "### PII scan\n\n{}\n\n",
-        summary_line(r, check, block, warn)
-    );
-    if !r.findings.is_empty() {
-        md.push_str("| action | rule | where | reason |\n|---|---|---|---|\n");
-        for f in r.findings.iter().take(200) {
-            md.push_str(&format!(
-                "| {} | `{}` | `{}:{}` | {} |\n",
-                if f.action == Action::Block {
-                    "block"
-                } else {
-                    "warn"
-                },
-                f.rule,
-                cell(&f.path),
-                f.line,
-                cell(&f.reason)
-            ));
-        }
-        if r.findings.len() > 200 {
-            md.push_str(&format!(
-                "\n… and {} more (see the SARIF or `--json` output)\n",
-                r.findings.len() - 200
-            ));
-        }
-    }
-    if !r.skipped.is_empty() {
-        md.push_str("\n<details><summary>Skipped files</summary>\n\n");
-        for s in r.skipped.iter().take(100) {
-            md.push_str(&format!("- `{}`: {}\n", cell(&s.path), cell(&s.reason)));
-        }
-        md.push_str("\n</details>\n");
-    }
-    md
+    Ok(if t.failing > 0 { EXIT_GATE } else { EXIT_OK })
 }
 
 /// The baseline commands' scan: every finding under the policy, paths
@@ -416,13 +261,8 @@ fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
             let owner = ctx.actor(owner);
             let report = scan_targets(ctx, &targets)?;
             let b = Baseline::create(&report.findings, &reason, &owner, &expires);
-            let path = ctx.cwd.join(&out);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| input(format!("{}: {e}", dir.display())))?;
-            }
-            std::fs::write(&path, serde_json::to_string_pretty(&b)? + "\n")
-                .map_err(|e| input(format!("{}: {e}", out.display())))?;
+            ctx.out
+                .write_file(&ctx.cwd, &out, serde_json::to_string_pretty(&b)? + "\n")?;
             let v = serde_json::json!({"baseline": out, "entries": b.entries.len(), "expires": expires, "owner": owner});
             ctx.out.result(
                 &v,
@@ -439,7 +279,7 @@ fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
             let b = Baseline::load(&ctx.cwd.join(&baseline))?;
             let mut report = scan_targets(ctx, &targets)?;
             let c = b.apply(&mut report.findings, &today());
-            let mut t = check_lines(&c, "");
+            let mut t = render::check_lines(&c, "");
             t.push_str(&format!(
                 "{} entries: {} in use, {} expired, {} stale",
                 b.entries.len(),

@@ -5,8 +5,10 @@
 
 pub mod baseline;
 pub mod flows;
+pub mod gate;
 pub mod names;
 pub mod policy;
+pub mod render;
 pub mod sarif;
 pub mod scan;
 pub mod values;

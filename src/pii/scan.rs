@@ -7,15 +7,13 @@ use super::names::Data;
 use super::policy::Policy;
 use super::values::{self, Entity};
 use super::{redact, Action, Finding, Kind, Skipped};
+use crate::git::Changed;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-/// Lines (1-based, inclusive ranges) that a diff added, per path.
-pub type Changed = HashMap<String, Vec<(usize, usize)>>;
 
 /// How to scan.
 pub struct Settings {
@@ -451,34 +449,6 @@ pub fn scan_paths(
     report
 }
 
-/// Parses `git diff --unified=0` output into added line ranges per path.
-pub fn parse_diff(diff: &str) -> Changed {
-    let mut out: Changed = HashMap::new();
-    let mut path: Option<String> = None;
-    for l in diff.lines() {
-        if let Some(p) = l.strip_prefix("+++ ") {
-            path = p
-                .strip_prefix("b/")
-                .map(str::to_string)
-                .filter(|_| p != "/dev/null");
-        } else if let (Some(p), Some(h)) = (&path, l.strip_prefix("@@ ")) {
-            // @@ -a,b +c,d @@
-            let Some(plus) = h.split_whitespace().find(|x| x.starts_with('+')) else {
-                continue;
-            };
-            let mut it = plus[1..].split(',');
-            let start: usize = it.next().and_then(|x| x.parse().ok()).unwrap_or(0);
-            let count: usize = it.next().and_then(|x| x.parse().ok()).unwrap_or(1);
-            if count > 0 {
-                out.entry(p.clone())
-                    .or_default()
-                    .push((start, start + count - 1));
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -521,12 +491,5 @@ mod tests {
             rules,
             ["pii/control/allow-without-reason", "pii/flow/logger"]
         );
-    }
-
-    #[test]
-    fn diff_ranges() {
-        let d = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,0 +2,3 @@\n+a\n@@ -9 +12 @@\n+b\n@@ -20,2 +24,0 @@\n";
-        let c = parse_diff(d);
-        assert_eq!(c["x.py"], vec![(2, 4), (12, 12)]);
     }
 }

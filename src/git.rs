@@ -1,0 +1,93 @@
+//! Running git, and reading what it prints: the repository root and the
+//! lines a diff added.
+
+use crate::error::{input, Result};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Lines (1-based, inclusive ranges) that a diff added, per path.
+pub type Changed = HashMap<String, Vec<(usize, usize)>>;
+
+/// Runs `git ARGS` in `dir`; its stdout, or an input error with the first
+/// line git printed on stderr.
+pub fn run(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| input(format!("cannot run git: {e}")))?;
+    if !out.status.success() {
+        return Err(input(format!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("failed")
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The root of the work tree that holds `dir`.
+pub fn toplevel(dir: &Path) -> Result<PathBuf> {
+    Ok(PathBuf::from(run(dir, &["rev-parse", "--show-toplevel"])?.trim()))
+}
+
+/// The lines added or changed from `base` to `head` (the work tree when
+/// `head` is empty), for added, modified and renamed files.
+pub fn added_lines(dir: &Path, base: &str, head: &str) -> Result<Changed> {
+    let mut args = vec![
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--unified=0",
+        "--diff-filter=AMR",
+        base,
+    ];
+    if !head.is_empty() {
+        args.push(head);
+    }
+    Ok(parse_diff(&run(dir, &args)?))
+}
+
+/// Parses `git diff --unified=0` output into added line ranges per path.
+pub fn parse_diff(diff: &str) -> Changed {
+    let mut out: Changed = HashMap::new();
+    let mut path: Option<String> = None;
+    for l in diff.lines() {
+        if let Some(p) = l.strip_prefix("+++ ") {
+            path = p
+                .strip_prefix("b/")
+                .map(str::to_string)
+                .filter(|_| p != "/dev/null");
+        } else if let (Some(p), Some(h)) = (&path, l.strip_prefix("@@ ")) {
+            // @@ -a,b +c,d @@
+            let Some(plus) = h.split_whitespace().find(|x| x.starts_with('+')) else {
+                continue;
+            };
+            let mut it = plus[1..].split(',');
+            let start: usize = it.next().and_then(|x| x.parse().ok()).unwrap_or(0);
+            let count: usize = it.next().and_then(|x| x.parse().ok()).unwrap_or(1);
+            if count > 0 {
+                out.entry(p.clone())
+                    .or_default()
+                    .push((start, start + count - 1));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_ranges() {
+        let d = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,0 +2,3 @@\n+a\n@@ -9 +12 @@\n+b\n@@ -20,2 +24,0 @@\n";
+        let c = parse_diff(d);
+        assert_eq!(c["x.py"], vec![(2, 4), (12, 12)]);
+    }
+}
