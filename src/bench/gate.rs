@@ -4,7 +4,7 @@
 //! with its reason in words.
 
 use super::stats::{hodges_lehmann_ratio, holm, mad_sd, mann_whitney, mean, median, quantile};
-use super::{Measure, Run, Series};
+use super::{Measure, Run, Series, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -63,22 +63,6 @@ impl Default for Settings {
             outlier_limit: 0.025,
         }
     }
-}
-
-/// A verdict, most severe first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// A real regression beyond the threshold.
-    Fail,
-    /// A summary-only result far outside its recorded history (never fails).
-    Warn,
-    /// Cannot decide (too few rounds, too noisy, outliers, different machines).
-    Inconclusive,
-    /// A real improvement beyond the threshold.
-    Improved,
-    /// No regression beyond the threshold.
-    Pass,
 }
 
 /// One benchmark's result.

@@ -3,7 +3,7 @@
 //! robust prediction interval on the log scale. Such a judgement can warn,
 //! never fail: without raw data a single run cannot prove a regression.
 
-use super::gate::Verdict;
+use super::Verdict;
 use super::stats::{mad_sd, median, norm_quantile};
 
 /// Runs of history used (the most recent).

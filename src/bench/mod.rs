@@ -11,10 +11,40 @@ pub mod formats;
 pub mod gate;
 pub mod history;
 pub mod record;
+pub mod render;
 pub mod stats;
 
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// A verdict, most severe first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// A real regression beyond the threshold.
+    Fail,
+    /// A summary-only result far outside its recorded history (never fails).
+    Warn,
+    /// Cannot decide (too few rounds, too noisy, outliers, different machines).
+    Inconclusive,
+    /// A real improvement beyond the threshold.
+    Improved,
+    /// No regression beyond the threshold.
+    Pass,
+}
+
+impl Verdict {
+    /// The word printed and set as the `verdict` output.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Fail => "fail",
+            Verdict::Warn => "warn",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::Improved => "improved",
+            Verdict::Pass => "pass",
+        }
+    }
+}
 
 /// What a series' values measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
