@@ -1,6 +1,8 @@
 //! The record of cache operations in the state store, and what `cache stats`
 //! and `cache gc` read back from it.
 
+use super::ops::{GetReport, PutReport};
+use super::outcome::{GetOutcome, PutOutcome};
 use crate::error::Result;
 use crate::state::{append_event, Appended, Store};
 use rusqlite::{params, Connection};
@@ -20,13 +22,45 @@ pub struct Op {
     /// Entry restored (get).
     pub matched_key: Option<String>,
     /// Outcome (`stored`, `exists`, `hit`, `restore-hit`, `miss`, `rejected`).
-    pub outcome: String,
+    pub outcome: &'static str,
     /// Bytes moved.
     pub bytes: u64,
     /// Wall time.
     pub millis: u64,
     /// Build time saved (get).
     pub saved_millis: u64,
+}
+
+impl Op {
+    /// The record of a `put`; `id` and `at_ms` are the caller's to set.
+    pub fn put(r: &PutReport) -> Op {
+        Op {
+            id: String::new(),
+            at_ms: 0,
+            op: "put",
+            key: r.key.clone(),
+            matched_key: None,
+            outcome: r.outcome.as_str(),
+            bytes: r.bytes,
+            millis: r.millis,
+            saved_millis: 0,
+        }
+    }
+
+    /// The record of a `get`; `id` and `at_ms` are the caller's to set.
+    pub fn get(r: &GetReport) -> Op {
+        Op {
+            id: String::new(),
+            at_ms: 0,
+            op: "get",
+            key: r.key.clone(),
+            matched_key: r.matched_key.clone(),
+            outcome: r.outcome.as_str(),
+            bytes: r.bytes,
+            millis: r.millis,
+            saved_millis: r.saved_millis,
+        }
+    }
 }
 
 /// Records `op` once (its id is the idempotency key).
@@ -105,26 +139,26 @@ pub fn stats(conn: &Connection) -> Result<Stats> {
     for row in rows {
         let (op, key, outcome, bytes, saved) = row?;
         if op == "put" {
-            match outcome.as_str() {
-                "stored" => {
-                    s.puts_stored += 1;
-                    s.bytes_uploaded += bytes as u64;
-                }
-                _ => s.puts_existing += 1,
+            if outcome == PutOutcome::Stored.as_str() {
+                s.puts_stored += 1;
+                s.bytes_uploaded += bytes as u64;
+            } else {
+                s.puts_existing += 1;
             }
             continue;
         }
+        let outcome = GetOutcome::parse(&outcome);
         let g = groups.entry(prefix_of(&key).to_string()).or_default();
         for r in [&mut s.overall, g] {
             r.gets += 1;
-            match outcome.as_str() {
-                "hit" => r.hits += 1,
-                "restore-hit" => r.restore_hits += 1,
-                "rejected" => r.rejected += 1,
-                _ => r.misses += 1,
+            match outcome {
+                GetOutcome::Hit => r.hits += 1,
+                GetOutcome::RestoreHit => r.restore_hits += 1,
+                GetOutcome::Rejected => r.rejected += 1,
+                GetOutcome::Miss => r.misses += 1,
             }
         }
-        if outcome.ends_with("hit") {
+        if outcome.restored() {
             s.bytes_restored += bytes as u64;
             s.seconds_saved += saved as f64 / 1000.0;
         }

@@ -9,6 +9,8 @@
 pub mod archive;
 pub mod ledger;
 pub mod ops;
+pub mod outcome;
+pub mod render;
 
 use crate::error::{input, Result};
 use hmac::{Hmac, Mac};

@@ -1,6 +1,7 @@
 //! `cache put / get / stats / gc` against an object store.
 
 use super::archive::{self, HashingWriter};
+use super::outcome::{GetOutcome, PutOutcome};
 use super::{blob_object, check_key, manifest_object, select, Manifest, FORMAT};
 use crate::error::{infra, input, Result};
 use crate::storage::{Cond, ObjectStore, Put};
@@ -14,8 +15,8 @@ use std::time::Instant;
 pub struct PutReport {
     /// The key.
     pub key: String,
-    /// `stored`, or `exists` (left untouched).
-    pub outcome: String,
+    /// Stored, or left untouched because the key exists.
+    pub outcome: PutOutcome,
     /// Compressed bytes uploaded.
     pub bytes: u64,
     /// Uncompressed bytes archived.
@@ -40,6 +41,19 @@ pub struct PutOptions<'a> {
     pub now_ms: i64,
 }
 
+/// The bytes of the regular files under `paths` (against `cwd`), for a
+/// progress bar.
+pub fn input_bytes(cwd: &Path, paths: &[PathBuf]) -> u64 {
+    paths
+        .iter()
+        .flat_map(|p| walkdir::WalkDir::new(cwd.join(p)))
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
 /// Archives `paths` under `key`, unless the key exists.
 pub fn put(
     store: &dyn ObjectStore,
@@ -52,7 +66,7 @@ pub fn put(
     let start = Instant::now();
     let exists = |start: Instant| PutReport {
         key: key.to_string(),
-        outcome: "exists".into(),
+        outcome: PutOutcome::Exists,
         bytes: 0,
         total_bytes: 0,
         entries: 0,
@@ -107,7 +121,7 @@ pub fn put(
         Put::PreconditionFailed => Ok(exists(start)),
         Put::Written(_) => Ok(PutReport {
             key: key.to_string(),
-            outcome: "stored".into(),
+            outcome: PutOutcome::Stored,
             bytes,
             total_bytes: m.total_bytes,
             entries: m.entries.len(),
@@ -123,8 +137,8 @@ pub struct GetReport {
     pub key: String,
     /// The entry restored, if any.
     pub matched_key: Option<String>,
-    /// `hit` (exact key), `restore-hit` (by prefix), `miss`, or `rejected`.
-    pub outcome: String,
+    /// Hit (exact key), restore-hit (by prefix), miss, or rejected.
+    pub outcome: GetOutcome,
     /// Compressed bytes downloaded.
     pub bytes: u64,
     /// Paths restored.
@@ -140,7 +154,7 @@ pub struct GetReport {
 
 /// Finds and restores an entry into `dest`. A rejected entry (bad manifest,
 /// signature or digest, unsafe archive) writes nothing and comes back as
-/// `outcome = "rejected"` with the reason.
+/// [`GetOutcome::Rejected`] with the reason.
 pub fn get(
     store: &dyn ObjectStore,
     dest: &Path,
@@ -157,7 +171,7 @@ pub fn get(
     let mut report = GetReport {
         key: key.to_string(),
         matched_key: None,
-        outcome: "miss".into(),
+        outcome: GetOutcome::Miss,
         bytes: 0,
         entries: 0,
         millis: 0,
@@ -188,7 +202,11 @@ pub fn get(
     report.matched_key = Some(matched.clone());
     match restore(store, dest, &matched, signing_key, progress) {
         Ok((m, bytes, n)) => {
-            report.outcome = if exact { "hit" } else { "restore-hit" }.into();
+            report.outcome = if exact {
+                GetOutcome::Hit
+            } else {
+                GetOutcome::RestoreHit
+            };
             report.bytes = bytes;
             report.entries = n;
             report.millis = start.elapsed().as_millis() as u64;
@@ -200,7 +218,7 @@ pub fn get(
             if crate::error::exit_code(&e) == crate::error::EXIT_INFRA {
                 return Err(e);
             }
-            report.outcome = "rejected".into();
+            report.outcome = GetOutcome::Rejected;
             report.error = Some(crate::error::one_line(&e));
             report.millis = start.elapsed().as_millis() as u64;
         }
@@ -422,15 +440,15 @@ mod tests {
         let src = tree();
         let os = Memory::default();
         let r = put(&os, src.path(), "k-1", &["target".into()], &opts(None)).unwrap();
-        assert_eq!((r.outcome.as_str(), r.entries), ("stored", 3));
+        assert_eq!((r.outcome, r.entries), (PutOutcome::Stored, 3));
         std::fs::write(src.path().join("target/debug/app"), b"changed").unwrap();
         let again = put(&os, src.path(), "k-1", &["target".into()], &opts(None)).unwrap();
-        assert_eq!(again.outcome, "exists");
+        assert_eq!(again.outcome, PutOutcome::Exists);
         let dst = tempfile::tempdir().unwrap();
         let g = get(&os, dst.path(), "k-2", &["k-".into()], None, &|_| {}).unwrap();
         assert_eq!(
-            (g.outcome.as_str(), g.matched_key.as_deref()),
-            ("restore-hit", Some("k-1"))
+            (g.outcome, g.matched_key.as_deref()),
+            (GetOutcome::RestoreHit, Some("k-1"))
         );
         assert_eq!(
             std::fs::read(dst.path().join("target/debug/app")).unwrap(),
@@ -438,7 +456,7 @@ mod tests {
         );
         assert!(g.saved_millis > 0);
         let miss = get(&os, dst.path(), "other", &[], None, &|_| {}).unwrap();
-        assert_eq!(miss.outcome, "miss");
+        assert_eq!(miss.outcome, GetOutcome::Miss);
     }
 
     #[test]
@@ -455,7 +473,7 @@ mod tests {
         .unwrap();
         let dst = tempfile::tempdir().unwrap();
         let g = get(&os, dst.path(), "k", &[], Some(b"wrong"), &|_| {}).unwrap();
-        assert_eq!(g.outcome, "rejected");
+        assert_eq!(g.outcome, GetOutcome::Rejected);
         assert!(g.error.unwrap().contains("signature"));
         // Swap the archive's bytes.
         let blob = os.list("blobs/").unwrap().remove(0).key;

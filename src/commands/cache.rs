@@ -3,9 +3,10 @@
 use super::Ctx;
 use crate::cache::ledger::{self, Op};
 use crate::cache::ops::{self, PutOptions};
+use crate::cache::outcome::GetOutcome;
+use crate::cache::render;
 use crate::clock::Clock;
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
-use crate::output::markdown::text_table;
 use crate::storage::{self, Location, ObjectStore};
 use clap::Subcommand;
 use rand::Rng;
@@ -74,9 +75,9 @@ pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
     let signing_key = std::env::var("MAESTRO_CACHE_SIGNING_KEY")
         .ok()
         .filter(|k| !k.is_empty());
-    if let (Some(k), Some(_)) = (&signing_key, &ctx.out.github) {
+    if let Some(k) = &signing_key {
         // maestro never prints the key; the mask covers anything else that might.
-        eprintln!("{}", crate::output::github::mask(k));
+        ctx.out.mask(k);
     }
     let key_bytes = signing_key.as_deref().map(str::as_bytes);
     match cmd {
@@ -88,8 +89,7 @@ pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
             build_seconds,
         } => {
             let os = open(ctx, store.as_deref())?;
-            let total: u64 = paths.iter().map(|p| tree_size(&ctx.cwd.join(p))).sum();
-            let bar = ctx.out.progress(total, "archive");
+            let bar = ctx.out.progress(ops::input_bytes(&ctx.cwd, &paths), "archive");
             let r = ops::put(
                 os.as_ref(),
                 &ctx.cwd,
@@ -104,19 +104,10 @@ pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
                 },
             )?;
             bar.finish_and_clear();
-            note(ctx, "put", &key, None, &r.outcome, r.bytes, r.millis, 0);
-            let text = match r.outcome.as_str() {
-                "stored" => format!(
-                    "stored {key} in {}: {} paths, {} -> {} bytes, {} ms",
-                    os.describe(),
-                    r.entries,
-                    r.total_bytes,
-                    r.bytes,
-                    r.millis
-                ),
-                _ => format!("{key} already exists in {}; left untouched", os.describe()),
-            };
-            ctx.out.result(&r, &text, None)?;
+            let op = Op::put(&r);
+            note(ctx, op);
+            ctx.out
+                .result(&r, &render::put_text(&r, &os.describe()), None)?;
             Ok(EXIT_OK)
         }
         CacheCommand::Get {
@@ -140,45 +131,21 @@ pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
                 },
             )?;
             bar.finish_and_clear();
-            note(
-                ctx,
-                "get",
-                &key,
-                r.matched_key.clone(),
-                &r.outcome,
-                r.bytes,
-                r.millis,
-                r.saved_millis,
-            );
+            note(ctx, Op::get(&r));
             ctx.out.outputs(&[
-                ("cache-hit", (r.outcome == "hit").to_string()),
+                ("cache-hit", (r.outcome == GetOutcome::Hit).to_string()),
                 ("matched-key", r.matched_key.clone().unwrap_or_default()),
             ])?;
-            let (text, code) = match r.outcome.as_str() {
-                "hit" | "restore-hit" => (
-                    format!(
-                        "{}: restored {} ({} paths, {} bytes, {} ms)",
-                        r.outcome,
-                        r.matched_key.as_deref().unwrap_or(""),
-                        r.entries,
-                        r.bytes,
-                        r.millis
-                    ),
-                    EXIT_OK,
-                ),
-                "rejected" => {
-                    let why = r.error.clone().unwrap_or_default();
-                    ctx.out.result(&r, &format!("rejected: {why}"), None)?;
-                    return Err(input(why));
-                }
-                _ => (format!("miss: no entry for {key}"), EXIT_GATE),
-            };
-            ctx.out.result(&r, &text, None)?;
-            Ok(code)
+            ctx.out.result(&r, &render::get_text(&r), None)?;
+            match r.outcome {
+                GetOutcome::Hit | GetOutcome::RestoreHit => Ok(EXIT_OK),
+                GetOutcome::Miss => Ok(EXIT_GATE),
+                GetOutcome::Rejected => Err(input(r.error.clone().unwrap_or_default())),
+            }
         }
         CacheCommand::Stats => {
             let s = ctx.read_state(|st| ledger::stats(st.conn()))?;
-            ctx.out.result(&s, &stats_text(&s), None)?;
+            ctx.out.result(&s, &render::stats_text(&s), None)?;
             Ok(EXIT_OK)
         }
         CacheCommand::Gc {
@@ -201,34 +168,7 @@ pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
                 &last_hit,
                 yes,
             )?;
-            let rows: Vec<Vec<String>> = plan
-                .iter()
-                .filter(|e| e.delete)
-                .map(|e| {
-                    vec![
-                        e.key.clone(),
-                        e.bytes.to_string(),
-                        e.reason.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            let freed: u64 = plan.iter().filter(|e| e.delete).map(|e| e.bytes).sum();
-            let verb = if yes {
-                "deleted"
-            } else {
-                "would delete (dry run; --yes to delete)"
-            };
-            let text = format!(
-                "{}{verb} {} of {} entries, {freed} bytes",
-                if rows.is_empty() {
-                    String::new()
-                } else {
-                    text_table(&["KEY", "BYTES", "REASON"], &rows)
-                },
-                rows.len(),
-                plan.len()
-            );
-            ctx.out.result(&plan, &text, None)?;
+            ctx.out.result(&plan, &render::gc_text(&plan, yes), None)?;
             Ok(EXIT_OK)
         }
     }
@@ -240,69 +180,16 @@ fn open(ctx: &Ctx, flag: Option<&str>) -> Result<Box<dyn ObjectStore>> {
     storage::open(&Location::parse(loc, "cache store")?, &ctx.cwd)
 }
 
-/// Records an operation in the state. A cache hit stays a hit when the
-/// state cannot be written: the failure is a warning.
-#[allow(clippy::too_many_arguments)]
-fn note(
-    ctx: &Ctx,
-    op: &'static str,
-    key: &str,
-    matched_key: Option<String>,
-    outcome: &str,
-    bytes: u64,
-    millis: u64,
-    saved_millis: u64,
-) {
-    let rec = Op {
-        id: format!("{:016x}", rand::thread_rng().gen::<u64>()),
-        at_ms: Clock::now().now_ms,
-        op,
-        key: key.to_string(),
-        matched_key,
-        outcome: outcome.to_string(),
-        bytes,
-        millis,
-        saved_millis,
-    };
-    if let Err(e) = ctx.write_state(|s| ledger::record(s, &rec)) {
+/// Records an operation in the state under a fresh id. A cache hit stays a
+/// hit when the state cannot be written: the failure is a warning.
+fn note(ctx: &Ctx, mut op: Op) {
+    op.id = format!("{:016x}", rand::thread_rng().gen::<u64>());
+    op.at_ms = Clock::now().now_ms;
+    if let Err(e) = ctx.write_state(|s| ledger::record(s, &op)) {
         ctx.out.warn(&format!(
-            "cache {op}: not recorded in the state: {}",
+            "cache {}: not recorded in the state: {}",
+            op.op,
             crate::error::one_line(&e)
         ));
     }
-}
-
-fn tree_size(p: &std::path::Path) -> u64 {
-    walkdir::WalkDir::new(p)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.metadata().ok())
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-        .sum()
-}
-
-fn stats_text(s: &ledger::Stats) -> String {
-    let row = |name: &str, r: &ledger::Rates| {
-        vec![
-            name.to_string(),
-            r.gets.to_string(),
-            r.hits.to_string(),
-            r.restore_hits.to_string(),
-            r.misses.to_string(),
-            r.rejected.to_string(),
-            format!("{:.1}%", r.hit_rate * 100.0),
-        ]
-    };
-    let mut rows = vec![row("(all)", &s.overall)];
-    rows.extend(s.by_prefix.iter().map(|(p, r)| row(p, r)));
-    format!(
-        "{}puts: {} stored, {} already present; {} bytes uploaded, {} bytes restored; {:.1}s of build time saved",
-        text_table(&["PREFIX", "GETS", "HITS", "RESTORE", "MISS", "REJECTED", "HIT RATE"], &rows),
-        s.puts_stored,
-        s.puts_existing,
-        s.bytes_uploaded,
-        s.bytes_restored,
-        s.seconds_saved
-    )
 }

@@ -168,6 +168,13 @@ impl Output {
         bar
     }
 
+    /// In Actions, asks GitHub to mask `secret` in every log line from now on.
+    pub fn mask(&self, secret: &str) {
+        if self.github.is_some() {
+            eprintln!("{}", github::mask(secret));
+        }
+    }
+
     /// Step outputs, when in Actions.
     pub fn outputs(&self, pairs: &[(&str, String)]) -> anyhow::Result<()> {
         if let Some(g) = &self.github {
