@@ -32,7 +32,9 @@ pub fn run(dir: &Path, args: &[&str]) -> Result<String> {
 
 /// The root of the work tree that holds `dir`.
 pub fn toplevel(dir: &Path) -> Result<PathBuf> {
-    Ok(PathBuf::from(run(dir, &["rev-parse", "--show-toplevel"])?.trim()))
+    Ok(PathBuf::from(
+        run(dir, &["rev-parse", "--show-toplevel"])?.trim(),
+    ))
 }
 
 /// The lines added or changed from `base` to `head` (the work tree when

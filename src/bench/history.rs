@@ -3,8 +3,8 @@
 //! robust prediction interval on the log scale. Such a judgement can warn,
 //! never fail: without raw data a single run cannot prove a regression.
 
-use super::Verdict;
 use super::stats::{mad_sd, median, norm_quantile};
+use super::Verdict;
 
 /// Runs of history used (the most recent).
 pub const WINDOW: usize = 30;

@@ -6,8 +6,7 @@ use crate::clock::Clock;
 use crate::config::ArmConfig;
 use crate::config::Tier;
 use crate::error::Result;
-use crate::output::markdown::text_table;
-use crate::router::{self, Arm};
+use crate::router::{self, render};
 use clap::Subcommand;
 
 /// `maestro arms …`.
@@ -66,36 +65,8 @@ pub fn exec(ctx: &Ctx, cmd: ArmsCommand) -> Result<i32> {
         }
         ArmsCommand::List => {
             let arms = ctx.read_state(|s| router::all_arms(s.conn(), ctx.cfg()))?;
-            ctx.out.result(&arms, &list_text(&arms), None)?;
+            ctx.out.result(&arms, &render::arms_text(&arms), None)?;
         }
     }
     Ok(0)
-}
-
-fn list_text(arms: &[Arm]) -> String {
-    if arms.is_empty() {
-        return "no arms: declare [[arms]] in maestro.toml or run `maestro arms add ID --tier TIER`".into();
-    }
-    let rows: Vec<Vec<String>> = arms
-        .iter()
-        .map(|a| {
-            let prior = match (a.prior.eval, a.prior.cost) {
-                (None, None) => "-".to_string(),
-                (e, c) => format!(
-                    "eval {} cost {} x{}",
-                    e.map_or("-".into(), |v| v.to_string()),
-                    c.map_or("-".into(), |v| v.to_string()),
-                    a.prior.weight
-                ),
-            };
-            vec![
-                a.id.clone(),
-                a.tier.to_string(),
-                a.origin.to_string(),
-                if a.retired { "retired" } else { "active" }.into(),
-                prior,
-            ]
-        })
-        .collect();
-    text_table(&["ARM", "TIER", "FROM", "STATUS", "PRIOR"], &rows)
 }

@@ -187,4 +187,3 @@ pub fn exec(ctx: &Ctx, a: BenchGateArgs) -> Result<i32> {
         EXIT_OK
     })
 }
-

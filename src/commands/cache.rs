@@ -89,7 +89,9 @@ pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
             build_seconds,
         } => {
             let os = open(ctx, store.as_deref())?;
-            let bar = ctx.out.progress(ops::input_bytes(&ctx.cwd, &paths), "archive");
+            let bar = ctx
+                .out
+                .progress(ops::input_bytes(&ctx.cwd, &paths), "archive");
             let r = ops::put(
                 os.as_ref(),
                 &ctx.cwd,

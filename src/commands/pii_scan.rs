@@ -213,10 +213,8 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
     }
     let md = render::markdown(&report, check.as_ref(), t.block, t.warn);
     ctx.out.summary(&md)?;
-    ctx.out.outputs(&[
-        ("block", t.block.to_string()),
-        ("warn", t.warn.to_string()),
-    ])?;
+    ctx.out
+        .outputs(&[("block", t.block.to_string()), ("warn", t.warn.to_string())])?;
     match format {
         Format::Sarif => ctx.out.print(&sarif)?,
         // Through a JSON value: every object's keys sorted, as pii-scan has always printed them.

@@ -6,6 +6,7 @@
 pub mod arms;
 pub mod downshift;
 pub mod evidence;
+pub mod render;
 pub mod report;
 pub mod route;
 pub mod stats;

@@ -274,4 +274,3 @@ pub fn human_hours(h: f64) -> String {
         format!("{:.1} d", h / 24.0)
     }
 }
-

@@ -1,0 +1,59 @@
+//! The policies a replay can compare, as `--policy` names them.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A policy to replay.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PolicySpec {
+    /// maestro's router: Thompson sampling under the exploration cap.
+    Ts,
+    /// maestro's router with information-directed sampling.
+    Ids,
+    /// The seed document's sampler, defects included.
+    Seed,
+    /// UCB1.
+    Ucb1,
+    /// ε-greedy with the given ε.
+    EGreedy(f64),
+    /// Always the named arm.
+    Fixed(String),
+}
+
+impl FromStr for PolicySpec {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "ts" => Ok(PolicySpec::Ts),
+            "ids" => Ok(PolicySpec::Ids),
+            "seed" => Ok(PolicySpec::Seed),
+            "ucb1" => Ok(PolicySpec::Ucb1),
+            "egreedy" => Ok(PolicySpec::EGreedy(0.1)),
+            _ => {
+                if let Some(eps) = s.strip_prefix("egreedy:") {
+                    match eps.parse::<f64>() {
+                        Ok(e) if (0.0..=1.0).contains(&e) => Ok(PolicySpec::EGreedy(e)),
+                        _ => Err(format!("`{eps}` is not an epsilon in [0,1]")),
+                    }
+                } else if let Some(arm) = s.strip_prefix("fixed:").filter(|a| !a.is_empty()) {
+                    Ok(PolicySpec::Fixed(arm.to_string()))
+                } else {
+                    Err(format!("unknown policy `{s}` (expected ts, ids, seed, ucb1, egreedy[:EPS] or fixed:ARM)"))
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for PolicySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicySpec::Ts => f.write_str("ts"),
+            PolicySpec::Ids => f.write_str("ids"),
+            PolicySpec::Seed => f.write_str("seed"),
+            PolicySpec::Ucb1 => f.write_str("ucb1"),
+            PolicySpec::EGreedy(e) => write!(f, "egreedy:{e}"),
+            PolicySpec::Fixed(a) => write!(f, "fixed:{a}"),
+        }
+    }
+}
