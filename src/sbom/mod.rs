@@ -17,7 +17,6 @@ pub mod sarif;
 pub mod spdx;
 pub mod track;
 pub mod version;
-pub mod version_more;
 pub mod vulns;
 
 use crate::error::{input, Result};
