@@ -6,7 +6,7 @@
 pub mod baseline;
 pub mod flows;
 pub mod gate;
-pub mod names;
+pub mod lexicon;
 pub mod policy;
 pub mod render;
 pub mod sarif;

@@ -3,7 +3,7 @@
 //! `maestro:allow` comments and the policy, and fingerprint every finding.
 
 use super::flows::{self, Lang, Unparsed};
-use super::names::Data;
+use super::lexicon::Data;
 use super::policy::Policy;
 use super::values::{self, Entity};
 use super::{redact, Action, Finding, Kind, Skipped};
