@@ -1,0 +1,226 @@
+//! The configuration's shape: `maestro.toml`'s tables and their defaults.
+
+use super::DEFAULT_STATE;
+use crate::bandit::{ExplorationCap, Objective, Prior, Rule};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The size class of an arm's model; downshifts route to cheaper tiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// Cheapest models.
+    Small,
+    /// Mid-price models.
+    Medium,
+    /// Most capable, most expensive models.
+    Large,
+}
+
+impl Tier {
+    /// Every tier's name, cheapest first.
+    pub const NAMES: [&'static str; 3] = ["small", "medium", "large"];
+
+    /// The lowercase name used in files and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Small => "small",
+            Tier::Medium => "medium",
+            Tier::Large => "large",
+        }
+    }
+
+    /// Parses a lowercase tier name.
+    pub fn parse(s: &str) -> Option<Tier> {
+        match s {
+            "small" => Some(Tier::Small),
+            "medium" => Some(Tier::Medium),
+            "large" => Some(Tier::Large),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Tier {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Tier, String> {
+        Tier::parse(s).ok_or_else(|| format!("unknown tier `{s}` (small, medium, large)"))
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which objective the router optimises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObjectiveKind {
+    /// `eval - lambda * cost`.
+    Reward,
+    /// Cheapest mix of arms whose average eval is at least `min_eval`.
+    MinCost,
+}
+
+/// `[router]` settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouterConfig {
+    /// reward = eval - lambda * cost_usd.
+    pub lambda: f64,
+    /// Maximum share of non-greedy picks over the last `window` decisions.
+    pub exploration_cap: f64,
+    /// Decisions the exploration share is taken over.
+    pub window: u32,
+    /// Evidence half-life in decisions; 0 keeps all evidence forever.
+    pub half_life: f64,
+    /// `reward` or `min-cost`.
+    pub objective: ObjectiveKind,
+    /// Decision rule: `thompson` (default) or `ids`.
+    pub policy: Rule,
+    /// Quality floor for the `min-cost` objective.
+    pub min_eval: Option<f64>,
+    /// Tiers routed to while downshifted or over budget.
+    pub downshift_tiers: Vec<Tier>,
+    /// Fixed RNG seed (tests and reproducible demos); random when absent.
+    pub seed: Option<u64>,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            lambda: 0.5,
+            exploration_cap: 0.2,
+            window: 100,
+            half_life: 0.0,
+            objective: ObjectiveKind::Reward,
+            policy: Rule::Thompson,
+            min_eval: None,
+            downshift_tiers: vec![Tier::Small],
+            seed: None,
+        }
+    }
+}
+
+impl RouterConfig {
+    /// The objective with its parameter.
+    pub fn objective(&self) -> Objective {
+        match (self.objective, self.min_eval) {
+            (ObjectiveKind::MinCost, Some(m)) => Objective::MinCost { min_eval: m },
+            _ => Objective::Reward {
+                lambda: self.lambda,
+            },
+        }
+    }
+
+    /// The exploration cap.
+    pub fn cap(&self) -> ExplorationCap {
+        ExplorationCap {
+            cap: self.exploration_cap,
+            window: self.window,
+        }
+    }
+}
+
+/// `[budget]` settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BudgetConfig {
+    /// Daily spend ceiling in USD (UTC days); none means unlimited.
+    pub daily_usd: Option<f64>,
+}
+
+/// `[env_hash]` settings: inputs added to every `maestro env-hash`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnvHashConfig {
+    /// Tools whose `--version` output is hashed.
+    pub tools: Vec<String>,
+    /// Environment variables whose values are hashed.
+    pub env: Vec<String>,
+    /// Extra file globs, relative to the repository root.
+    pub globs: Vec<String>,
+    /// Extra lockfiles, relative to the repository root.
+    pub lockfiles: Vec<String>,
+}
+
+/// `[cache]` settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// Where archives live: a directory or `s3://bucket/prefix`.
+    pub store: String,
+    /// zstd level for `cache put`.
+    pub level: i32,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            store: ".maestro/cache".into(),
+            level: 3,
+        }
+    }
+}
+
+/// An `[[arms]]` entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArmConfig {
+    /// Arm id, e.g. `planner_v2+implementer_v3@small`.
+    pub id: String,
+    /// Model size class.
+    pub tier: Tier,
+    /// Prior mean eval in [0, 1].
+    pub prior_eval: Option<f64>,
+    /// Prior mean cost in USD.
+    pub prior_cost: Option<f64>,
+    /// How many observations the prior is worth.
+    #[serde(default)]
+    pub prior_weight: f64,
+}
+
+impl ArmConfig {
+    /// The prior as the bandit sees it.
+    pub fn prior(&self) -> Prior {
+        Prior {
+            eval: self.prior_eval,
+            cost: self.prior_cost,
+            weight: self.prior_weight,
+        }
+    }
+}
+
+/// The whole resolved configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// State location: a path or `s3://bucket/key`.
+    pub state: String,
+    /// Router settings.
+    pub router: RouterConfig,
+    /// Budget settings.
+    pub budget: BudgetConfig,
+    /// Arms declared in the file.
+    pub arms: Vec<ArmConfig>,
+    /// `env-hash` inputs.
+    pub env_hash: EnvHashConfig,
+    /// Build cache.
+    pub cache: CacheConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            state: DEFAULT_STATE.to_string(),
+            router: RouterConfig::default(),
+            budget: BudgetConfig::default(),
+            arms: Vec::new(),
+            env_hash: EnvHashConfig::default(),
+            cache: CacheConfig::default(),
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Checks on a parsed configuration and on arms given on the command line.
+
+use super::types::{Config, ObjectiveKind};
+use crate::bandit::Prior;
+
+fn check_unit(name: &str, v: f64) -> std::result::Result<(), String> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(format!("{name} = {v} must be in [0, 1]"))
+    }
+}
+
+fn check_non_negative(name: &str, v: f64) -> std::result::Result<(), String> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{name} = {v} must be a number >= 0"))
+    }
+}
+
+/// Checks ranges and cross-field rules.
+pub fn validate(c: &Config) -> std::result::Result<(), String> {
+    let r = &c.router;
+    check_non_negative("router.lambda", r.lambda)?;
+    check_unit("router.exploration_cap", r.exploration_cap)?;
+    if r.window == 0 {
+        return Err("router.window must be at least 1".into());
+    }
+    check_non_negative("router.half_life", r.half_life)?;
+    match (r.objective, r.min_eval) {
+        (ObjectiveKind::MinCost, None) => {
+            return Err("router.objective = \"min-cost\" needs router.min_eval".into())
+        }
+        (_, Some(m)) => check_unit("router.min_eval", m)?,
+        _ => {}
+    }
+    if r.downshift_tiers.is_empty() {
+        return Err("router.downshift_tiers must name at least one tier".into());
+    }
+    if let Some(d) = c.budget.daily_usd {
+        if !(d.is_finite() && d > 0.0) {
+            return Err(format!("budget.daily_usd = {d} must be a number > 0"));
+        }
+    }
+    if c.state.trim().is_empty() {
+        return Err("state must not be empty".into());
+    }
+    if !(1..=22).contains(&c.cache.level) {
+        return Err(format!(
+            "cache.level = {} must be between 1 and 22",
+            c.cache.level
+        ));
+    }
+    if c.cache.store.trim().is_empty() {
+        return Err("cache.store must not be empty".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for a in &c.arms {
+        validate_arm_id(&a.id)?;
+        if !seen.insert(a.id.as_str()) {
+            return Err(format!("arm `{}` is declared twice", a.id));
+        }
+        validate_prior(&a.id, &a.prior())?;
+    }
+    Ok(())
+}
+
+/// Arm ids are non-empty, printable and without whitespace or commas.
+pub fn validate_arm_id(id: &str) -> std::result::Result<(), String> {
+    if id.is_empty()
+        || id.len() > 200
+        || id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',')
+    {
+        Err(format!(
+            "`{id}` is not a valid arm id (1-200 characters, no whitespace or commas)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Prior values must be in range.
+pub fn validate_prior(id: &str, p: &Prior) -> std::result::Result<(), String> {
+    if let Some(e) = p.eval {
+        check_unit(&format!("arm `{id}` prior_eval"), e)?;
+    }
+    if let Some(c) = p.cost {
+        check_non_negative(&format!("arm `{id}` prior_cost"), c)?;
+    }
+    check_non_negative(&format!("arm `{id}` prior_weight"), p.weight)
+}
