@@ -12,6 +12,7 @@ pub mod gate;
 pub mod history;
 pub mod record;
 pub mod render;
+pub mod rounds;
 pub mod stats;
 
 use serde::Serialize;
