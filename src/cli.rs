@@ -115,6 +115,12 @@ impl Command {
     }
 }
 
+/// Parses the process's command line (exits with clap's usage message and
+/// code 2 on bad usage).
+pub fn parse() -> Cli {
+    Cli::parse()
+}
+
 /// Runs the parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     let format = match (cli.json, cli.format) {

@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::clock::Clock;
 use crate::error::Result;
-use crate::router;
+use crate::router::{self, render};
 use clap::Subcommand;
 use serde::Serialize;
 
@@ -56,22 +56,7 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
                     router::downshift_state(s.conn())?,
                 ))
             })?;
-            let mut text = format!(
-                "downshift: {}\n",
-                state
-                    .reason
-                    .as_deref()
-                    .map_or("off".into(), |r| format!("on, {r}"))
-            );
-            for e in &audit {
-                text += &format!(
-                    "  {} {} by {}: {}\n",
-                    e.at_ms,
-                    if e.active { "on " } else { "off" },
-                    e.actor,
-                    e.reason
-                );
-            }
+            let text = render::downshift_status_text(&state, &audit);
             ctx.out.result(
                 &Status {
                     active: state.active,
@@ -86,11 +71,7 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
     };
     let changed = ctx.write_state(|s| router::set_downshift(s, active, &reason, &who, &clock))?;
     let state = if active { "on" } else { "off" };
-    let text = if changed {
-        format!("downshift {state}: {reason} (by {who})")
-    } else {
-        format!("downshift already {state}")
-    };
+    let text = render::downshift_change_text(active, changed, &reason, &who);
     ctx.out.outputs(&[("downshift", state.to_string())])?;
     ctx.out.result(
         &Status {

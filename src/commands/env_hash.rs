@@ -2,8 +2,8 @@
 
 use super::Ctx;
 use crate::envhash::collect::{self, Request};
+use crate::envhash::render;
 use crate::error::Result;
-use crate::output::markdown::text_table;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -65,33 +65,11 @@ pub fn exec(ctx: &Ctx, args: EnvHashArgs) -> Result<i32> {
             .warn("env-hash: no inputs found (no lockfiles detected and none named); the hash only marks an empty set");
     }
     let text = if args.explain {
-        let rows: Vec<Vec<String>> = report
-            .inputs
-            .iter()
-            .map(|i| {
-                vec![
-                    format!("{:?}", i.kind).to_lowercase(),
-                    i.name.clone(),
-                    i.sha256.clone(),
-                    i.bytes
-                        .map(|b| format!("{b} B"))
-                        .or_else(|| i.detail.clone())
-                        .unwrap_or_default(),
-                ]
-            })
-            .collect();
-        format!(
-            "{}\n{}env_hash {}",
-            report.root,
-            text_table(&["KIND", "NAME", "SHA256", "DETAIL"], &rows),
-            report.env_hash
-        )
+        render::explain(&report)
     } else {
         report.env_hash.clone()
     };
-    if let Some(g) = &ctx.out.github {
-        g.set_env("ENV_HASH", &report.env_hash)?;
-    }
+    ctx.out.env(&[("ENV_HASH", report.env_hash.clone())])?;
     ctx.out.outputs(&[("env_hash", report.env_hash.clone())])?;
     ctx.out.result(&report, &text, None)?;
     Ok(0)

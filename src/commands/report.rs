@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::clock::Clock;
 use crate::error::Result;
-use crate::router::{self, Outcome, ReportTarget};
+use crate::router::{self, render, Outcome, ReportTarget};
 use clap::Args;
 
 /// `maestro report`.
@@ -44,20 +44,6 @@ pub fn exec(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
         tokens_out: args.tokens_out,
     };
     let r = ctx.write_state(|s| router::report(s, ctx.cfg(), &target, &outcome, &Clock::now()))?;
-    let text = format!(
-        "{} decision {} (task {}, arm {}): eval {}, cost ${}, reward {:.4}",
-        if r.duplicate {
-            "already reported"
-        } else {
-            "reported"
-        },
-        r.decision_id,
-        r.task,
-        r.arm,
-        r.outcome.eval,
-        r.outcome.cost_usd,
-        r.reward
-    );
-    ctx.out.result(&r, &text, None)?;
+    ctx.out.result(&r, &render::reported_text(&r), None)?;
     Ok(0)
 }

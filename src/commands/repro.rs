@@ -2,8 +2,7 @@
 
 use super::Ctx;
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
-use crate::output::markdown::text_table;
-use crate::repro::{self, Comparison, Status};
+use crate::repro::{self, render};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -66,43 +65,7 @@ pub fn exec(ctx: &Ctx, cmd: ReproCommand) -> Result<i32> {
     let pass = c.rate >= min_rate;
     ctx.out
         .outputs(&[("reproducible_rate", format!("{:.4}", c.rate))])?;
-    ctx.out.result(&c, &text(&c, min_rate, pass), None)?;
+    ctx.out
+        .result(&c, &render::text(&c, min_rate, pass), None)?;
     Ok(if pass { EXIT_OK } else { EXIT_GATE })
-}
-
-fn text(c: &Comparison, min_rate: f64, pass: bool) -> String {
-    let rows: Vec<Vec<String>> = c
-        .artifacts
-        .iter()
-        .filter(|a| a.status != Status::Identical)
-        .map(|a| {
-            let size = |s: Option<u64>| s.map_or("-".into(), |v| v.to_string());
-            vec![
-                a.path.clone(),
-                serde_json::to_value(&a.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                size(a.size_a),
-                size(a.size_b),
-                a.first_difference.map_or("-".into(), |o| o.to_string()),
-            ]
-        })
-        .collect();
-    let table = if rows.is_empty() {
-        String::new()
-    } else {
-        text_table(
-            &["ARTIFACT", "STATUS", "SIZE A", "SIZE B", "FIRST DIFF"],
-            &rows,
-        )
-    };
-    format!(
-        "{table}reproducible: {}/{} = {:.1}% (minimum {:.1}%): {}",
-        c.identical,
-        c.total,
-        c.rate * 100.0,
-        min_rate * 100.0,
-        if pass { "pass" } else { "FAIL" }
-    )
 }

@@ -4,7 +4,7 @@ use super::args::key_value;
 use super::Ctx;
 use crate::clock::Clock;
 use crate::error::Result;
-use crate::router::{self, Decision, RouteRequest};
+use crate::router::{self, render, RouteRequest};
 use clap::Args;
 
 /// `maestro route`.
@@ -39,33 +39,6 @@ pub fn exec(ctx: &Ctx, args: RouteArgs) -> Result<i32> {
         ("tier", d.tier.to_string()),
         ("explored", d.explored.to_string()),
     ])?;
-    ctx.out.result(&d, &text(&d), None)?;
+    ctx.out.result(&d, &render::decision_text(&d), None)?;
     Ok(0)
-}
-
-fn text(d: &Decision) -> String {
-    let mut s = format!(
-        "{}\n  decision {} for task {}{}\n  tier {}, {}, propensity {:.3}\n",
-        d.arm,
-        d.decision_id,
-        d.task,
-        if d.reused {
-            " (pending decision reused)"
-        } else {
-            ""
-        },
-        d.tier,
-        if d.explored {
-            "exploring"
-        } else if d.capped {
-            "greedy (exploration cap reached)"
-        } else {
-            "greedy"
-        },
-        d.propensity
-    );
-    if let Some(r) = &d.downshift.reason {
-        s += &format!("  downshift: {r}\n");
-    }
-    s
 }

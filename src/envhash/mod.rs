@@ -11,6 +11,7 @@
 //! same hash.
 
 pub mod collect;
+pub mod render;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};

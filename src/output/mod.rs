@@ -185,6 +185,16 @@ impl Output {
         Ok(())
     }
 
+    /// Variables for later steps (`$GITHUB_ENV`), when in Actions.
+    pub fn env(&self, pairs: &[(&str, String)]) -> anyhow::Result<()> {
+        if let Some(g) = &self.github {
+            for (k, v) in pairs {
+                g.set_env(k, v)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Appends to the step summary, when in Actions.
     pub fn summary(&self, markdown: &str) -> anyhow::Result<()> {
         if let Some(g) = &self.github {
@@ -195,6 +205,12 @@ impl Output {
         }
         Ok(())
     }
+}
+
+/// Prints `err` as maestro's one-line error on stderr; returns its exit code.
+pub fn error(err: &anyhow::Error) -> i32 {
+    eprintln!("maestro: error: {}", crate::error::one_line(err));
+    crate::error::exit_code(err)
 }
 
 fn write_block(out: &mut impl Write, text: &str) -> io::Result<()> {

@@ -1,6 +1,8 @@
 //! Reproducible-build checks: compare two artifact trees file by file, or
 //! build twice in two clean copies of the working tree and compare.
 
+pub mod render;
+
 use crate::envhash::collect::hash_file;
 use crate::envhash::Kind;
 use crate::error::{input, Result};

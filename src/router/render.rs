@@ -1,6 +1,9 @@
 //! What the router has learnt, as text and markdown.
 
 use super::arms::Arm;
+use super::downshift::{AuditEntry, Downshift};
+use super::report::Reported;
+use super::route::Decision;
 use super::stats::Stats;
 use crate::output::markdown::{table, text_table};
 
@@ -113,4 +116,82 @@ pub fn stats_markdown(s: &Stats) -> String {
             .join("\n"),
         table(&HEADER, &rows(s))
     )
+}
+
+/// A decision for people: the arm on the first line (scripts read it), then
+/// why.
+pub fn decision_text(d: &Decision) -> String {
+    let mut s = format!(
+        "{}\n  decision {} for task {}{}\n  tier {}, {}, propensity {:.3}\n",
+        d.arm,
+        d.decision_id,
+        d.task,
+        if d.reused {
+            " (pending decision reused)"
+        } else {
+            ""
+        },
+        d.tier,
+        if d.explored {
+            "exploring"
+        } else if d.capped {
+            "greedy (exploration cap reached)"
+        } else {
+            "greedy"
+        },
+        d.propensity
+    );
+    if let Some(r) = &d.downshift.reason {
+        s += &format!("  downshift: {r}\n");
+    }
+    s
+}
+
+/// One line about a report.
+pub fn reported_text(r: &Reported) -> String {
+    format!(
+        "{} decision {} (task {}, arm {}): eval {}, cost ${}, reward {:.4}",
+        if r.duplicate {
+            "already reported"
+        } else {
+            "reported"
+        },
+        r.decision_id,
+        r.task,
+        r.arm,
+        r.outcome.eval,
+        r.outcome.cost_usd,
+        r.reward
+    )
+}
+
+/// `downshift status`: the state, then the audit trail, newest first.
+pub fn downshift_status_text(state: &Downshift, audit: &[AuditEntry]) -> String {
+    let mut text = format!(
+        "downshift: {}\n",
+        state
+            .reason
+            .as_deref()
+            .map_or("off".into(), |r| format!("on, {r}"))
+    );
+    for e in audit {
+        text += &format!(
+            "  {} {} by {}: {}\n",
+            e.at_ms,
+            if e.active { "on " } else { "off" },
+            e.actor,
+            e.reason
+        );
+    }
+    text
+}
+
+/// `downshift on|off`: what changed, if anything.
+pub fn downshift_change_text(active: bool, changed: bool, reason: &str, who: &str) -> String {
+    let state = if active { "on" } else { "off" };
+    if changed {
+        format!("downshift {state}: {reason} (by {who})")
+    } else {
+        format!("downshift already {state}")
+    }
 }
