@@ -6,7 +6,8 @@
 pub use super::rounds::round_value;
 use super::rounds::{collect, disturbed_rounds, env_difference, round_spread, trim_rounds, Obs};
 use super::stats::{hodges_lehmann_ratio, holm, mann_whitney, median};
-use super::{Measure, Run, Verdict};
+pub use super::Verdict;
+use super::{Measure, Run};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
