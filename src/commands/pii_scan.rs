@@ -13,6 +13,9 @@ use crate::pii::{render, sarif, Action};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
+/// Where `baseline create` writes and `baseline check` reads by default.
+const DEFAULT_BASELINE: &str = ".maestro/pii-baseline.json";
+
 /// `maestro pii-scan`.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -85,11 +88,7 @@ pub enum PiiBaselineCommand {
         #[command(flatten)]
         targets: PiiTargets,
         /// Where to write it.
-        #[arg(
-            long,
-            value_name = "FILE",
-            default_value = ".maestro/pii-baseline.json"
-        )]
+        #[arg(long, value_name = "FILE", default_value = DEFAULT_BASELINE)]
         out: PathBuf,
         /// Why these findings are accepted (required).
         #[arg(long)]
@@ -107,11 +106,7 @@ pub enum PiiBaselineCommand {
         #[command(flatten)]
         targets: PiiTargets,
         /// The baseline file.
-        #[arg(
-            long,
-            value_name = "FILE",
-            default_value = ".maestro/pii-baseline.json"
-        )]
+        #[arg(long, value_name = "FILE", default_value = DEFAULT_BASELINE)]
         baseline: PathBuf,
     },
 }

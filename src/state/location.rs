@@ -53,16 +53,7 @@ impl StateLocation {
     pub fn write<T>(&self, mut f: impl FnMut(&mut Store) -> Result<T>) -> Result<T> {
         match self {
             Self::Local(p) => f(&mut Store::open(p)?),
-            Self::S3 { bucket, key } => {
-                let store = Self::bucket(bucket)?;
-                let label = self.label();
-                Remote {
-                    store: store.as_ref(),
-                    key,
-                    label: &label,
-                }
-                .update(f)
-            }
+            Self::S3 { bucket, key } => self.remote(bucket, key, |r| r.update(f)),
         }
     }
 
@@ -71,25 +62,23 @@ impl StateLocation {
     pub fn read<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
         match self {
             Self::Local(p) => f(&Store::open_read(p)?),
-            Self::S3 { bucket, key } => {
-                let store = Self::bucket(bucket)?;
-                let label = self.label();
-                Remote {
-                    store: store.as_ref(),
-                    key,
-                    label: &label,
-                }
-                .read(f)
-            }
+            Self::S3 { bucket, key } => self.remote(bucket, key, |r| r.read(f)),
         }
     }
 
-    fn bucket(bucket: &str) -> Result<Box<dyn storage::ObjectStore>> {
+    /// Runs `f` on the state object `key` in `bucket`.
+    fn remote<T>(&self, bucket: &str, key: &str, f: impl FnOnce(Remote) -> Result<T>) -> Result<T> {
         let root = Location::S3 {
             bucket: bucket.to_string(),
             key: String::new(),
         };
-        storage::open(&root, Path::new(""))
+        let store = storage::open(&root, Path::new(""))?;
+        let label = self.label();
+        f(Remote {
+            store: store.as_ref(),
+            key,
+            label: &label,
+        })
     }
 }
 

@@ -129,22 +129,13 @@ impl S3Store {
         let body = ByteStream::from_path(src)
             .await
             .map_err(|e| input(format!("{}: {e}", src.display())))?;
-        let mut req = self
+        let req = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(self.full(key))
             .body(body);
-        req = match cond {
-            Cond::Always => req,
-            Cond::IfAbsent => req.if_none_match("*"),
-            Cond::IfMatch(e) => req.if_match(e),
-        };
-        match req.send().await {
-            Ok(out) => Ok(Put::Written(out.e_tag().unwrap_or_default().to_string())),
-            Err(e) if precondition_failed(&e) => Ok(Put::PreconditionFailed),
-            Err(e) => Err(self.fail("PUT", key, e)),
-        }
+        send_conditional!(self, req, cond, "PUT", key)
     }
 
     async fn put_multipart(&self, key: &str, src: &Path, size: u64, cond: &Cond) -> Result<Put> {
@@ -192,7 +183,7 @@ impl S3Store {
                 offset += len;
                 n += 1;
             }
-            let mut req = self
+            let req = self
                 .client
                 .complete_multipart_upload()
                 .bucket(&self.bucket)
@@ -203,16 +194,7 @@ impl S3Store {
                         .set_parts(Some(parts))
                         .build(),
                 );
-            req = match cond {
-                Cond::Always => req,
-                Cond::IfAbsent => req.if_none_match("*"),
-                Cond::IfMatch(e) => req.if_match(e),
-            };
-            match req.send().await {
-                Ok(out) => Ok(Put::Written(out.e_tag().unwrap_or_default().to_string())),
-                Err(e) if precondition_failed(&e) => Ok(Put::PreconditionFailed),
-                Err(e) => Err(self.fail("CompleteMultipartUpload", key, e)),
-            }
+            send_conditional!(self, req, cond, "CompleteMultipartUpload", key)
         }
         .await;
         if !matches!(result, Ok(Put::Written(_))) {
@@ -291,6 +273,25 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// 412, or 409 (a concurrent conditional write is in flight): the caller
 /// re-reads and tries again.
+/// Sends a write request (`PutObject`, `CompleteMultipartUpload`: their
+/// builders share no trait) under the precondition `cond`: the new etag, or
+/// `PreconditionFailed` when the server answers 412.
+macro_rules! send_conditional {
+    ($store:expr, $req:expr, $cond:expr, $op:literal, $key:expr) => {{
+        let req = match $cond {
+            Cond::Always => $req,
+            Cond::IfAbsent => $req.if_none_match("*"),
+            Cond::IfMatch(e) => $req.if_match(e),
+        };
+        match req.send().await {
+            Ok(out) => Ok(Put::Written(out.e_tag().unwrap_or_default().to_string())),
+            Err(e) if precondition_failed(&e) => Ok(Put::PreconditionFailed),
+            Err(e) => Err($store.fail($op, $key, e)),
+        }
+    }};
+}
+use send_conditional;
+
 fn precondition_failed<E, R: HasStatus>(e: &SdkError<E, R>) -> bool {
     matches!(e, SdkError::ServiceError(_))
         && e.raw_response()

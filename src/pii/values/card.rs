@@ -86,15 +86,15 @@ pub(super) fn card(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         let plain: String = d.iter().map(|x| char::from(b'0' + x)).collect();
         let test = TEST_CARDS.contains(&plain.as_str());
         out.push(Hit {
-            entity: Entity::CreditCard,
-            start: m.start(),
-            end: m.end(),
-            confidence: 0.8,
             test_value: test,
-            why: format!(
-                "{who} card number, Luhn checksum valid{}",
-                if test { "; a published test card" } else { "" }
-            ),
+            ..m.hit(
+                Entity::CreditCard,
+                0.8,
+                format!(
+                    "{who} card number, Luhn checksum valid{}",
+                    if test { "; a published test card" } else { "" }
+                ),
+            )
         });
     }
 }

@@ -176,6 +176,18 @@ impl<'t> M<'t> {
     fn as_str(&self) -> &'t str {
         &self.text[self.start..self.end]
     }
+
+    /// A hit on this match (not a known test value).
+    fn hit(&self, entity: Entity, confidence: f64, why: impl Into<String>) -> Hit {
+        Hit {
+            entity,
+            start: self.start,
+            end: self.end,
+            confidence,
+            test_value: false,
+            why: why.into(),
+        }
+    }
 }
 
 /// Matches of `re` inside the windows (absolute offsets).

@@ -32,12 +32,12 @@ pub(super) fn ssn(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
             _ => 0.5,
         };
         out.push(Hit {
-            entity: Entity::UsSsn,
-            start: m.start(),
-            end: m.end(),
-            confidence,
             test_value: test,
-            why: "US SSN shape with a valid area, group and serial".into(),
+            ..m.hit(
+                Entity::UsSsn,
+                confidence,
+                "US SSN shape with a valid area, group and serial",
+            )
         });
     }
 }
@@ -64,14 +64,11 @@ pub(super) fn nhs(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
             continue;
         }
         let bare = m.as_str().bytes().all(|c| c.is_ascii_digit());
-        out.push(Hit {
-            entity: Entity::UkNhs,
-            start: m.start(),
-            end: m.end(),
-            confidence: if bare { 0.1 } else { 0.4 },
-            test_value: false,
-            why: "NHS number, mod-11 check digit valid".into(),
-        });
+        out.push(m.hit(
+            Entity::UkNhs,
+            if bare { 0.1 } else { 0.4 },
+            "NHS number, mod-11 check digit valid",
+        ));
     }
 }
 
@@ -89,14 +86,11 @@ pub(super) fn nif(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         if LETTERS[(num % 23) as usize] != letter {
             continue;
         }
-        out.push(Hit {
-            entity: Entity::EsNif,
-            start: m.start(),
-            end: m.end(),
-            confidence: 0.5,
-            test_value: false,
-            why: "Spanish NIF/DNI, mod-23 control letter valid".into(),
-        });
+        out.push(m.hit(
+            Entity::EsNif,
+            0.5,
+            "Spanish NIF/DNI, mod-23 control letter valid",
+        ));
     }
 }
 
@@ -119,14 +113,11 @@ pub(super) fn pesel(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         {
             continue;
         }
-        out.push(Hit {
-            entity: Entity::PlPesel,
-            start: m.start(),
-            end: m.end(),
-            confidence: 0.2,
-            test_value: false,
-            why: "PESEL: birth date and weighted checksum valid".into(),
-        });
+        out.push(m.hit(
+            Entity::PlPesel,
+            0.2,
+            "PESEL: birth date and weighted checksum valid",
+        ));
     }
 }
 
@@ -173,14 +164,11 @@ pub(super) fn aadhaar(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
             continue;
         }
         let bare = m.as_str().bytes().all(|c| c.is_ascii_digit());
-        out.push(Hit {
-            entity: Entity::InAadhaar,
-            start: m.start(),
-            end: m.end(),
-            confidence: if bare { 0.1 } else { 0.3 },
-            test_value: false,
-            why: "Aadhaar number, Verhoeff checksum valid".into(),
-        });
+        out.push(m.hit(
+            Entity::InAadhaar,
+            if bare { 0.1 } else { 0.3 },
+            "Aadhaar number, Verhoeff checksum valid",
+        ));
     }
 }
 
@@ -210,14 +198,11 @@ pub(super) fn fi_pic(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         if CHECK[(num % 31) as usize] != s[10] || !valid_date(year, month, day) {
             continue;
         }
-        out.push(Hit {
-            entity: Entity::FiPic,
-            start: m.start(),
-            end: m.end(),
-            confidence: 0.6,
-            test_value: false,
-            why: "Finnish personal identity code, date and mod-31 check valid".into(),
-        });
+        out.push(m.hit(
+            Entity::FiPic,
+            0.6,
+            "Finnish personal identity code, date and mod-31 check valid",
+        ));
     }
 }
 
