@@ -1,0 +1,138 @@
+//! The docs and the CLI cannot drift apart: every subcommand's `--help` runs,
+//! and every `--flag` a user page names exists in the `--help` of the
+//! subcommands that page documents.
+
+use assert_cmd::Command;
+use clap::CommandFactory;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Every subcommand path, from the CLI definition (so new ones are covered).
+fn paths() -> Vec<Vec<String>> {
+    fn walk(c: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        for s in c.get_subcommands() {
+            let mut p = prefix.to_vec();
+            p.push(s.get_name().to_string());
+            out.push(p.clone());
+            walk(s, &p, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&maestro::cli::Cli::command(), &[], &mut out);
+    out
+}
+
+/// The long flags a help text lists.
+fn flags_in(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (i, _) in text.match_indices("--") {
+        let rest = &text[i + 2..];
+        let before = text[..i].chars().last();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '…') {
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        if name.len() > 1 && name.starts_with(|c: char| c.is_ascii_lowercase()) {
+            out.insert(format!("--{}", name.trim_end_matches('-')));
+        }
+    }
+    out
+}
+
+/// `maestro PATH --help` for every subcommand: it succeeds, and its flags.
+fn help_flags() -> BTreeMap<String, BTreeSet<String>> {
+    let mut by_path = BTreeMap::new();
+    for p in paths() {
+        let out = Command::cargo_bin("maestro")
+            .unwrap()
+            .args(&p)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "maestro {} --help failed", p.join(" "));
+        let text = String::from_utf8(out.stdout).unwrap();
+        by_path.insert(p.join(" "), flags_in(&text));
+    }
+    by_path
+}
+
+#[test]
+fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
+    let help = help_flags();
+    assert!(help.len() >= 25, "{:?}", help.keys().collect::<Vec<_>>());
+    // Which subcommands each user page documents (a prefix covers its subcommands).
+    let pages: &[(&str, &[&str])] = &[
+        ("bench-gate.md", &["bench-gate"]),
+        ("cache.md", &["cache", "env-hash"]),
+        ("pii-scan.md", &["pii-scan"]),
+        ("repro.md", &["repro"]),
+        (
+            "router.md",
+            &["route", "report", "arms", "stats", "replay", "downshift"],
+        ),
+        ("sbom.md", &["sbom-diff"]),
+        ("configuration.md", &[""]),
+        ("exit-codes.md", &[""]),
+        ("github-actions.md", &[""]),
+        ("state.md", &[""]),
+        ("storage.md", &[""]),
+    ];
+    // Flags of other programs that the pages quote on purpose.
+    let foreign: &[&str] = &[
+        "--export-json",           // hyperfine
+        "--benchmark_format",      // google-benchmark
+        "--output-format",         // criterion's libtest output
+        "--save-baseline",         // criterion
+        "--baseline",              // criterion (and pii-scan's own)
+        "--benchmark-json",        // pytest-benchmark
+        "--show-toplevel",         // git
+        "--end-of-options",        // git
+        "--no-deps",               // pip
+        "--unified",               // git diff
+        "--benchmark_repetitions", // google-benchmark
+        "--bench",                 // cargo bench
+        "--example",               // cargo run
+        "--test",                  // cargo test
+        "--nocapture",             // cargo test
+        "--test-threads",          // cargo test
+        "--release",               // cargo
+        "--locked",                // cargo
+        "--frozen",                // cargo
+    ];
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let mut missing = Vec::new();
+    for (page, prefixes) in pages {
+        let text = std::fs::read_to_string(docs.join(page)).unwrap();
+        let known: BTreeSet<&String> = help
+            .iter()
+            .filter(|(p, _)| prefixes.iter().any(|pre| p.starts_with(pre)))
+            .flat_map(|(_, f)| f)
+            .collect();
+        for f in flags_in(&text) {
+            if !known.contains(&f) && !foreign.contains(&f.as_str()) {
+                missing.push(format!("{page}: {f}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "flags in docs that no documented subcommand has: {missing:#?}"
+    );
+}
+
+#[test]
+fn format_means_the_output_format_everywhere() {
+    let help = help_flags();
+    for (path, flags) in &help {
+        assert!(flags.contains("--format"), "{path} has no --format");
+        assert!(
+            !flags.contains("--markdown") && !flags.contains("--plot"),
+            "{path}: files are written by --…-out flags"
+        );
+    }
+    assert!(help["bench-gate"].contains("--input-format"));
+    assert!(help["bench-gate"].contains("--markdown-out"));
+}
