@@ -6,7 +6,7 @@ use crate::commands::{self, Ctx};
 use crate::config::{Overrides, Resolved};
 use crate::error::{input, Result};
 use crate::output::{Format, Output};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// maestro: a self-tuning AI-agent delivery pipeline, one CI step at a time.
@@ -138,7 +138,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
     let out = Output::new(format, cli.quiet, cli.verbose);
     if let Command::Completions(a) = &cli.command {
-        return commands::completions::exec(&out, a);
+        return commands::completions::exec(&out, a, Cli::command());
     }
     let cwd = std::env::current_dir()
         .map_err(|e| input(format!("cannot read the working directory: {e}")))?;

@@ -52,7 +52,11 @@ fn help_flags() -> BTreeMap<String, BTreeSet<String>> {
             .arg("--help")
             .output()
             .unwrap();
-        assert!(out.status.success(), "maestro {} --help failed", p.join(" "));
+        assert!(
+            out.status.success(),
+            "maestro {} --help failed",
+            p.join(" ")
+        );
         let text = String::from_utf8(out.stdout).unwrap();
         by_path.insert(p.join(" "), flags_in(&text));
     }

@@ -3,43 +3,13 @@
 //! Mann-Whitney test, Holm's correction over all benchmarks, and a verdict
 //! with its reason in words.
 
-pub use super::rounds::round_value;
 use super::rounds::{collect, disturbed_rounds, env_difference, round_spread, trim_rounds, Obs};
+pub use super::rounds::{round_value, Metric};
 use super::stats::{hodges_lehmann_ratio, holm, mann_whitney, median};
 pub use super::Verdict;
 use super::{Measure, Run};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// How a round's raw samples are summarised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Metric {
-    /// 95th percentile.
-    P95,
-    /// Median.
-    Median,
-    /// Mean.
-    Mean,
-}
-
-impl Metric {
-    /// Every metric's name, as flags and files spell it.
-    pub const NAMES: [&'static str; 3] = ["p95", "median", "mean"];
-}
-
-impl std::str::FromStr for Metric {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Metric, String> {
-        match s {
-            "p95" => Ok(Metric::P95),
-            "median" => Ok(Metric::Median),
-            "mean" => Ok(Metric::Mean),
-            _ => Err(format!("unknown metric `{s}` (p95, median, mean)")),
-        }
-    }
-}
 
 /// Gate settings.
 #[derive(Clone, Debug)]

@@ -2,10 +2,40 @@
 //! severe outliers counted, disturbed rounds trimmed, and the environment
 //! keys that must match between base and head.
 
-use super::gate::Metric;
 use super::stats::{mad_sd, mean, median, quantile};
 use super::{Measure, Run, Series};
+use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// How a round's raw samples are summarised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// 95th percentile.
+    P95,
+    /// Median.
+    Median,
+    /// Mean.
+    Mean,
+}
+
+impl Metric {
+    /// Every metric's name, as flags and files spell it.
+    pub const NAMES: [&'static str; 3] = ["p95", "median", "mean"];
+}
+
+impl std::str::FromStr for Metric {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Metric, String> {
+        match s {
+            "p95" => Ok(Metric::P95),
+            "median" => Ok(Metric::Median),
+            "mean" => Ok(Metric::Mean),
+            _ => Err(format!("unknown metric `{s}` (p95, median, mean)")),
+        }
+    }
+}
 
 /// Environment keys that must match for a comparison to mean anything.
 const ENV_KEYS: &[&str] = &[

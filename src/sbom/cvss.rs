@@ -117,8 +117,14 @@ mod tests {
         );
         assert_eq!(v3_base("CVSS:3.1/AV:N/AC:L"), None);
         assert_eq!(v3_base("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H"), None);
-        assert_eq!(v3_base("CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), None);
-        assert_eq!(v3_base("CVSS:3.2/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), None);
+        assert_eq!(
+            v3_base("CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            None
+        );
+        assert_eq!(
+            v3_base("CVSS:3.2/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            None
+        );
         assert_eq!(v3_base("CVSS:2.0/AV:N"), None);
         assert_eq!(Level::of(9.8), Level::Critical);
         assert_eq!(v2_base("AV:N/AC:L/Au:N/C:P/I:P/A:P"), Some(7.5));
