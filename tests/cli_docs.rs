@@ -83,6 +83,8 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         ("github-actions.md", &[""]),
         ("state.md", &[""]),
         ("storage.md", &[""]),
+        ("architecture.md", &[""]),
+        ("../README.md", &[""]),
     ];
     // Flags of other programs that the pages quote on purpose.
     let foreign: &[&str] = &[
@@ -105,6 +107,7 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         "--release",               // cargo
         "--locked",                // cargo
         "--frozen",                // cargo
+        "--path",                  // cargo install
     ];
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
     let mut missing = Vec::new();
