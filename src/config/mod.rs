@@ -11,7 +11,9 @@ pub use resolve::{discover, env_var, parse, parse_table, Overrides, Resolved, So
 pub use types::{
     ArmConfig, BudgetConfig, CacheConfig, Config, EnvHashConfig, ObjectiveKind, RouterConfig, Tier,
 };
-pub use validate::{validate, validate_arm_id, validate_prior};
+pub use validate::{
+    check_range, validate, validate_arm_id, validate_prior, MAX_PRIOR_WEIGHT, MAX_TOKENS, MAX_USD,
+};
 
 /// The file name looked for when walking up from the working directory.
 pub const FILE_NAME: &str = "maestro.toml";

@@ -11,18 +11,33 @@ fn check_unit(name: &str, v: f64) -> std::result::Result<(), String> {
     }
 }
 
+/// The most a single task may cost, and the largest USD amount anywhere.
+/// Far beyond any agent run, small enough that sums stay finite.
+pub const MAX_USD: f64 = 1e6;
+/// The most tokens one report may count (fits the state's 64-bit integers).
+pub const MAX_TOKENS: u64 = 1_000_000_000_000;
+/// The most observations a prior may be worth.
+pub const MAX_PRIOR_WEIGHT: f64 = 1e6;
+
 fn check_non_negative(name: &str, v: f64) -> std::result::Result<(), String> {
-    if v.is_finite() && v >= 0.0 {
+    check_range(name, v, f64::MAX)
+}
+
+/// `v` is a finite number in [0, max].
+pub fn check_range(name: &str, v: f64, max: f64) -> std::result::Result<(), String> {
+    if v.is_finite() && (0.0..=max).contains(&v) {
         Ok(())
-    } else {
+    } else if max == f64::MAX {
         Err(format!("{name} = {v} must be a number >= 0"))
+    } else {
+        Err(format!("{name} = {v} must be a number in [0, {max}]"))
     }
 }
 
 /// Checks ranges and cross-field rules.
 pub fn validate(c: &Config) -> std::result::Result<(), String> {
     let r = &c.router;
-    check_non_negative("router.lambda", r.lambda)?;
+    check_range("router.lambda", r.lambda, MAX_USD)?;
     check_unit("router.exploration_cap", r.exploration_cap)?;
     if r.window == 0 {
         return Err("router.window must be at least 1".into());
@@ -39,8 +54,10 @@ pub fn validate(c: &Config) -> std::result::Result<(), String> {
         return Err("router.downshift_tiers must name at least one tier".into());
     }
     if let Some(d) = c.budget.daily_usd {
-        if !(d.is_finite() && d > 0.0) {
-            return Err(format!("budget.daily_usd = {d} must be a number > 0"));
+        if !(d.is_finite() && d > 0.0 && d <= MAX_USD) {
+            return Err(format!(
+                "budget.daily_usd = {d} must be a number in (0, {MAX_USD}]"
+            ));
         }
     }
     if c.state.trim().is_empty() {
@@ -88,7 +105,11 @@ pub fn validate_prior(id: &str, p: &Prior) -> std::result::Result<(), String> {
         check_unit(&format!("arm `{id}` prior_eval"), e)?;
     }
     if let Some(c) = p.cost {
-        check_non_negative(&format!("arm `{id}` prior_cost"), c)?;
+        check_range(&format!("arm `{id}` prior_cost"), c, MAX_USD)?;
     }
-    check_non_negative(&format!("arm `{id}` prior_weight"), p.weight)
+    check_range(
+        &format!("arm `{id}` prior_weight"),
+        p.weight,
+        MAX_PRIOR_WEIGHT,
+    )
 }

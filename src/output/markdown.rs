@@ -1,4 +1,6 @@
-//! Small helpers for markdown tables.
+//! Small helpers for markdown and plain-text tables.
+
+use super::safe::one_line;
 
 /// Escapes text for a markdown table cell.
 pub fn cell(s: &str) -> String {
@@ -23,7 +25,8 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     s
 }
 
-/// Renders a plain-text table with aligned columns.
+/// Renders a plain-text table with aligned columns; a cell's control
+/// characters (newlines too) are shown escaped.
 pub fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -31,6 +34,11 @@ pub fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
             width[i] = width[i].max(c.chars().count());
         }
     }
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| one_line(c).into_owned()).collect())
+        .collect();
+    let rows = &rows;
     let line = |cells: Vec<&str>| {
         let parts: Vec<String> = cells
             .iter()

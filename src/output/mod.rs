@@ -4,6 +4,7 @@
 
 pub mod github;
 pub mod markdown;
+pub mod safe;
 pub mod sarif;
 
 use crate::error::{input, Result};
@@ -49,6 +50,8 @@ pub struct Output {
     pub verbose: u8,
     /// GitHub Actions context, when running there.
     pub github: Option<Github>,
+    /// Stdout may reach the Actions runner (in Actions, and not a regular file).
+    guard_stdout: bool,
 }
 
 impl Output {
@@ -58,8 +61,15 @@ impl Output {
             format,
             quiet,
             verbose,
+            guard_stdout: false,
             github: Github::from_env(),
         }
+        .guarded()
+    }
+
+    fn guarded(mut self) -> Output {
+        self.guard_stdout = self.github.is_some() && !stdout_is_a_file();
+        self
     }
 
     /// Prints a result: `value` as JSON with `--json`, otherwise `text`
@@ -70,23 +80,20 @@ impl Output {
         text: &str,
         markdown: Option<&str>,
     ) -> anyhow::Result<()> {
-        let mut out = io::stdout().lock();
-        let r = match self.format {
-            Format::Json => write_block(&mut out, &serde_json::to_string_pretty(value)?),
-            Format::Markdown => write_block(&mut out, markdown.unwrap_or(text)),
-            Format::Text | Format::Sarif => write_block(&mut out, text),
-        };
-        match r {
-            // A closed pipe (`maestro stats | head`) is not an error.
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-            other => Ok(other?),
+        match self.format {
+            Format::Json => self.print(&serde_json::to_string_pretty(value)?),
+            Format::Markdown => self.print(markdown.unwrap_or(text)),
+            Format::Text | Format::Sarif => self.print(text),
         }
     }
 
-    /// Prints `text` on stdout as it is (for commands with their own
-    /// `--format`).
+    /// Prints `text` on stdout, through [`safe::guard`]: control characters
+    /// escaped, and in Actions a line that would be a workflow command made
+    /// inert.
     pub fn print(&self, text: &str) -> anyhow::Result<()> {
-        match write_block(&mut io::stdout().lock(), text) {
+        let text = safe::guard(text, self.guard_stdout);
+        match write_block(&mut io::stdout().lock(), &text) {
+            // A closed pipe (`maestro stats | head`) is not an error.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => Ok(other?),
         }
@@ -109,7 +116,7 @@ impl Output {
     /// A diagnostic line on stderr, unless `-q`.
     pub fn note(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            eprintln!("{}", safe::one_line(msg));
         }
     }
 
@@ -123,7 +130,7 @@ impl Output {
         {
             eprintln!("{cmd}");
         } else if !self.quiet {
-            eprintln!("warning: {msg}");
+            eprintln!("warning: {}", safe::one_line(msg));
         }
     }
 
@@ -145,7 +152,7 @@ impl Output {
     /// A diagnostic shown only with `-v`.
     pub fn debug(&self, msg: &str) {
         if self.verbose > 0 && !self.quiet {
-            eprintln!("{msg}");
+            eprintln!("{}", safe::one_line(msg));
         }
     }
 
@@ -209,8 +216,27 @@ impl Output {
 
 /// Prints `err` as maestro's one-line error on stderr; returns its exit code.
 pub fn error(err: &anyhow::Error) -> i32 {
-    eprintln!("maestro: error: {}", crate::error::one_line(err));
+    let msg = crate::error::one_line(err);
+    eprintln!("maestro: error: {}", safe::one_line(&msg));
     crate::error::exit_code(err)
+}
+
+/// Whether stdout is a regular file (`> out.txt`): the runner never reads it.
+fn stdout_is_a_file() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .map(std::fs::File::from)
+            .and_then(|f| f.metadata())
+            .is_ok_and(|m| m.is_file())
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
 }
 
 fn write_block(out: &mut impl Write, text: &str) -> io::Result<()> {

@@ -5,11 +5,12 @@ use super::baseline::Check;
 use super::scan::Report;
 use super::{Action, Finding};
 use crate::output::markdown::cell;
+use crate::output::safe::one_line;
 
 fn finding_line(f: &Finding) -> String {
     format!(
         "{}:{}:{}: {} {} [{}]: {}\n    {}\n",
-        f.path,
+        one_line(&f.path),
         f.line,
         f.column,
         if f.action == Action::Block {
@@ -19,8 +20,8 @@ fn finding_line(f: &Finding) -> String {
         },
         f.rule,
         f.entity,
-        f.reason,
-        f.snippet
+        one_line(&f.reason),
+        one_line(&f.snippet)
     )
 }
 
@@ -41,7 +42,11 @@ fn summary_line(r: &Report, check: Option<&Check>, block: usize, warn: usize) ->
 pub fn text(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String {
     let mut out: String = r.findings.iter().map(finding_line).collect();
     for s in &r.skipped {
-        out.push_str(&format!("skipped: {}: {}\n", s.path, s.reason));
+        out.push_str(&format!(
+            "skipped: {}: {}\n",
+            one_line(&s.path),
+            one_line(&s.reason)
+        ));
     }
     if let Some(c) = check {
         out.push_str(&check_lines(c, "baseline: "));
@@ -55,13 +60,19 @@ pub fn check_lines(c: &Check, prefix: &str) -> String {
     let expired = c.expired.iter().map(|e| {
         format!(
             "{prefix}expired on {}: {} {} ({}; owner {})\n",
-            e.expires, e.path, e.rule, e.reason, e.owner
+            one_line(&e.expires),
+            one_line(&e.path),
+            one_line(&e.rule),
+            one_line(&e.reason),
+            one_line(&e.owner)
         )
     });
     let stale = c.stale.iter().map(|e| {
         format!(
             "{prefix}stale (matches nothing): {} {} ({})\n",
-            e.path, e.rule, e.fingerprint
+            one_line(&e.path),
+            one_line(&e.rule),
+            one_line(&e.fingerprint)
         )
     });
     expired.chain(stale).collect()

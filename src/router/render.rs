@@ -6,6 +6,7 @@ use super::report::Reported;
 use super::route::Decision;
 use super::stats::Stats;
 use crate::output::markdown::{table, text_table};
+use crate::output::safe::one_line;
 
 /// `arms list` for people.
 pub fn arms_text(arms: &[Arm]) -> String {
@@ -142,7 +143,7 @@ pub fn decision_text(d: &Decision) -> String {
         d.propensity
     );
     if let Some(r) = &d.downshift.reason {
-        s += &format!("  downshift: {r}\n");
+        s += &format!("  downshift: {}\n", one_line(r));
     }
     s
 }
@@ -172,15 +173,15 @@ pub fn downshift_status_text(state: &Downshift, audit: &[AuditEntry]) -> String 
         state
             .reason
             .as_deref()
-            .map_or("off".into(), |r| format!("on, {r}"))
+            .map_or("off".into(), |r| format!("on, {}", one_line(r)))
     );
     for e in audit {
         text += &format!(
             "  {} {} by {}: {}\n",
             e.at_ms,
             if e.active { "on " } else { "off" },
-            e.actor,
-            e.reason
+            one_line(&e.actor),
+            one_line(&e.reason)
         );
     }
     text
@@ -190,7 +191,11 @@ pub fn downshift_status_text(state: &Downshift, audit: &[AuditEntry]) -> String 
 pub fn downshift_change_text(active: bool, changed: bool, reason: &str, who: &str) -> String {
     let state = if active { "on" } else { "off" };
     if changed {
-        format!("downshift {state}: {reason} (by {who})")
+        format!(
+            "downshift {state}: {} (by {})",
+            one_line(reason),
+            one_line(who)
+        )
     } else {
         format!("downshift already {state}")
     }

@@ -1,9 +1,10 @@
 //! `report`: record a decision's eval and cost, once; the arm's evidence and
 //! the day's spend follow in the same transaction.
 
+use super::check_id;
 use super::evidence::{arm_stats, bernoulli_for, decision_clock, save_arm_stats};
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{check_range, Config, MAX_TOKENS, MAX_USD};
 use crate::error::{input, Result};
 use crate::state::{append_event, Appended, Store};
 use rusqlite::{params, OptionalExtension};
@@ -58,14 +59,24 @@ pub fn report(
     outcome: &Outcome,
     clock: &Clock,
 ) -> Result<Reported> {
+    match target {
+        ReportTarget::Task(t) => check_id("--task", t)?,
+        ReportTarget::Decision(d) => check_id("--decision", d)?,
+    }
     if !(0.0..=1.0).contains(&outcome.eval) {
         return Err(input(format!("--eval {} must be in [0, 1]", outcome.eval)));
     }
-    if !(outcome.cost_usd.is_finite() && outcome.cost_usd >= 0.0) {
-        return Err(input(format!(
-            "--cost {} must be a number >= 0",
-            outcome.cost_usd
-        )));
+    check_range("--cost", outcome.cost_usd, MAX_USD).map_err(input)?;
+    for (name, n) in [
+        ("--tokens-in", outcome.tokens_in),
+        ("--tokens-out", outcome.tokens_out),
+    ] {
+        if n.is_some_and(|n| n > MAX_TOKENS) {
+            return Err(input(format!(
+                "{name} = {} must be at most {MAX_TOKENS}",
+                n.unwrap_or_default()
+            )));
+        }
     }
     let half_life = cfg.router.half_life;
     let lambda = cfg.router.lambda;

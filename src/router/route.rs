@@ -4,7 +4,7 @@
 use super::arms::{active_arms, Arm};
 use super::downshift::{manual_downshift, note_budget_pressure, spend_on, Budget, Downshift};
 use super::evidence::{decision_clock, posteriors, save_arm_stats};
-use super::round6;
+use super::{check_id, round6};
 use crate::bandit::{policy, Evidence, Posterior, Rule};
 use crate::clock::Clock;
 use crate::config::{Config, Tier};
@@ -88,9 +88,7 @@ pub fn route<R: Rng>(
     clock: &Clock,
     rng: &mut R,
 ) -> Result<Decision> {
-    if req.task.trim().is_empty() {
-        return Err(input("--task must not be empty"));
-    }
+    check_id("--task", &req.task)?;
     store.write(|tx| {
         if let Some(d) = take_pending(tx, req)? {
             return Ok(d);

@@ -5,6 +5,7 @@ use super::report::Report;
 use super::track::{self, Episode, SeverityStats};
 use super::vulns::{Finding, Remediation};
 use crate::output::markdown::{table, text_table};
+use crate::output::safe::one_line;
 
 fn vers(v: &[String]) -> String {
     if v.is_empty() {
@@ -122,9 +123,9 @@ pub fn text(r: &Report) -> String {
     for c in &r.unscannable {
         out.push_str(&format!(
             "unscannable: {} {}: {}\n",
-            c.name,
-            c.version.as_deref().unwrap_or("(no version)"),
-            c.unscannable.as_deref().unwrap_or("")
+            one_line(&c.name),
+            one_line(c.version.as_deref().unwrap_or("(no version)")),
+            one_line(c.unscannable.as_deref().unwrap_or(""))
         ));
     }
     out.push_str(&summary_line(r));
@@ -132,6 +133,11 @@ pub fn text(r: &Report) -> String {
 }
 
 fn remediation_line(m: &Remediation) -> String {
+    let line = remediation_words(m);
+    one_line(&line).into_owned()
+}
+
+fn remediation_words(m: &Remediation) -> String {
     match &m.to {
         Some(to) => format!(
             "{} {} -> {to} ({}), clears {}",
@@ -234,10 +240,10 @@ pub fn ttr_text(
     for e in episodes.unwrap_or_default() {
         text.push_str(&format!(
             "{} {} {} {} {}: {}\n",
-            e.scope,
-            e.ecosystem,
-            e.package,
-            e.id,
+            one_line(&e.scope),
+            one_line(&e.ecosystem),
+            one_line(&e.package),
+            one_line(&e.id),
             e.severity,
             match e.resolved_ms {
                 Some(r) => format!(

@@ -1,0 +1,264 @@
+//! Regression tests for defects found by trying maestro as a hostile user
+//! (file names, ids and data fields from a pull request) and with inputs at
+//! the edges of their ranges. Each test failed before its fix.
+
+mod common;
+use common::Project;
+
+const TWO_ARMS: &str = r#"
+[router]
+seed = 7
+
+[[arms]]
+id = "a@small"
+tier = "small"
+
+[[arms]]
+id = "b@large"
+tier = "large"
+"#;
+
+/// The lines the Actions runner would execute as workflow commands: those
+/// that start (after white space) with `::`, outside a stop-commands window.
+fn runner_commands(log: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stopped: Option<String> = None;
+    for line in log.split(['\n', '\r']) {
+        let l = line.trim_start();
+        match &stopped {
+            Some(t) if l == format!("::{t}::") => stopped = None,
+            Some(_) => {}
+            None => match l.strip_prefix("::stop-commands::") {
+                Some(t) => stopped = Some(t.to_string()),
+                None if l.starts_with("::") => out.push(line.to_string()),
+                None => {}
+            },
+        }
+    }
+    out
+}
+
+/// Runs `maestro ARGS` in Actions; stdout and stderr.
+fn in_actions(p: &Project, args: &[&str]) -> (String, String, Option<i32>) {
+    let out = p
+        .cmd()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", p.path().join("gh_output"))
+        .env("GITHUB_STEP_SUMMARY", p.path().join("gh_summary.md"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn ids_with_control_characters_are_refused() {
+    let p = Project::new(TWO_ARMS);
+    p.ok(&["route", "--task", "t0"]);
+    let before = p.snapshot();
+    for task in ["x\n::error::INJECTED", "x\u{1b}[31mred", "x\rback"] {
+        p.cmd()
+            .args(["route", "--task", task])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("control characters"));
+        p.cmd()
+            .args(["report", "--task", task, "--eval", "1", "--cost", "0"])
+            .assert()
+            .code(2);
+    }
+    assert_eq!(p.snapshot(), before);
+}
+
+#[test]
+fn a_file_name_cannot_inject_workflow_commands_through_pii_scan() {
+    let p = Project::new("");
+    let dir = p.path().join("t");
+    std::fs::create_dir_all(&dir).unwrap();
+    let evil = dir.join("evil\n::error::INJECTED x.txt");
+    std::fs::write(&evil, "mail jane.doe@corp-mail.net now\n").unwrap();
+    let (stdout, stderr, code) = in_actions(&p, &["pii-scan", "t", "--fail-on", "none"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("INJECTED"),
+        "the finding is still shown: {stdout}"
+    );
+    assert!(runner_commands(&stdout).is_empty(), "{stdout}");
+    assert!(
+        runner_commands(&stderr)
+            .iter()
+            .all(|l| l.starts_with("::warning file=") || l.starts_with("::error file=")),
+        "{stderr}"
+    );
+    // Outside Actions the newline is shown escaped, on one line.
+    let out = p
+        .cmd()
+        .args(["pii-scan", "t", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("evil\\n::error::INJECTED"), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("::")), "{text}");
+}
+
+#[test]
+fn sbom_fields_cannot_inject_workflow_commands() {
+    let p = Project::new("");
+    let sbom = |name: &str, version: &str| {
+        serde_json::json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.5",
+            "components": [{"type": "library", "name": name, "version": version}]
+        })
+        .to_string()
+    };
+    std::fs::write(p.path().join("base.json"), sbom("left-pad", "1.0.0")).unwrap();
+    std::fs::write(
+        p.path().join("head.json"),
+        sbom("x\n::error::INJECTED\n", "2.0.0\r::warning::also"),
+    )
+    .unwrap();
+    let (stdout, stderr, code) = in_actions(
+        &p,
+        &["sbom-diff", "--base", "base.json", "--head", "head.json"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(runner_commands(&stdout).is_empty(), "{stdout}");
+    assert!(runner_commands(&stderr).is_empty(), "{stderr}");
+    let (md, _, _) = in_actions(
+        &p,
+        &[
+            "sbom-diff",
+            "--base",
+            "base.json",
+            "--head",
+            "head.json",
+            "--format",
+            "markdown",
+        ],
+    );
+    assert!(runner_commands(&md).is_empty(), "{md}");
+}
+
+#[test]
+fn arm_names_in_a_replay_csv_cannot_inject_workflow_commands() {
+    let p = Project::new("");
+    let mut csv = String::from("instance_id,arm,resolved,cost_usd\n");
+    for t in 0..20 {
+        csv += &format!("t{t},\"x\n::error::INJECTED\",1,0.1\nt{t},ok,0,0.01\n");
+    }
+    std::fs::write(p.path().join("d.csv"), csv).unwrap();
+    let (stdout, stderr, code) = in_actions(
+        &p,
+        &["replay", "--data", "d.csv", "--tasks", "20", "--seeds", "1"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("INJECTED"));
+    assert!(runner_commands(&stdout).is_empty(), "{stdout}");
+}
+
+#[test]
+fn downshift_reasons_cannot_inject_workflow_commands() {
+    let p = Project::new(TWO_ARMS);
+    p.ok(&[
+        "downshift",
+        "on",
+        "--reason",
+        "slo\n::error::INJECTED",
+        "--actor",
+        "ci",
+    ]);
+    let (stdout, stderr, code) = in_actions(&p, &["route", "--task", "t1"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(runner_commands(&stdout).is_empty(), "{stdout}");
+    assert!(
+        runner_commands(&stderr)
+            .iter()
+            .all(|l| l.starts_with("::warning::") && !l.contains('\n')),
+        "{stderr}"
+    );
+    let (status, _, _) = in_actions(&p, &["downshift", "status"]);
+    assert!(runner_commands(&status).is_empty(), "{status}");
+}
+
+#[test]
+fn numbers_out_of_range_are_refused_and_leave_state_alone() {
+    let p = Project::new(TWO_ARMS);
+    p.ok(&["route", "--task", "t1"]);
+    let before = p.snapshot();
+    for args in [
+        &["--cost", "1e308"][..],
+        &["--cost", "inf"],
+        &["--cost", "1000001"],
+        &["--cost", "0.1", "--tokens-in", "9223372036854775808"],
+        &["--cost", "0.1", "--tokens-out", "1000000000001"],
+    ] {
+        let mut all = vec!["report", "--task", "t1", "--eval", "0.5"];
+        all.extend(args);
+        p.cmd().args(&all).assert().code(2);
+    }
+    assert_eq!(p.snapshot(), before);
+    p.cmd()
+        .args([
+            "arms",
+            "add",
+            "c@small",
+            "--tier",
+            "small",
+            "--prior-weight",
+            "1e308",
+        ])
+        .assert()
+        .code(2);
+    p.cmd()
+        .args([
+            "arms",
+            "add",
+            "c@small",
+            "--tier",
+            "small",
+            "--prior-cost",
+            "1e300",
+            "--prior-eval",
+            "0.5",
+        ])
+        .assert()
+        .code(2);
+    // The largest values allowed still give finite statistics.
+    p.ok(&[
+        "report",
+        "--task",
+        "t1",
+        "--eval",
+        "0.5",
+        "--cost",
+        "1000000",
+        "--tokens-in",
+        "1000000000000",
+    ]);
+    let s = p.json(&["stats"]);
+    assert!(s["spend_today"].as_f64().is_some_and(f64::is_finite), "{s}");
+}
+
+#[test]
+fn completions_into_a_closed_pipe_do_not_panic() {
+    let p = Project::new("");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("maestro"))
+        .args(["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .current_dir(p.path())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // `| head -0`: the reader is gone
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
