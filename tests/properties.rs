@@ -244,3 +244,76 @@ fn without_half_life_old_evidence_dominates_longer() {
         "half-life did not speed up re-learning"
     );
 }
+
+/// Arbitrary text, weighted towards what a hostile pull request would try.
+fn hostile() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,30}",
+        "[:\n\r\t \\x1b\\x85a-z%]{0,30}",
+        Just("x\n::error::INJECTED".to_string()),
+        Just("::set-output name=a::b".to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whatever text a finding, a decision or an SBOM component carries, the
+    /// Actions runner executes nothing of what maestro prints for people.
+    #[test]
+    fn no_untrusted_text_runs_as_a_workflow_command(
+        path in hostile(), reason in hostile(), snippet in hostile(),
+        task in hostile(), name in hostile(), version in hostile(),
+    ) {
+        use maestro::output::safe::{guard, runner};
+        let finding = maestro::pii::Finding {
+            rule: "pii/value/email".into(),
+            entity: "EMAIL_ADDRESS".into(),
+            kind: maestro::pii::Kind::Value,
+            action: maestro::pii::Action::Block,
+            confidence: 0.9,
+            reason: reason.clone(),
+            path: path.clone(),
+            line: 1,
+            column: 1,
+            snippet,
+            fingerprint: "f".into(),
+        };
+        let report = maestro::pii::scan::Report {
+            findings: vec![finding],
+            skipped: vec![maestro::pii::Skipped { path: path.clone(), reason: reason.clone() }],
+            ..Default::default()
+        };
+        let mut decision: maestro::router::Decision = serde_json::from_value(serde_json::json!({
+            "decision_id": "d1", "task": task, "arm": name, "tier": "small", "explored": false,
+            "propensity": 1.0, "greedy_arm": name, "capped": false, "objective": reason,
+            "alternatives": [], "downshift": {"active": true, "reason": reason},
+            "context": {}, "created_at_ms": 0
+        })).unwrap();
+        decision.reused = true;
+        let sbom_text = format!(
+            "{{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[{{\"type\":\"library\",\"name\":{},\"version\":{}}}]}}",
+            serde_json::to_string(&name).unwrap(),
+            serde_json::to_string(&version).unwrap()
+        );
+        let empty = maestro::sbom::parse("{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[]}", "base").unwrap();
+        let texts = [
+            maestro::pii::render::text(&report, None, 1, 0),
+            maestro::pii::render::markdown(&report, None, 1, 0),
+            maestro::router::render::decision_text(&decision),
+            maestro::router::render::downshift_change_text(true, true, &reason, &task),
+        ];
+        for t in texts.iter() {
+            prop_assert!(runner::commands(&guard(t, true)).is_empty(), "{}", t);
+        }
+        if let Ok(head) = maestro::sbom::parse(&sbom_text, "head") {
+            let r = maestro::sbom::report::Report::build(
+                &empty, &head, None,
+                maestro::sbom::gate::FailOn::High, maestro::sbom::gate::FailOn::Medium, None,
+            );
+            for t in [maestro::sbom::render::text(&r), maestro::sbom::render::markdown(&r)] {
+                prop_assert!(runner::commands(&guard(&t, true)).is_empty(), "{}", t);
+            }
+        }
+    }
+}

@@ -61,10 +61,8 @@ pub fn guard(text: &str, in_actions: bool) -> Cow<'_, str> {
     }
 }
 
-#[cfg(test)]
+/// What the Actions runner would execute of a log (for tests and fuzzing).
 pub mod runner {
-    //! What the Actions runner would execute of a log, for tests.
-
     /// The lines the runner would run as workflow commands, leaving out those
     /// inside a `::stop-commands::TOKEN` … `::TOKEN::` window and the two
     /// lines that open and close it.
