@@ -262,3 +262,92 @@ fn completions_into_a_closed_pipe_do_not_panic() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Card numbers that pass the issuer and Luhn checks (not published test cards).
+const CARDS: [&str; 2] = ["4539148803436467", "5425233430109903"];
+
+#[test]
+fn cards_next_to_other_long_numbers_are_found_and_never_printed() {
+    let p = Project::new("");
+    let dir = p.path().join("t");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.csv"), format!("{},{}\n", CARDS[0], CARDS[1])).unwrap();
+    std::fs::write(
+        dir.join("b.txt"),
+        format!(
+            "card {c} card {c}\norder {c} ts 1733443200123\n1,John,{c},4158675309\n",
+            c = CARDS[0]
+        ),
+    )
+    .unwrap();
+    let out = p
+        .cmd()
+        .args(["pii-scan", "t", "--json", "--sarif-out", "x.sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cards: Vec<_> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["entity"] == "CREDIT_CARD")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(cards.len(), 6, "{cards:?}");
+    let text = p.cmd().args(["pii-scan", "t"]).output().unwrap().stdout;
+    let sarif = std::fs::read_to_string(p.path().join("x.sarif")).unwrap();
+    for shown in [
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&text).into_owned(),
+        sarif,
+    ] {
+        for c in CARDS {
+            assert!(!shown.contains(c), "{c} printed: {shown}");
+        }
+    }
+}
+
+#[test]
+fn a_card_in_a_table_of_numbers_is_counted_and_redacted_not_dropped() {
+    let p = Project::new("");
+    std::fs::create_dir_all(p.path().join("t")).unwrap();
+    // Two of three 16-digit constants are not cards: the valid one is likely chance.
+    std::fs::write(
+        p.path().join("t/consts.txt"),
+        format!(
+            "1234567890123456 9876543210987650 {} mail jane.doe@corp-mail.net\nx = 0.{}\n",
+            CARDS[0], CARDS[1]
+        ),
+    )
+    .unwrap();
+    let doc = p.json(&["pii-scan", "t", "--fail-on", "none"]);
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().all(|f| f["entity"] != "CREDIT_CARD"),
+        "{doc}"
+    );
+    assert_eq!(doc["summary"]["below_threshold"], 2, "{doc}");
+    let email = findings
+        .iter()
+        .find(|f| f["entity"] == "EMAIL_ADDRESS")
+        .unwrap();
+    assert!(
+        email["snippet"].as_str().unwrap().contains("[CREDIT_CARD]"),
+        "{email}"
+    );
+    assert!(!doc.to_string().contains(CARDS[0]));
+}
+
+#[test]
+fn a_labelled_ssn_is_an_ssn_not_a_phone_number() {
+    let p = Project::new("");
+    std::fs::write(p.path().join("s.txt"), "ssn: 123-45-6789\n").unwrap();
+    let doc = p.json(&["pii-scan", "s.txt", "--fail-on", "none"]);
+    assert_eq!(doc["findings"][0]["entity"], "US_SSN", "{doc}");
+}

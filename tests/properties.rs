@@ -317,3 +317,34 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// However valid card numbers sit among other numbers, words and
+    /// separators, no finding's snippet shows one.
+    #[test]
+    fn no_snippet_shows_a_card_number(
+        parts in proptest::collection::vec(prop_oneof![
+            Just("4539148803436467".to_string()),
+            Just("5425233430109903".to_string()),
+            Just("4539 1488 0343 6467".to_string()),
+            "[0-9]{10,19}",
+            Just("jane.doe@corp-mail.net".to_string()),
+            Just("card".to_string()),
+            Just("0.".to_string()),
+            "[ ,;:|\n]",
+            "[a-z]{1,6}",
+        ], 1..30),
+    ) {
+        let text = parts.join(" ");
+        let mut report = maestro::pii::scan::Report::default();
+        let settings = maestro::pii::scan::Settings::new(Default::default());
+        maestro::pii::scan::scan_text("t.txt", &text, &settings, &mut report);
+        for f in &report.findings {
+            for c in ["4539148803436467", "5425233430109903", "4539 1488 0343 6467"] {
+                prop_assert!(!f.snippet.contains(c), "{} in {:?} of {:?}", c, f.snippet, text);
+            }
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Payment card numbers: Luhn-valid, with a known issuer's prefix and length.
 
-use super::{digits, find_all, isolated, luhn, re, Entity, Hit};
+use super::{digits, find_each, isolated, luhn, re, Entity, Hit};
 use regex::Regex;
 use std::sync::OnceLock;
 const TEST_CARDS: &[&str] = &[
@@ -69,49 +69,62 @@ pub(super) fn card(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         &RE,
         r"[0-9]{4}(?: [0-9]{4}){2} [0-9]{1,7}|[0-9]{4}(?:-[0-9]{4}){2}-[0-9]{1,7}|[0-9]{4} [0-9]{6} [0-9]{4,5}|[0-9]{4}-[0-9]{6}-[0-9]{4,5}|[0-9]{12,19}",
     );
-    for m in find_all(re, text, wins) {
+    find_each(re, text, wins, |m| {
         if !isolated(text, m.start(), m.end()) {
-            continue;
+            return false;
         }
         let d = digits(m.as_str());
-        let Some(who) = issuer(&d) else { continue };
-        if m.as_str().bytes().all(|c| c.is_ascii_digit())
-            && in_number_table(text, m.start(), m.end())
-        {
-            continue;
-        }
+        let Some(who) = issuer(&d) else { return false };
         if !luhn(&d) {
-            continue;
+            return false;
         }
         let plain: String = d.iter().map(|x| char::from(b'0' + x)).collect();
         let test = TEST_CARDS.contains(&plain.as_str());
+        let bare = m.as_str().bytes().all(|c| c.is_ascii_digit());
+        // In a table of other numbers a valid card is likely chance: kept
+        // below the confidence threshold, so it is counted and redacted.
+        let (confidence, table) = match bare.then(|| number_table(text, m.start(), m.end())) {
+            Some(Some(why)) => (0.1, why),
+            _ => (0.8, ""),
+        };
         out.push(Hit {
             test_value: test,
             ..m.hit(
                 Entity::CreditCard,
-                0.8,
+                confidence,
                 format!(
-                    "{who} card number, Luhn checksum valid{}",
+                    "{who} card number, Luhn checksum valid{}{table}",
                     if test { "; a published test card" } else { "" }
                 ),
             )
         });
-    }
+        true
+    });
 }
 
-/// A bare digit run that is a decimal fraction (`0.6144207238920768`) or one
-/// of several long numbers on its line (a table of constants).
-fn in_number_table(text: &str, s: usize, e: usize) -> bool {
+/// Why a bare, valid card-number run at `s..e` is likely chance: it is a
+/// decimal fraction (`0.6144207238920768`), or most card-length numbers on
+/// its line (12 to 19 digits) are not valid card numbers, as in a table of
+/// constants. A line of valid card numbers (a CSV export) is not a table of
+/// chance; shorter numbers (phone numbers, timestamps) do not count.
+fn number_table(text: &str, s: usize, e: usize) -> Option<&'static str> {
     let b = text.as_bytes();
     if s > 0 && b[s - 1] == b'.' {
-        return true;
+        return Some("; the digits of a decimal fraction");
     }
     let ls = text[..s].rfind('\n').map_or(0, |i| i + 1);
     let le = text[e..].find('\n').map_or(text.len(), |i| e + i);
-    let line = &text[ls..le];
-    let long = line
+    let (mut cards, mut others) = (0, 0);
+    for run in text[ls..le]
         .split(|c: char| !c.is_ascii_digit())
-        .filter(|run| run.len() >= 10)
-        .count();
-    long >= 2
+        .filter(|r| (12..=19).contains(&r.len()))
+    {
+        let d = digits(run);
+        if issuer(&d).is_some() && luhn(&d) {
+            cards += 1;
+        } else {
+            others += 1;
+        }
+    }
+    (others > cards).then_some("; in a table of other numbers")
 }

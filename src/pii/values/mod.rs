@@ -205,6 +205,44 @@ fn find_all<'t>(re: &Regex, text: &'t str, wins: &[(usize, usize)]) -> Vec<M<'t>
     out
 }
 
+/// Offers every match of `re` inside the windows to `take`, which says
+/// whether it is a value. After a value the search goes on past it; after a
+/// rejected match it goes on from the next digit group inside that match, so
+/// an invalid candidate (`2000 4539 1488 0343`) cannot hide a valid one that
+/// overlaps it (`4539 1488 0343 6467`).
+fn find_each<'t>(
+    re: &Regex,
+    text: &'t str,
+    wins: &[(usize, usize)],
+    mut take: impl FnMut(M<'t>) -> bool,
+) {
+    for &(a, b) in wins {
+        let hay = &text[..b];
+        let bytes = hay.as_bytes();
+        let mut pos = a;
+        while let Some(m) = re.find_at(hay, pos) {
+            let found = M {
+                text,
+                start: m.start(),
+                end: m.end(),
+            };
+            pos = if take(found) {
+                m.end()
+            } else {
+                (m.start() + 1..m.end())
+                    .find(|&i| bytes[i].is_ascii_digit() && !bytes[i - 1].is_ascii_digit())
+                    .unwrap_or(m.end())
+            };
+            if m.end() == m.start() {
+                pos = m.end() + 1;
+            }
+            if pos > hay.len() {
+                break;
+            }
+        }
+    }
+}
+
 /// Widens seed ranges by `before`/`after` bytes (on char boundaries) and
 /// merges overlaps, so detectors only look where a value can be.
 fn widen(
@@ -408,23 +446,29 @@ pub fn scan(text: &str, opts: &Options) -> Vec<Hit> {
             &mut hits,
         );
     }
-    for h in &mut hits {
-        if has_context(text, h.start, h.entity) {
-            h.confidence = (h.confidence + 0.3).min(1.0);
-            h.why.push_str("; context word nearby");
-        }
-        if h.test_value {
-            h.confidence = h.confidence.min(0.3);
-        }
-    }
-    // Overlaps: keep the more confident hit (ties: the earlier detector).
-    hits.sort_by(|a, b| {
-        b.confidence
-            .total_cmp(&a.confidence)
+    let mut hits: Vec<(bool, Hit)> = hits
+        .into_iter()
+        .map(|mut h| {
+            let labelled = has_context(text, h.start, h.entity);
+            if labelled {
+                h.confidence = (h.confidence + 0.3).min(1.0);
+                h.why.push_str("; context word nearby");
+            }
+            if h.test_value {
+                h.confidence = h.confidence.min(0.3);
+            }
+            (labelled, h)
+        })
+        .collect();
+    // Overlaps: a hit whose own context word is nearby (`ssn: 123-45-6789`)
+    // wins, then the more confident one (ties: the earlier detector).
+    hits.sort_by(|(la, a), (lb, b)| {
+        lb.cmp(la)
+            .then(b.confidence.total_cmp(&a.confidence))
             .then(a.start.cmp(&b.start))
     });
     let mut kept: Vec<Hit> = Vec::new();
-    for h in hits {
+    for (_, h) in hits {
         if kept.iter().all(|k| h.end <= k.start || h.start >= k.end) {
             kept.push(h);
         }
