@@ -1,5 +1,7 @@
 //! Running git, and reading what it prints: the repository root and the
-//! lines a diff added.
+//! lines a diff added. Revisions come from users and pull requests: one that
+//! starts with `-` is refused, and `--end-of-options` goes before them, so
+//! that none is ever read as an option (`--output=FILE` writes a file).
 
 use crate::error::{input, Result};
 use std::collections::HashMap;
@@ -40,18 +42,34 @@ pub fn toplevel(dir: &Path) -> Result<PathBuf> {
 /// The lines added or changed from `base` to `head` (the work tree when
 /// `head` is empty), for added, modified and renamed files.
 pub fn added_lines(dir: &Path, base: &str, head: &str) -> Result<Changed> {
+    for rev in [base, head] {
+        check_revision(rev)?;
+    }
     let mut args = vec![
         "diff",
         "--no-color",
         "--no-ext-diff",
         "--unified=0",
         "--diff-filter=AMR",
+        "--end-of-options",
         base,
     ];
     if !head.is_empty() {
         args.push(head);
     }
     Ok(parse_diff(&run(dir, &args)?))
+}
+
+/// Refuses a revision that git could read as an option, or that holds a
+/// control character.
+pub fn check_revision(rev: &str) -> Result<()> {
+    if rev.starts_with('-') || rev.chars().any(char::is_control) {
+        return Err(input(format!(
+            "revision `{}`: must not start with `-` or hold control characters",
+            rev.escape_debug()
+        )));
+    }
+    Ok(())
 }
 
 /// Parses `git diff --unified=0` output into added line ranges per path.

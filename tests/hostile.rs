@@ -351,3 +351,54 @@ fn a_labelled_ssn_is_an_ssn_not_a_phone_number() {
     let doc = p.json(&["pii-scan", "s.txt", "--fail-on", "none"]);
     assert_eq!(doc["findings"][0]["entity"], "US_SSN", "{doc}");
 }
+
+#[test]
+fn pii_scan_of_a_path_that_does_not_exist_is_an_input_error() {
+    let p = Project::new("");
+    p.cmd()
+        .args(["pii-scan", "nope", "--sarif-out", "x.sarif"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("nope"));
+    assert!(!p.path().join("x.sarif").exists());
+    p.cmd()
+        .args(["pii-scan", "baseline", "create", "nope", "--reason", "r"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn diff_revisions_cannot_be_options_to_git() {
+    let p = Project::new("");
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.email=a@b", "-c", "user.name=n"])
+            .args(args)
+            .current_dir(p.path())
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(p.path().join("a.txt"), "a\n").unwrap();
+    git(&["add", "a.txt"]);
+    git(&["commit", "-qm", "a"]);
+    std::fs::write(p.path().join("a.txt"), "a\nb\n").unwrap();
+    git(&["commit", "-qam", "b"]);
+    for spec in [
+        "--output=evil.txt..HEAD",
+        "HEAD~1..--output=evil2.txt",
+        "-p..",
+    ] {
+        p.cmd()
+            .arg("pii-scan")
+            .arg(format!("--diff={spec}"))
+            .assert()
+            .code(2);
+    }
+    assert!(!p.path().join("evil.txt").exists());
+    assert!(!p.path().join("evil2.txt").exists());
+    p.ok(&["pii-scan", "--diff", "HEAD~1..HEAD"]);
+}

@@ -129,8 +129,20 @@ fn today() -> String {
     time::OffsetDateTime::now_utc().date().to_string()
 }
 
-/// Runs the detectors over `paths` (default: the working directory).
-fn run(ctx: &Ctx, paths: &[PathBuf], only: Option<&[String]>, root: &Path, s: &Settings) -> Report {
+/// Runs the detectors over `paths` (default: the working directory). A path
+/// that does not exist is an input error: a typo must not pass the gate.
+fn run(
+    ctx: &Ctx,
+    paths: &[PathBuf],
+    only: Option<&[String]>,
+    root: &Path,
+    s: &Settings,
+) -> Result<Report> {
+    for p in paths {
+        if let Err(e) = std::fs::symlink_metadata(ctx.cwd.join(p)) {
+            return Err(input(format!("{}: {e}", p.display())));
+        }
+    }
     let paths: Vec<PathBuf> = if paths.is_empty() {
         vec![root.to_path_buf()]
     } else {
@@ -139,7 +151,7 @@ fn run(ctx: &Ctx, paths: &[PathBuf], only: Option<&[String]>, root: &Path, s: &S
     let bar = ctx.out.progress(0, "scanning");
     let report = scan::scan_paths(root, &paths, only, s, &|n| bar.inc(n));
     bar.finish_and_clear();
-    report
+    Ok(report)
 }
 
 /// `--diff BASE..HEAD`: the repository root and the added lines per file.
@@ -184,7 +196,7 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
                 .collect(),
         );
     }
-    let mut report = run(ctx, &a.targets.paths, only.as_deref(), &root, &s);
+    let mut report = run(ctx, &a.targets.paths, only.as_deref(), &root, &s)?;
     let check = baseline
         .as_ref()
         .map(|b| b.apply(&mut report.findings, &today()));
@@ -226,7 +238,7 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
 /// relative to the working directory.
 fn scan_targets(ctx: &Ctx, t: &PiiTargets) -> Result<Report> {
     let s = Settings::new(load_policy(ctx, &t.policy)?);
-    Ok(run(ctx, &t.paths, None, &ctx.cwd, &s))
+    run(ctx, &t.paths, None, &ctx.cwd, &s)
 }
 
 fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {
