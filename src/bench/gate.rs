@@ -24,6 +24,9 @@ pub struct Settings {
     pub min_rounds: usize,
     /// Share of severe outlier samples above which a result is inconclusive.
     pub outlier_limit: f64,
+    /// Judge on this measure only (`--measure`); by default the steadiest
+    /// one both sides have that covers at least half of the wall time.
+    pub measure: Option<Measure>,
 }
 
 impl Default for Settings {
@@ -34,6 +37,7 @@ impl Default for Settings {
             alpha: 0.003,
             min_rounds: 5,
             outlier_limit: 0.025,
+            measure: None,
         }
     }
 }
@@ -92,6 +96,113 @@ pub struct Report {
     pub rounds_head: usize,
     /// Per benchmark, most severe first.
     pub benchmarks: Vec<BenchResult>,
+}
+
+/// The measure to judge a benchmark on: `wanted` if both sides have it;
+/// otherwise the steadiest both have (instructions, then CPU time, then wall
+/// time), except that CPU time that is only a mean per round (hyperfine's
+/// user + system) is passed over when it covers less than half of the wall
+/// time sampled run by run: the command waits (I/O, a child process,
+/// `sleep`), and wall time is what its users read. CPU time measured per
+/// repetition (Google Benchmark) stays first: on a busy runner the wall time
+/// of CPU-bound code is mostly time spent descheduled.
+fn choose_measure(
+    b: &BTreeMap<Measure, Obs>,
+    h: &BTreeMap<Measure, Obs>,
+    wanted: Option<Measure>,
+) -> Option<Measure> {
+    if let Some(w) = wanted {
+        return (b.contains_key(&w) && h.contains_key(&w)).then_some(w);
+    }
+    let covers_wall = |side: &BTreeMap<Measure, Obs>| match (
+        side.get(&Measure::CpuTime),
+        side.get(&Measure::WallTime),
+    ) {
+        (Some(cpu), Some(wall)) if cpu.samples == 0 && wall.samples > 0 => {
+            mean_of(&cpu.values) >= 0.5 * mean_of(&wall.values)
+        }
+        _ => true,
+    };
+    b.keys()
+        .copied()
+        .filter(|m| h.contains_key(m))
+        .find(|&m| m != Measure::CpuTime || (covers_wall(b) && covers_wall(h)))
+}
+
+fn mean_of(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+/// The result of a benchmark with no measure to compare on.
+fn no_measure(
+    name: &str,
+    b: &BTreeMap<Measure, Obs>,
+    h: &BTreeMap<Measure, Obs>,
+    wanted: Option<Measure>,
+) -> BenchResult {
+    let has = |side: &BTreeMap<Measure, Obs>| {
+        side.keys()
+            .map(|m| m.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let reason = match wanted {
+        Some(w) => format!(
+            "no {} on both sides (base has {}; head has {})",
+            w.name(),
+            has(b),
+            has(h)
+        ),
+        None => format!(
+            "no measure on both sides (base has {}; head has {})",
+            has(b),
+            has(h)
+        ),
+    };
+    BenchResult {
+        name: name.to_string(),
+        measure: wanted.unwrap_or(Measure::Other),
+        unit: String::new(),
+        base: f64::NAN,
+        head: f64::NAN,
+        ratio: f64::NAN,
+        ci_low: f64::NAN,
+        ci_high: f64::NAN,
+        p_value: f64::NAN,
+        p_two_sided: f64::NAN,
+        n_base: 0,
+        n_head: 0,
+        excluded_base: 0,
+        excluded_head: 0,
+        verdict: Verdict::Inconclusive,
+        reason,
+    }
+}
+
+/// A base of zero has no ratio: a zero base with a non-zero head in every
+/// round is a regression in absolute terms (0 allocations to 3), zero on
+/// both sides is a pass, and a base zero in only some rounds cannot be judged.
+fn zero_base(base: &[f64], head: &[f64], unit: &str) -> Option<(Verdict, String)> {
+    if !base.contains(&0.0) {
+        return None;
+    }
+    let all_zero = |v: &[f64]| v.iter().all(|x| *x == 0.0);
+    Some(if all_zero(base) && all_zero(head) {
+        (Verdict::Pass, format!("0 {unit} on both sides"))
+    } else if all_zero(base) && head.iter().all(|x| *x > 0.0) {
+        (
+            Verdict::Fail,
+            format!(
+                "from 0 to {} {unit} in every round: a cost where there was none (a ratio to a zero base is undefined)",
+                median(head)
+            ),
+        )
+    } else {
+        (
+            Verdict::Inconclusive,
+            "the base is 0 in some rounds: a ratio is undefined, cannot judge".to_string(),
+        )
+    })
 }
 
 /// Compares the two sides.
@@ -178,8 +289,8 @@ pub fn compare_with_history(
             });
             continue;
         };
-        // Prefer the steadiest measure both sides have.
-        let Some(measure) = bm.keys().copied().find(|m| hm.contains_key(m)) else {
+        let Some(measure) = choose_measure(bm, hm, s.measure) else {
+            results.push(no_measure(name, bm, hm, s.measure));
             continue;
         };
         let (x, y) = (&bm[&measure], &hm[&measure]);
@@ -209,6 +320,14 @@ pub fn compare_with_history(
             verdict: Verdict::Pass,
             reason: String::new(),
         };
+        if let Some((verdict, reason)) = zero_base(&xv, &yv, &x.unit) {
+            (r.verdict, r.reason) = (verdict, reason);
+            if r.head == 0.0 {
+                (r.ratio, r.ci_low, r.ci_high) = (1.0, 1.0, 1.0);
+            }
+            results.push(r);
+            continue;
+        }
         if measure == Measure::Instructions {
             // Deterministic counters: one value per side decides.
             let limit = 1.0 + s.threshold;
@@ -363,6 +482,17 @@ pub fn compare_with_history(
                 " ({} base and {} head rounds left out as disturbed)",
                 r.excluded_base, r.excluded_head
             );
+        }
+    }
+    // An undefined number never passes: "cannot judge" says what it is.
+    for r in results.iter_mut() {
+        let numbers = [r.base, r.head, r.ratio];
+        if r.verdict == Verdict::Pass
+            && numbers.iter().any(|v| !v.is_finite())
+            && !(r.base == 0.0 && r.head == 0.0)
+        {
+            r.verdict = Verdict::Inconclusive;
+            r.reason = format!("cannot judge: the ratio of {} to {} is undefined", r.head, r.base);
         }
     }
     results.sort_by(|a, b| a.verdict.cmp(&b.verdict).then(b.ratio.total_cmp(&a.ratio)));

@@ -61,6 +61,34 @@ pub enum Measure {
     Other,
 }
 
+impl Measure {
+    /// Every name `--measure` takes.
+    pub const NAMES: [&'static str; 3] = ["wall", "cpu", "instructions"];
+
+    /// The name printed in reasons.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Instructions => "instructions",
+            Measure::CpuTime => "CPU time",
+            Measure::WallTime => "wall time",
+            Measure::Other => "other measure",
+        }
+    }
+}
+
+impl std::str::FromStr for Measure {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Measure, String> {
+        match s {
+            "wall" => Ok(Measure::WallTime),
+            "cpu" => Ok(Measure::CpuTime),
+            "instructions" => Ok(Measure::Instructions),
+            _ => Err(format!("unknown measure `{s}` (wall, cpu, instructions)")),
+        }
+    }
+}
+
 /// One benchmark's observations in one run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Series {

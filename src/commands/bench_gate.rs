@@ -3,7 +3,7 @@
 use super::args::named;
 use super::Ctx;
 use crate::bench::gate::{self, Metric, Settings};
-use crate::bench::{formats, record, render, Run, Verdict};
+use crate::bench::{formats, record, render, Measure, Run, Verdict};
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -29,6 +29,11 @@ pub struct BenchGateArgs {
     /// How a round's raw samples are summarised.
     #[arg(long, default_value = "p95", value_parser = named::<Metric>(&Metric::NAMES))]
     pub metric: Metric,
+    /// Judge on this measure only: wall (wall-clock time), cpu (CPU time) or
+    /// instructions. Default: the steadiest measure both sides have, passing
+    /// over CPU time when it covers less than half of the wall time.
+    #[arg(long, value_parser = named::<Measure>(&Measure::NAMES))]
+    pub measure: Option<Measure>,
     /// Slowdown that matters, e.g. `10%` or `0.1`.
     #[arg(long, default_value = "10%", value_parser = parse_fraction)]
     pub threshold: f64,
@@ -155,6 +160,7 @@ pub fn exec(ctx: &Ctx, a: BenchGateArgs) -> Result<i32> {
         threshold: a.threshold,
         alpha: 1.0 - a.confidence,
         min_rounds: a.min_rounds.max(2),
+        measure: a.measure,
         ..Settings::default()
     };
     let history = ctx.read_state(|st| record::load(st.conn()))?;

@@ -100,8 +100,9 @@ pub fn hyperfine(text: &str, name: &str) -> Result<Run> {
             }
         }
         if let Some(u) = r["user"].as_f64() {
-            // hyperfine records user CPU as a mean only.
-            run.push(cmd, "s", Measure::CpuTime, u, false);
+            // hyperfine records CPU time as means only: user plus system.
+            let cpu = u + r["system"].as_f64().unwrap_or(0.0);
+            run.push(cmd, "s", Measure::CpuTime, cpu, false);
         }
     }
     Ok(run)

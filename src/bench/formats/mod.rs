@@ -6,7 +6,7 @@ pub mod criterion;
 pub mod json;
 pub mod text;
 
-use super::Run;
+use super::{Measure, Run};
 use crate::error::{input, Result};
 use std::path::Path;
 
@@ -37,7 +37,7 @@ pub fn load(path: &Path, format: Option<&str>, baseline: &str) -> Result<Vec<Run
     if let Some(f) = format {
         if !FORMATS.contains(&f) {
             return Err(input(format!(
-                "--format {f}: unknown format (one of: auto, {})",
+                "--input-format {f}: unknown format (one of: auto, {})",
                 FORMATS.join(", ")
             )));
         }
@@ -85,7 +85,7 @@ pub fn parse(text: &str, name: &str, format: Option<&str>) -> Result<Run> {
         Some(f) => f.to_string(),
         None => detect(text).ok_or_else(|| {
             input(format!(
-                "{name}: cannot tell the benchmark format (give --format: {})",
+                "{name}: cannot tell the benchmark format (give --input-format: {})",
                 FORMATS.join(", ")
             ))
         })?,
@@ -123,6 +123,18 @@ pub fn parse(text: &str, name: &str, format: Option<&str>) -> Result<Run> {
         return Err(input(format!(
             "{name}: `{}` has a value out of range",
             s.name
+        )));
+    }
+    // A negative time or count is a broken file, not a fast benchmark.
+    if let Some((s, v)) = run
+        .series
+        .iter()
+        .filter(|s| s.measure != Measure::Other)
+        .find_map(|s| s.values.iter().find(|v| **v < 0.0).map(|v| (s, v)))
+    {
+        return Err(input(format!(
+            "{name}: `{}` has a negative value ({v} {}); times and counts cannot be negative",
+            s.name, s.unit
         )));
     }
     run.format = format;
