@@ -4,6 +4,7 @@
 
 mod common;
 use common::Project;
+use predicates::prelude::*;
 
 const TWO_ARMS: &str = r#"
 [router]
@@ -401,4 +402,114 @@ fn diff_revisions_cannot_be_options_to_git() {
     assert!(!p.path().join("evil.txt").exists());
     assert!(!p.path().join("evil2.txt").exists());
     p.ok(&["pii-scan", "--diff", "HEAD~1..HEAD"]);
+}
+
+fn hyperfine_rounds(side: &str, flag: &str) -> Vec<String> {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bench/hyperfine-sleep");
+    (1..=8)
+        .flat_map(|r| {
+            [
+                flag.to_string(),
+                dir.join(format!("{side}-r{r}.json")).display().to_string(),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn bench_gate_judges_a_waiting_hyperfine_command_on_wall_time() {
+    let p = Project::new("");
+    let mut args = vec!["bench-gate".to_string(), "--json".into()];
+    args.extend(hyperfine_rounds("base", "--base"));
+    args.extend(hyperfine_rounds("head", "--head"));
+    let out = p.cmd().args(&args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let b = &v["benchmarks"][0];
+    assert_eq!(b["measure"], "wall-time", "{b}");
+    assert!(b["ratio"].as_f64().unwrap() > 1.4, "{b}");
+    // The override: CPU time barely moved.
+    args.extend(["--measure".into(), "cpu".into()]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&p.cmd().args(&args).output().unwrap().stdout).unwrap();
+    assert_eq!(v["benchmarks"][0]["measure"], "cpu-time", "{v}");
+    assert_ne!(v["verdict"], "fail", "{v}");
+    // A/A on wall time does not cry wolf.
+    let mut aa = vec!["bench-gate".to_string()];
+    aa.extend(hyperfine_rounds("base", "--base"));
+    aa.extend(hyperfine_rounds("base", "--head"));
+    p.cmd().args(&aa).assert().code(0);
+}
+
+#[test]
+fn bench_gate_fails_a_regression_from_a_zero_base_and_never_passes_nan() {
+    let p = Project::new("");
+    let go = |ns: u32, bytes: u32, allocs: u32| -> String {
+        (0..6)
+            .map(|_| format!("BenchmarkParse-8   \t 1000000\t {ns} ns/op\t {bytes} B/op\t {allocs} allocs/op\n"))
+            .collect::<String>()
+            + "PASS\n"
+    };
+    std::fs::write(p.path().join("base.txt"), go(1000, 0, 0)).unwrap();
+    std::fs::write(p.path().join("head.txt"), go(1000, 64, 3)).unwrap();
+    std::fs::write(p.path().join("same.txt"), go(1000, 0, 0)).unwrap();
+    let out = p
+        .cmd()
+        .args([
+            "--json",
+            "bench-gate",
+            "--base",
+            "base.txt",
+            "--head",
+            "head.txt",
+            "--min-rounds",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    let failing: Vec<_> = v["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["verdict"] == "fail")
+        .collect();
+    assert_eq!(failing.len(), 2, "B/op and allocs/op: {v}");
+    assert!(failing
+        .iter()
+        .all(|b| b["reason"].as_str().unwrap().contains("from 0")));
+    assert!(!v.to_string().contains("NaN"));
+    // Zero on both sides passes.
+    p.cmd()
+        .args([
+            "bench-gate",
+            "--base",
+            "base.txt",
+            "--head",
+            "same.txt",
+            "--min-rounds",
+            "2",
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn bench_gate_refuses_negative_times() {
+    let p = Project::new("");
+    let doc =
+        serde_json::json!({"results": [{"command": "x", "mean": -0.5, "times": [0.1, -0.2, 0.1]}]});
+    std::fs::write(p.path().join("neg.json"), doc.to_string()).unwrap();
+    p.cmd()
+        .args(["bench-gate", "--base", "neg.json", "--head", "neg.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("neg.json").and(predicates::str::contains("negative")));
 }

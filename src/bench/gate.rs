@@ -141,10 +141,7 @@ fn no_measure(
     wanted: Option<Measure>,
 ) -> BenchResult {
     let has = |side: &BTreeMap<Measure, Obs>| {
-        side.keys()
-            .map(|m| m.name())
-            .collect::<Vec<_>>()
-            .join(", ")
+        side.keys().map(|m| m.name()).collect::<Vec<_>>().join(", ")
     };
     let reason = match wanted {
         Some(w) => format!(
@@ -492,7 +489,10 @@ pub fn compare_with_history(
             && !(r.base == 0.0 && r.head == 0.0)
         {
             r.verdict = Verdict::Inconclusive;
-            r.reason = format!("cannot judge: the ratio of {} to {} is undefined", r.head, r.base);
+            r.reason = format!(
+                "cannot judge: the ratio of {} to {} is undefined",
+                r.head, r.base
+            );
         }
     }
     results.sort_by(|a, b| a.verdict.cmp(&b.verdict).then(b.ratio.total_cmp(&a.ratio)));
