@@ -136,8 +136,14 @@ fn tampered_or_unsigned_or_traversing_archives_are_rejected_with_nothing_written
         manifest.to_string(),
     )
     .unwrap();
+    // Unsigned, in a cache that holds signed entries: refused unless allowed.
     p.cmd()
         .args(["cache", "get", "evil", "--dest", "d"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("holds signed entries"));
+    p.cmd()
+        .args(["cache", "get", "evil", "--dest", "d", "--allow-unsigned"])
         .assert()
         .code(2)
         .stderr(predicates::str::contains(

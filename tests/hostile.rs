@@ -513,3 +513,66 @@ fn bench_gate_refuses_negative_times() {
         .code(2)
         .stderr(predicates::str::contains("neg.json").and(predicates::str::contains("negative")));
 }
+
+#[test]
+fn an_empty_signing_key_is_an_error_not_signing_off() {
+    let p = Project::new("");
+    std::fs::create_dir_all(p.path().join("out")).unwrap();
+    std::fs::write(p.path().join("out/app"), "built").unwrap();
+    p.cmd()
+        .env("MAESTRO_CACHE_SIGNING_KEY", "")
+        .args(["cache", "put", "k", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("MAESTRO_CACHE_SIGNING_KEY"));
+    p.cmd()
+        .env("MAESTRO_CACHE_SIGNING_KEY", "")
+        .args(["cache", "get", "k"])
+        .assert()
+        .code(2);
+    // Once the cache holds signed entries, a job without the key can neither
+    // add nor restore unless told to.
+    p.cmd()
+        .env("MAESTRO_CACHE_SIGNING_KEY", "s3cret")
+        .args(["cache", "put", "k", "out"])
+        .assert()
+        .success();
+    p.cmd().args(["cache", "put", "k2", "out"]).assert().code(2);
+    p.cmd().args(["cache", "get", "k"]).assert().code(2);
+    p.cmd()
+        .args(["cache", "put", "k2", "out", "--allow-unsigned"])
+        .assert()
+        .success();
+    p.cmd()
+        .env("MAESTRO_CACHE_SIGNING_KEY", "s3cret")
+        .args(["cache", "get", "k2", "--dest", "d"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not signed"));
+}
+
+#[test]
+fn cache_put_refuses_symlinks_that_get_would_refuse() {
+    let p = Project::new("");
+    let out = p.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("app"), "built").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", out.join("abs")).unwrap();
+    p.cmd()
+        .args(["cache", "put", "k", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("absolute path"));
+    std::fs::remove_file(out.join("abs")).unwrap();
+    std::os::unix::fs::symlink("../../elsewhere", out.join("up")).unwrap();
+    p.cmd()
+        .args(["cache", "put", "k", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("escaping"));
+    // The key was not taken: a clean tree can still be stored under it.
+    std::fs::remove_file(out.join("up")).unwrap();
+    std::os::unix::fs::symlink("app", out.join("ok")).unwrap();
+    p.ok(&["cache", "put", "k", "out"]);
+    p.ok(&["cache", "get", "k", "--dest", "d"]);
+}

@@ -110,6 +110,14 @@ pub fn create<W: Write>(
             } else if ft.is_symlink() {
                 let t = std::fs::read_link(full)
                     .map_err(|e| input(format!("{}: {e}", full.display())))?;
+                // What `get` would refuse is never stored: the key is
+                // write-once, so such an entry could never be restored.
+                if let Some(why) = reject_reason(&rel, tar::EntryType::Symlink, Some(&t)) {
+                    return Err(input(format!(
+                        "{}: {why}, which `cache get` refuses to restore; archive what it points to instead",
+                        full.display()
+                    )));
+                }
                 (
                     EntryKind::Symlink,
                     0,

@@ -33,6 +33,8 @@ pub struct PutOptions<'a> {
     pub level: i32,
     /// HMAC key, when signing.
     pub signing_key: Option<&'a [u8]>,
+    /// Store an unsigned entry even in a store that holds signed ones.
+    pub allow_unsigned: bool,
     /// How long producing the paths took.
     pub build_seconds: Option<f64>,
     /// Progress callback (bytes archived).
@@ -74,6 +76,9 @@ pub fn put(
     };
     for p in paths {
         archive::check_source(cwd, p)?;
+    }
+    if o.signing_key.is_none() && !o.allow_unsigned {
+        refuse_unsigned(store, "store an unsigned entry")?;
     }
     if store.head(&manifest_object(key))?.is_some() {
         return Ok(exists(start));
@@ -117,6 +122,12 @@ pub fn put(
     }
     let mf = scratch.path().join("manifest.json");
     std::fs::write(&mf, serde_json::to_vec_pretty(&m)?)?;
+    if o.signing_key.is_some() {
+        // From now on the store refuses unsigned entries (see `refuse_unsigned`).
+        let marker = scratch.path().join("signed");
+        std::fs::write(&marker, b"entries in this cache are signed\n")?;
+        store.put_file(SIGNED_MARKER, &marker, &Cond::IfAbsent)?;
+    }
     match store.put_file(&manifest_object(key), &mf, &Cond::IfAbsent)? {
         Put::PreconditionFailed => Ok(exists(start)),
         Put::Written(_) => Ok(PutReport {
@@ -128,6 +139,31 @@ pub fn put(
             millis: start.elapsed().as_millis() as u64,
         }),
     }
+}
+
+/// The object that marks a store whose entries are signed.
+pub const SIGNED_MARKER: &str = "signed";
+
+/// Without a signing key, a store that holds signed entries refuses `what`
+/// (exit 2): a job whose secret is missing (a fork's pull request) must
+/// neither add unverifiable entries nor restore without checking.
+fn refuse_unsigned(store: &dyn ObjectStore, what: &str) -> Result<()> {
+    if store.head(SIGNED_MARKER)?.is_some() {
+        return Err(input(format!(
+            "{}: this cache holds signed entries; refusing to {what} without MAESTRO_CACHE_SIGNING_KEY (pass --allow-unsigned to do it anyway)",
+            store.describe()
+        )));
+    }
+    Ok(())
+}
+
+/// How `get` checks signatures.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Verify<'a> {
+    /// HMAC key: entries must carry a valid signature.
+    pub key: Option<&'a [u8]>,
+    /// Restore unsigned entries (and, without a key, from a signed store).
+    pub allow_unsigned: bool,
 }
 
 /// Result of a `get`.
@@ -160,12 +196,15 @@ pub fn get(
     dest: &Path,
     key: &str,
     restore_keys: &[String],
-    signing_key: Option<&[u8]>,
+    verify: Verify,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<GetReport> {
     check_key(key, "cache key")?;
     for p in restore_keys {
         check_key(p, "--restore-key")?;
+    }
+    if verify.key.is_none() && !verify.allow_unsigned {
+        refuse_unsigned(store, "restore an entry unverified")?;
     }
     let start = Instant::now();
     let mut report = GetReport {
@@ -200,7 +239,7 @@ pub fn get(
         return Ok(report);
     };
     report.matched_key = Some(matched.clone());
-    match restore(store, dest, &matched, signing_key, progress) {
+    match restore(store, dest, &matched, verify, progress) {
         Ok((m, bytes, n)) => {
             report.outcome = if exact {
                 GetOutcome::Hit
@@ -253,7 +292,7 @@ fn restore(
     store: &dyn ObjectStore,
     dest: &Path,
     key: &str,
-    signing_key: Option<&[u8]>,
+    verify: Verify,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<(Manifest, u64, u64)> {
     let label = format!("{}/{}", store.describe(), manifest_object(key));
@@ -270,9 +309,12 @@ fn restore(
             m.key, m.format
         )));
     }
-    if let Some(k) = signing_key {
-        m.verify(k)
-            .map_err(|why| input(format!("{label}: {why}")))?;
+    if let Some(k) = verify.key {
+        let unsigned_allowed = verify.allow_unsigned && m.signature.is_none();
+        if !unsigned_allowed {
+            m.verify(k)
+                .map_err(|why| input(format!("{label}: {why}")))?;
+        }
     }
     if m.archive.object != blob_object(&m.archive.sha256) {
         return Err(input(format!(
@@ -425,10 +467,18 @@ mod tests {
         d
     }
 
+    fn key(k: &[u8]) -> Verify<'_> {
+        Verify {
+            key: Some(k),
+            allow_unsigned: false,
+        }
+    }
+
     fn opts(sign: Option<&[u8]>) -> PutOptions<'_> {
         PutOptions {
             level: 3,
             signing_key: sign,
+            allow_unsigned: false,
             build_seconds: Some(60.0),
             tick: &|_| {},
             now_ms: 1,
@@ -445,7 +495,15 @@ mod tests {
         let again = put(&os, src.path(), "k-1", &["target".into()], &opts(None)).unwrap();
         assert_eq!(again.outcome, PutOutcome::Exists);
         let dst = tempfile::tempdir().unwrap();
-        let g = get(&os, dst.path(), "k-2", &["k-".into()], None, &|_| {}).unwrap();
+        let g = get(
+            &os,
+            dst.path(),
+            "k-2",
+            &["k-".into()],
+            Verify::default(),
+            &|_| {},
+        )
+        .unwrap();
         assert_eq!(
             (g.outcome, g.matched_key.as_deref()),
             (GetOutcome::RestoreHit, Some("k-1"))
@@ -455,7 +513,7 @@ mod tests {
             b"binary"
         );
         assert!(g.saved_millis > 0);
-        let miss = get(&os, dst.path(), "other", &[], None, &|_| {}).unwrap();
+        let miss = get(&os, dst.path(), "other", &[], Verify::default(), &|_| {}).unwrap();
         assert_eq!(miss.outcome, GetOutcome::Miss);
     }
 
@@ -472,7 +530,7 @@ mod tests {
         )
         .unwrap();
         let dst = tempfile::tempdir().unwrap();
-        let g = get(&os, dst.path(), "k", &[], Some(b"wrong"), &|_| {}).unwrap();
+        let g = get(&os, dst.path(), "k", &[], key(b"wrong"), &|_| {}).unwrap();
         assert_eq!(g.outcome, GetOutcome::Rejected);
         assert!(g.error.unwrap().contains("signature"));
         // Swap the archive's bytes.
@@ -480,13 +538,45 @@ mod tests {
         let evil = src.path().join("evil");
         std::fs::write(&evil, b"not the archive").unwrap();
         os.put_file(&blob, &evil, &Cond::Always).unwrap();
-        let g = get(&os, dst.path(), "k", &[], Some(b"s3cret"), &|_| {}).unwrap();
+        let g = get(&os, dst.path(), "k", &[], key(b"s3cret"), &|_| {}).unwrap();
         assert!(g.error.unwrap().contains("digest mismatch"));
         assert_eq!(
             std::fs::read_dir(dst.path()).unwrap().count(),
             0,
             "nothing written"
         );
+    }
+
+    #[test]
+    fn a_signed_store_refuses_unsigned_entries_unless_allowed() {
+        let src = tree();
+        let os = Memory::default();
+        put(
+            &os,
+            src.path(),
+            "k",
+            &["target".into()],
+            &opts(Some(b"s3cret")),
+        )
+        .unwrap();
+        let e = put(&os, src.path(), "u", &["target".into()], &opts(None)).unwrap_err();
+        assert!(e.to_string().contains("holds signed entries"), "{e}");
+        let dst = tempfile::tempdir().unwrap();
+        let e = get(&os, dst.path(), "k", &[], Verify::default(), &|_| {}).unwrap_err();
+        assert!(e.to_string().contains("--allow-unsigned"), "{e}");
+        let allowed = PutOptions {
+            allow_unsigned: true,
+            ..opts(None)
+        };
+        put(&os, src.path(), "u", &["target".into()], &allowed).unwrap();
+        let g = get(&os, dst.path(), "u", &[], key(b"s3cret"), &|_| {}).unwrap();
+        assert_eq!(g.outcome, GetOutcome::Rejected, "unsigned, and not allowed");
+        let lax = Verify {
+            key: Some(b"s3cret"),
+            allow_unsigned: true,
+        };
+        let g = get(&os, dst.path(), "u", &[], lax, &|_| {}).unwrap();
+        assert_eq!(g.outcome, GetOutcome::Hit);
     }
 
     #[test]
