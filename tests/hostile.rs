@@ -576,3 +576,77 @@ fn cache_put_refuses_symlinks_that_get_would_refuse() {
     p.ok(&["cache", "put", "k", "out"]);
     p.ok(&["cache", "get", "k", "--dest", "d"]);
 }
+
+fn sha(path: &std::path::Path) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(std::fs::read(path).unwrap()).to_vec()
+}
+
+#[test]
+fn read_only_commands_leave_foreign_newer_and_older_files_untouched() {
+    let p = Project::new(TWO_ARMS);
+    std::fs::create_dir_all(p.path().join(".maestro")).unwrap();
+    // Another program's database.
+    let other = p.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let before = sha(&other);
+    for args in [
+        &["stats"][..],
+        &["route", "--task", "t1"],
+        &["arms", "list"],
+    ] {
+        p.cmd()
+            .args(["--state", "other.db"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("not a maestro state file"));
+        assert_eq!(
+            sha(&other),
+            before,
+            "{args:?} changed another program's file"
+        );
+    }
+    // A maestro state from a newer maestro.
+    p.ok(&["route", "--task", "t1"]);
+    let state = p.state();
+    rusqlite::Connection::open(&state)
+        .unwrap()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA user_version = 99;")
+        .unwrap();
+    let before = sha(&state);
+    for args in [&["stats"][..], &["route", "--task", "t2"]] {
+        p.cmd()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("newer"));
+        assert_eq!(sha(&state), before, "{args:?} changed a newer state file");
+    }
+    // An older schema is read through a migrated copy; the file stays as it is.
+    let old = p.path().join("old.db");
+    let c = rusqlite::Connection::open(&old).unwrap();
+    c.execute_batch(maestro::state::schema::MIGRATIONS[0])
+        .unwrap();
+    c.pragma_update(None, "user_version", 1).unwrap();
+    drop(c);
+    let before = sha(&old);
+    p.cmd()
+        .args(["--state", "old.db", "stats"])
+        .assert()
+        .success();
+    assert_eq!(sha(&old), before);
+}
+
+#[test]
+fn a_state_location_that_is_not_a_file_is_an_input_error() {
+    let p = Project::new(TWO_ARMS);
+    for state in [".", "/dev/null"] {
+        for args in [&["stats"][..], &["route", "--task", "t1"]] {
+            p.cmd().args(["--state", state]).args(args).assert().code(2);
+        }
+    }
+}

@@ -21,6 +21,66 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Holds the scratch copy an older schema was migrated in, if any.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+/// Opens `path` read-only. A state in WAL mode needs its `-shm` file: in a
+/// directory this process cannot write, the file is read as immutable (no
+/// writer can be there either).
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let probe = |c: Connection| -> rusqlite::Result<Connection> {
+        c.busy_timeout(BUSY_TIMEOUT)?;
+        c.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))?;
+        Ok(c)
+    };
+    match Connection::open_with_flags(path, flags).and_then(probe) {
+        Ok(c) => Ok(c),
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)
+            ) =>
+        {
+            let uri = format!("file:{}?immutable=1", uri_path(path));
+            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                .and_then(probe)
+                .map_err(|e| classify(path, e))
+        }
+        Err(e) => Err(classify(path, e)),
+    }
+}
+
+/// `path` escaped for an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.display().to_string().chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Refuses a state location that exists but is not a regular file (a
+/// directory, `/dev/null`): exit 2, naming it.
+fn refuse_non_file(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(input(format!(
+            "{}: not a state file (a directory or a device)",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn foreign(path: &Path) -> anyhow::Error {
+    input(format!(
+        "{}: not a maestro state file (it holds other tables and no maestro schema version)",
+        path.display()
+    ))
 }
 
 /// Result of appending an event.
@@ -40,48 +100,98 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|e| input(format!("{}: cannot create directory: {e}", dir.display())))?;
         }
+        refuse_non_file(path)?;
         let conn = Connection::open(path).map_err(|e| classify(path, e))?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            _scratch: None,
         };
+        // A foreign or newer file is refused before anything is written to it
+        // (switching to WAL rewrites the header).
+        store.check_ours()?;
         store.configure()?;
         store.migrate()?;
         Ok(store)
     }
 
+    /// Refuses a file that is not a maestro state this version can read: a
+    /// newer schema, or another program's database.
+    fn check_ours(&self) -> Result<()> {
+        let v = self.user_version()?;
+        if v > schema::VERSION {
+            return Err(too_new(&self.path, v));
+        }
+        if v == 0 {
+            let objects: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(|e| classify(&self.path, e))?;
+            if objects > 0 {
+                return Err(foreign(&self.path));
+            }
+        }
+        Ok(())
+    }
+
     /// Opens the state read-only. A missing file reads as an empty state and
     /// is not created.
+    ///
+    /// The file is never written: not its journal mode, not a migration. An
+    /// older maestro schema is migrated in a scratch copy; a foreign or newer
+    /// file is refused as it is; a state in a directory this process cannot
+    /// write is read as an immutable file.
     pub fn open_read(path: &Path) -> Result<Store> {
-        if !path.exists() {
+        let empty = || -> Result<Store> {
             let mut store = Store {
                 conn: Connection::open_in_memory().map_err(|e| classify(path, e))?,
                 path: path.to_path_buf(),
+                _scratch: None,
             };
             store.migrate()?;
+            Ok(store)
+        };
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return empty(),
+            Err(e) => return Err(input(format!("{}: {e}", path.display()))),
+            Ok(m) if !m.is_file() => {
+                return Err(input(format!(
+                    "{}: not a state file (a directory or a device)",
+                    path.display()
+                )))
+            }
+            Ok(m) if m.len() == 0 => return empty(),
+            Ok(_) => {}
+        }
+        let store = Store {
+            conn: open_read_only(path)?,
+            path: path.to_path_buf(),
+            _scratch: None,
+        };
+        store.check_ours()?;
+        if store.user_version()? == schema::VERSION {
             return Ok(store);
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| classify(path, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| classify(path, e))?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
-        let v = store.user_version()?;
-        if v != schema::VERSION {
-            if v > schema::VERSION {
-                return Err(too_new(path, v));
-            }
-            // An older (or empty) file: migrate a writable handle first.
-            drop(store);
-            Store::open(path)?;
-            return Store::open_read(path);
+        if store.user_version()? == 0 {
+            return empty(); // no tables yet: an empty state
         }
+        // An older maestro schema: migrate a scratch copy, never the file.
+        drop(store);
+        let scratch = tempfile::tempdir()
+            .map_err(|e| infra(format!("cannot create a scratch directory: {e}")))?;
+        let copy = scratch.path().join("state.db");
+        std::fs::copy(path, &copy).map_err(|e| input(format!("{}: {e}", path.display())))?;
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        if wal.exists() {
+            std::fs::copy(&wal, scratch.path().join("state.db-wal"))
+                .map_err(|e| input(format!("{}: {e}", wal.display())))?;
+        }
+        let mut store = Store::open(&copy).map_err(|e| {
+            let tmp = copy.display().to_string();
+            input(crate::error::one_line(&e).replace(&tmp, &path.display().to_string()))
+        })?;
+        store.path = path.to_path_buf();
+        store._scratch = Some(scratch);
         Ok(store)
     }
 
@@ -146,12 +256,10 @@ impl Store {
             // Re-read under the write lock: another process may have migrated.
             let v: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
             if v == 0 {
-                let objects: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+                let objects: i64 =
+                    tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
                 if objects > 0 {
-                    return Err(input(format!(
-                        "{}: not a maestro state file (it holds other tables and no maestro schema version)",
-                        path.display()
-                    )));
+                    return Err(foreign(&path));
                 }
             }
             for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(v as usize) {
