@@ -709,3 +709,49 @@ fn sarif_and_record_need_an_advisory_database() {
             .stderr(predicates::str::contains("needs --osv-db"));
     }
 }
+
+#[test]
+fn records_made_out_of_order_give_episodes_in_time_order() {
+    let Some(d) = fixtures() else { return };
+    let p = Project::new("");
+    let hf = d.join("generated/rust-hyperfine");
+    let db = d.join("../osv-db/crates.io/all.zip");
+    let (old, new) = (
+        hf.join("hyperfine-v1.12.0.cdx.json"),
+        hf.join("hyperfine-v1.16.0.cdx.json"),
+    );
+    let record = |base: &Path, head: &Path, at: &str| {
+        p.cmd()
+            .arg("sbom-diff")
+            .arg("--base")
+            .arg(base)
+            .arg("--head")
+            .arg(head)
+            .arg("--osv-db")
+            .arg(&db)
+            .args(["--record", "--fail-on", "none", "--at", at])
+            .assert()
+            .success();
+    };
+    // The upgrade is recorded first, the older state (a backfill) second.
+    record(&old, &new, "2026-05-10T00:00:00Z");
+    record(&new, &old, "2026-05-01T00:00:00Z");
+    let s = p.json(&["sbom-diff", "stats", "--all"]);
+    let eps = s["episodes"].as_array().unwrap();
+    assert!(!eps.is_empty());
+    for e in eps {
+        if let Some(r) = e["resolved_ms"].as_i64() {
+            assert!(r >= e["first_seen_ms"].as_i64().unwrap(), "{e}");
+        }
+    }
+    let resolved = eps.iter().filter(|e| !e["resolved_ms"].is_null()).count();
+    assert_eq!(resolved, 3, "ansi_term, regex and term_size are fixed by the upgrade: {s}");
+    for sev in s["by_severity"].as_array().unwrap() {
+        if let Some(m) = sev["median_hours"].as_f64() {
+            assert!((m - 216.0).abs() < 1e-9, "{sev}");
+        }
+    }
+    // Recording the same again changes nothing.
+    record(&new, &old, "2026-05-01T00:00:00Z");
+    assert_eq!(p.json(&["sbom-diff", "stats", "--all"])["episodes"], s["episodes"]);
+}

@@ -27,7 +27,9 @@ pub struct Recorded {
 
 type Key = (String, String, String); // ecosystem, package, group
 
-/// Records the head SBOM's findings under `scope` at `now_ms`.
+/// Records the head SBOM's findings under `scope` at `now_ms`, then rebuilds
+/// the scope's episodes from every record in time order, so that a record
+/// made late (a backfill with `--at`) lands where it belongs.
 pub fn record(store: &mut Store, scope: &str, head: &[Finding], now_ms: i64) -> Result<Recorded> {
     let mut seen: BTreeMap<Key, &Finding> = BTreeMap::new();
     for f in head {
@@ -43,51 +45,105 @@ pub fn record(store: &mut Store, scope: &str, head: &[Finding], now_ms: i64) -> 
     store.write(|tx| {
         let body = serde_json::json!({"scope": scope, "findings": seen.len()});
         append_event(tx, &key, "sbom-record", now_ms, &body.to_string())?;
-        let mut open: BTreeSet<Key> = BTreeSet::new();
-        {
-            let mut q = tx.prepare(
-                "SELECT ecosystem, package, grp FROM vuln_episodes WHERE scope = ?1 AND resolved_ms IS NULL",
-            )?;
-            for row in q.query_map([scope], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
-                open.insert(row?);
-            }
-        }
-        let mut out = Recorded::default();
+        // This record replaces any earlier one made for the same moment.
+        tx.execute(
+            "INSERT OR IGNORE INTO vuln_records (scope, at_ms) VALUES (?1, ?2)",
+            params![scope, now_ms],
+        )?;
+        tx.execute(
+            "DELETE FROM vuln_observations WHERE scope = ?1 AND at_ms = ?2",
+            params![scope, now_ms],
+        )?;
         for (k, f) in &seen {
-            if open.contains(k) {
-                tx.execute(
-                    "UPDATE vuln_episodes SET last_seen_ms = ?5 WHERE scope = ?1 AND ecosystem = ?2 AND package = ?3 AND grp = ?4 AND resolved_ms IS NULL",
-                    params![scope, k.0, k.1, k.2, now_ms],
-                )?;
-                continue;
-            }
             tx.execute(
-                "INSERT INTO vuln_episodes (scope, ecosystem, package, grp, id, severity, score, version, first_seen_ms, last_seen_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-                params![
-                    scope,
-                    k.0,
-                    k.1,
-                    k.2,
-                    f.id,
-                    level_name(f),
-                    f.score,
-                    f.version,
-                    now_ms
-                ],
+                "INSERT INTO vuln_observations (scope, at_ms, ecosystem, package, grp, id, severity, score, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![scope, now_ms, k.0, k.1, k.2, f.id, level_name(f), f.score, f.version],
             )?;
-            out.opened += 1;
         }
-        for k in open.iter().filter(|k| !seen.contains_key(*k)) {
-            tx.execute(
-                "UPDATE vuln_episodes SET resolved_ms = ?5 WHERE scope = ?1 AND ecosystem = ?2 AND package = ?3 AND grp = ?4 AND resolved_ms IS NULL",
-                params![scope, k.0, k.1, k.2, now_ms],
-            )?;
-            out.resolved += 1;
-        }
-        out.open = seen.len();
-        Ok(out)
+        rebuild(tx, scope, now_ms)
     })
+}
+
+/// One observed (package, advisory group) in a record.
+struct Seen {
+    id: String,
+    severity: String,
+    score: Option<f64>,
+    version: String,
+}
+
+/// Replaces the scope's episodes with those its records give in time order:
+/// an episode opens at the first record that has it and is resolved at the
+/// first later record that does not. Returns what the record at `at_ms`
+/// changed.
+fn rebuild(tx: &rusqlite::Transaction, scope: &str, at_ms: i64) -> Result<Recorded> {
+    let mut records: BTreeMap<i64, BTreeMap<Key, Seen>> = BTreeMap::new();
+    {
+        let mut q = tx.prepare("SELECT at_ms FROM vuln_records WHERE scope = ?1")?;
+        for t in q.query_map([scope], |r| r.get::<_, i64>(0))? {
+            records.insert(t?, BTreeMap::new());
+        }
+        let mut q = tx.prepare(
+            "SELECT at_ms, ecosystem, package, grp, id, severity, score, version FROM vuln_observations WHERE scope = ?1",
+        )?;
+        let rows = q.query_map([scope], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                (r.get(1)?, r.get(2)?, r.get(3)?),
+                Seen {
+                    id: r.get(4)?,
+                    severity: r.get(5)?,
+                    score: r.get(6)?,
+                    version: r.get(7)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (t, k, s) = row?;
+            records.entry(t).or_default().insert(k, s);
+        }
+    }
+    tx.execute("DELETE FROM vuln_episodes WHERE scope = ?1", [scope])?;
+    // Episodes in the order opened: key, first seen, last seen, resolved.
+    let mut episodes: Vec<(Key, i64, i64, Option<i64>)> = Vec::new();
+    let mut open: BTreeMap<Key, usize> = BTreeMap::new();
+    let mut out = Recorded::default();
+    let mut previous: BTreeSet<&Key> = BTreeSet::new();
+    for (&t, seen) in &records {
+        for k in seen.keys() {
+            match open.get(k) {
+                Some(&i) => episodes[i].2 = t,
+                None => {
+                    open.insert(k.clone(), episodes.len());
+                    episodes.push((k.clone(), t, t, None));
+                }
+            }
+        }
+        open.retain(|k, i| {
+            let still = seen.contains_key(k);
+            if !still {
+                episodes[*i].3 = Some(t);
+            }
+            still
+        });
+        let now: BTreeSet<&Key> = seen.keys().collect();
+        if t == at_ms {
+            out.opened = now.difference(&previous).count();
+            out.resolved = previous.difference(&now).count();
+            out.open = now.len();
+        }
+        previous = now;
+    }
+    for (k, first, last, resolved) in &episodes {
+        let s = &records[first][k];
+        tx.execute(
+            "INSERT INTO vuln_episodes (scope, ecosystem, package, grp, id, severity, score, version, first_seen_ms, last_seen_ms, resolved_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![scope, k.0, k.1, k.2, s.id, s.severity, s.score, s.version, first, last, resolved],
+        )?;
+    }
+    Ok(out)
 }
 
 fn level_name(f: &Finding) -> String {
@@ -139,7 +195,7 @@ pub fn episodes(conn: &Connection, scope: Option<&str>) -> Result<Vec<Episode>> 
 /// Whether anything was ever recorded (to tell "no data" from "nothing open").
 pub fn any(conn: &Connection) -> Result<bool> {
     Ok(conn
-        .query_row("SELECT 1 FROM vuln_episodes LIMIT 1", [], |_| Ok(()))
+        .query_row("SELECT 1 FROM vuln_records LIMIT 1", [], |_| Ok(()))
         .optional()?
         .is_some())
 }

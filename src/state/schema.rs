@@ -115,6 +115,37 @@ CREATE TABLE vuln_episodes (
 );
 CREATE INDEX vuln_episodes_open ON vuln_episodes (scope, ecosystem, package, grp, resolved_ms);
 "#,
+    r#"
+-- `sbom-diff --record` keeps what each record saw, so that episodes are
+-- rebuilt in time order whatever order the records came in (a backfill).
+CREATE TABLE vuln_records (
+    scope TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    PRIMARY KEY (scope, at_ms)
+);
+CREATE TABLE vuln_observations (
+    scope     TEXT NOT NULL,
+    at_ms     INTEGER NOT NULL,
+    ecosystem TEXT NOT NULL,
+    package   TEXT NOT NULL,
+    grp       TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    severity  TEXT NOT NULL,
+    score     REAL,
+    version   TEXT NOT NULL,
+    PRIMARY KEY (scope, at_ms, ecosystem, package, grp)
+);
+-- Earlier states: the records their episodes imply, each seeing every
+-- episode open at its time (replaying them gives the same episodes).
+INSERT OR IGNORE INTO vuln_records (scope, at_ms)
+    SELECT scope, first_seen_ms FROM vuln_episodes
+    UNION SELECT scope, last_seen_ms FROM vuln_episodes
+    UNION SELECT scope, resolved_ms FROM vuln_episodes WHERE resolved_ms IS NOT NULL;
+INSERT OR IGNORE INTO vuln_observations
+    SELECT r.scope, r.at_ms, e.ecosystem, e.package, e.grp, e.id, e.severity, e.score, e.version
+    FROM vuln_records r JOIN vuln_episodes e
+      ON e.scope = r.scope AND e.first_seen_ms <= r.at_ms AND r.at_ms <= e.last_seen_ms;
+"#,
 ];
 
 /// The schema version this build writes.
