@@ -650,3 +650,65 @@ fn a_state_location_that_is_not_a_file_is_an_input_error() {
         }
     }
 }
+
+#[test]
+fn repro_with_nothing_to_compare_is_an_input_error() {
+    let p = Project::new("");
+    for d in ["a", "b"] {
+        std::fs::create_dir_all(p.path().join(d)).unwrap();
+        std::fs::write(p.path().join(d).join("x"), "1").unwrap();
+    }
+    p.cmd()
+        .args(["repro", "compare", "a", "b", "--glob", "nomatch*"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("nothing to compare"));
+}
+
+#[test]
+fn smaller_input_defects_name_the_cause() {
+    let p = Project::new("");
+    // A quoted tool command line is run as a shell would split it.
+    let hash = |prog: &str| -> String {
+        p.json(&["env-hash", "--no-detect", "--tool", prog])["env_hash"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(
+        hash("python3 -c \"print(1)\""),
+        hash("python3 -c \"print(2)\""),
+        "the quoted argument reaches the tool"
+    );
+    p.cmd()
+        .args(["env-hash", "--tool", "python3 -c \"print(1)"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("quotes"));
+    // A policy's TOML error says what is wrong, not only where.
+    std::fs::write(p.path().join("pol.toml"), "[rules]\nx = \n").unwrap();
+    std::fs::write(p.path().join("a.txt"), "nothing\n").unwrap();
+    p.cmd()
+        .args(["pii-scan", "a.txt", "--policy", "pol.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("line 2").and(predicates::str::contains("expected")));
+    // --config naming a directory says so.
+    p.cmd()
+        .args(["--config", ".", "stats"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a directory"));
+    // A threshold out of range says which range.
+    p.cmd()
+        .args(["bench-gate", "--head", "x", "--threshold", "1e308"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("below 1000%"));
+    // replay's help names every policy it takes.
+    p.cmd()
+        .args(["replay", "--help"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("ids"));
+}

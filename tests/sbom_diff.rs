@@ -745,7 +745,10 @@ fn records_made_out_of_order_give_episodes_in_time_order() {
         }
     }
     let resolved = eps.iter().filter(|e| !e["resolved_ms"].is_null()).count();
-    assert_eq!(resolved, 3, "ansi_term, regex and term_size are fixed by the upgrade: {s}");
+    assert_eq!(
+        resolved, 3,
+        "ansi_term, regex and term_size are fixed by the upgrade: {s}"
+    );
     for sev in s["by_severity"].as_array().unwrap() {
         if let Some(m) = sev["median_hours"].as_f64() {
             assert!((m - 216.0).abs() < 1e-9, "{sev}");
@@ -753,5 +756,8 @@ fn records_made_out_of_order_give_episodes_in_time_order() {
     }
     // Recording the same again changes nothing.
     record(&new, &old, "2026-05-01T00:00:00Z");
-    assert_eq!(p.json(&["sbom-diff", "stats", "--all"])["episodes"], s["episodes"]);
+    assert_eq!(
+        p.json(&["sbom-diff", "stats", "--all"])["episodes"],
+        s["episodes"]
+    );
 }

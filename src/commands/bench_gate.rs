@@ -92,7 +92,7 @@ fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
     }
     .map_err(|_| format!("`{s}`: expected a percentage such as 10% or a fraction such as 0.1"))?;
     if !(v > 0.0 && v < 10.0) {
-        return Err(format!("`{s}`: must be above 0"));
+        return Err(format!("`{s}`: must be above 0% and below 1000%"));
     }
     Ok(v)
 }

@@ -13,7 +13,8 @@ pub struct ReplayArgs {
     /// CSV with instance_id, arm, resolved|eval, cost_usd.
     #[arg(long)]
     pub data: PathBuf,
-    /// Policies to compare: ts, seed, ucb1, egreedy[:EPS], fixed:ARM (repeatable).
+    /// Policies to compare: ts, ids, seed, ucb1, egreedy[:EPS], fixed:ARM
+    /// (repeatable or comma-separated).
     #[arg(long = "policy", value_delimiter = ',', default_values = ["ts", "seed"])]
     pub policies: Vec<String>,
     /// Only these arms (comma-separated); default all in the file.

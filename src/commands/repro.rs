@@ -59,8 +59,10 @@ pub fn exec(ctx: &Ctx, cmd: ReproCommand) -> Result<i32> {
         return Err(input(format!("--min-rate {min_rate}: must be in [0, 1]")));
     }
     if c.total == 0 {
-        ctx.out
-            .warn("repro: no artifacts matched; check --glob/--artifacts");
+        // Nothing compared is not "100% reproducible".
+        return Err(input(
+            "repro: no artifacts matched, nothing to compare; check --glob/--artifacts",
+        ));
     }
     let pass = c.rate >= min_rate;
     ctx.out

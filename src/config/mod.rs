@@ -7,7 +7,7 @@ mod resolve;
 mod types;
 mod validate;
 
-pub use resolve::{discover, env_var, parse, parse_table, Overrides, Resolved, Source};
+pub use resolve::{discover, env_var, parse, parse_table, toml_error, Overrides, Resolved, Source};
 pub use types::{
     ArmConfig, BudgetConfig, CacheConfig, Config, EnvHashConfig, ObjectiveKind, RouterConfig, Tier,
 };

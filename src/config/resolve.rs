@@ -120,6 +120,12 @@ impl Resolved {
         let file = match explicit {
             Some((p, via)) => {
                 let p = if p.is_absolute() { p } else { cwd.join(p) };
+                if p.is_dir() {
+                    return Err(input(format!(
+                        "{}: is a directory, not a config file (given by {via})",
+                        p.display()
+                    )));
+                }
                 if !p.is_file() {
                     return Err(input(format!(
                         "{}: config file not found (given by {via})",
@@ -223,16 +229,21 @@ impl Resolved {
 
 /// Parses config text into a TOML table (the fuzz target's entry point).
 pub fn parse_table(text: &str) -> std::result::Result<toml::Table, String> {
-    text.parse::<toml::Table>().map_err(|e| {
-        let msg = e.message().trim().to_string();
-        match e.span() {
-            Some(span) => {
-                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                format!("line {line}: {msg}")
-            }
-            None => msg,
+    text.parse::<toml::Table>()
+        .map_err(|e| toml_error(text, &e))
+}
+
+/// A TOML error on one line: `line N: what is wrong` (toml's own text spans
+/// several lines, with the source quoted).
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {msg}")
         }
-    })
+        None => msg,
+    }
 }
 
 /// Parses and validates config text on its own (no env, no file lookup).

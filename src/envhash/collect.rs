@@ -190,7 +190,10 @@ pub fn hash_file(kind: Kind, name: &str, path: &Path) -> Result<Input> {
 
 /// Runs a tool's version command and hashes what it prints.
 fn tool_version(spec: &str) -> Result<Input> {
-    let parts: Vec<&str> = spec.split_whitespace().collect();
+    // A command line as a shell would split it (quotes kept together).
+    let parts =
+        shlex::split(spec).ok_or_else(|| input(format!("--tool {spec}: unbalanced quotes")))?;
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let (prog, args): (&str, Vec<&str>) = match parts.as_slice() {
         [] => return Err(input("--tool: empty tool name")),
         [one] => (one, vec!["--version"]),

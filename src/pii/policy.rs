@@ -85,7 +85,7 @@ impl Policy {
             input(format!(
                 "{}: {}",
                 path.display(),
-                e.to_string().lines().next().unwrap_or("invalid TOML")
+                crate::config::toml_error(&text, &e)
             ))
         })?;
         if !(0.0..=1.0).contains(&p.options.min_confidence) {

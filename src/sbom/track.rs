@@ -280,6 +280,53 @@ mod tests {
     }
 
     #[test]
+    fn the_migration_seeds_records_that_replay_to_the_same_episodes() {
+        use crate::state::schema::MIGRATIONS;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let c = Connection::open(&path).unwrap();
+        for (i, m) in MIGRATIONS[..MIGRATIONS.len() - 1].iter().enumerate() {
+            c.execute_batch(m).unwrap();
+            c.pragma_update(None, "user_version", i + 1).unwrap();
+        }
+        // a: seen at 1 and 2, resolved at 3; b: seen 2..4, open; c: seen at 3 only, resolved at 4.
+        for (pkg, first, last, resolved) in [
+            ("a", 1, 2, Some(3)),
+            ("b", 2, 4, None),
+            ("c", 3, 3, Some(4)),
+        ] {
+            c.execute(
+                "INSERT INTO vuln_episodes (scope, ecosystem, package, grp, id, severity, score, version, first_seen_ms, last_seen_ms, resolved_ms)
+                 VALUES ('s', 'npm', ?1, 'g', 'GHSA-1', 'HIGH', 7.5, '1.0', ?2, ?3, ?4)",
+                params![pkg, first, last, resolved],
+            )
+            .unwrap();
+        }
+        drop(c);
+        let before = |store: &Store| {
+            let mut q = store
+                .conn()
+                .prepare("SELECT package, first_seen_ms, last_seen_ms, resolved_ms FROM vuln_episodes ORDER BY package")
+                .unwrap();
+            q.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                ))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+        };
+        let mut store = Store::open(&path).unwrap();
+        let old = before(&store);
+        store.write(|tx| rebuild(tx, "s", 4)).unwrap();
+        assert_eq!(before(&store), old);
+    }
+
+    #[test]
     fn median_and_p90_by_severity() {
         let h = 3_600_000;
         let eps = vec![
