@@ -1,4 +1,12 @@
-//! Sizes written the way people write them: `500MB`, `10GiB`, `1024`.
+//! Numbers as people give them to maestro: sizes written `500MB` or `10GiB`,
+//! and the bounds of money and durations that keep every sum finite.
+
+/// The most a single task may cost, and the largest USD amount anywhere.
+/// Far beyond any agent run, small enough that sums stay finite.
+pub const MAX_USD: f64 = 1e6;
+
+/// The longest duration in seconds maestro takes (a year).
+pub const MAX_SECONDS: f64 = 365.0 * 24.0 * 3600.0;
 
 /// Parses `500MB`, `10GiB`, `1 MiB`, `1024` (bytes); SI and binary units.
 pub fn parse_size(s: &str) -> Result<u64, String> {

@@ -712,3 +712,31 @@ fn smaller_input_defects_name_the_cause() {
         .success()
         .stdout(predicates::str::contains("ids"));
 }
+
+#[test]
+fn other_numbers_from_flags_and_data_are_bounded() {
+    let p = Project::new("");
+    std::fs::create_dir_all(p.path().join("out")).unwrap();
+    std::fs::write(p.path().join("out/app"), "x").unwrap();
+    for s in ["1e308", "-1", "nan"] {
+        p.cmd()
+            .args(["cache", "put", "k", "out", "--build-seconds", s])
+            .assert()
+            .code(2);
+    }
+    let mut csv = String::from("instance_id,arm,resolved,cost_usd\n");
+    for t in 0..5 {
+        csv += &format!("t{t},a,1,0.1\nt{t},b,0,0.01\n");
+    }
+    std::fs::write(p.path().join("d.csv"), &csv).unwrap();
+    p.cmd()
+        .args(["replay", "--data", "d.csv", "--lambda", "1e308"])
+        .assert()
+        .code(2);
+    std::fs::write(p.path().join("big.csv"), csv.replace("0.01", "1e300")).unwrap();
+    p.cmd()
+        .args(["replay", "--data", "big.csv"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("big.csv:"));
+}

@@ -8,6 +8,7 @@ use crate::cache::render;
 use crate::clock::Clock;
 use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
 use crate::storage::{self, Location, ObjectStore};
+use crate::units::MAX_SECONDS;
 use clap::Subcommand;
 use rand::Rng;
 use std::path::PathBuf;
@@ -104,6 +105,11 @@ pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
             allow_unsigned,
         } => {
             let os = open(ctx, store.as_deref())?;
+            if let Some(s) = build_seconds.filter(|s| !(0.0..=MAX_SECONDS).contains(s)) {
+                return Err(input(format!(
+                    "--build-seconds {s} must be in [0, {MAX_SECONDS}]"
+                )));
+            }
             let bar = ctx
                 .out
                 .progress(ops::input_bytes(&ctx.cwd, &paths), "archive");

@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::bandit::replay::{render, replay, PolicySpec, ReplayData, ReplaySettings};
 use crate::bandit::Objective;
 use crate::error::{input, Result};
+use crate::units::MAX_USD;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -63,8 +64,8 @@ pub fn exec(ctx: &Ctx, args: ReplayArgs) -> Result<i32> {
             return Err(input(format!("--min-eval {m} must be in [0, 1]")))
         }
         (Some(m), _) => Objective::MinCost { min_eval: m },
-        (None, Some(l)) if !(l.is_finite() && l >= 0.0) => {
-            return Err(input(format!("--lambda {l} must be >= 0")))
+        (None, Some(l)) if !(l.is_finite() && (0.0..=MAX_USD).contains(&l)) => {
+            return Err(input(format!("--lambda {l} must be in [0, {MAX_USD}]")))
         }
         (None, Some(l)) => Objective::Reward { lambda: l },
         (None, None) => r.objective(),

@@ -11,9 +11,7 @@ fn check_unit(name: &str, v: f64) -> std::result::Result<(), String> {
     }
 }
 
-/// The most a single task may cost, and the largest USD amount anywhere.
-/// Far beyond any agent run, small enough that sums stay finite.
-pub const MAX_USD: f64 = 1e6;
+pub use crate::units::MAX_USD;
 /// The most tokens one report may count (fits the state's 64-bit integers).
 pub const MAX_TOKENS: u64 = 1_000_000_000_000;
 /// The most observations a prior may be worth.

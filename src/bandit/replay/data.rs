@@ -1,6 +1,7 @@
 //! Replay data: every arm's logged outcome on every task, read from CSV.
 
 use crate::error::{input, Result};
+use crate::units::MAX_USD;
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -86,10 +87,10 @@ impl ReplayData {
                     ))
                 })?;
             let cost = parse_num(field(c_cost))
-                .filter(|v| *v >= 0.0)
+                .filter(|v| (0.0..=MAX_USD).contains(v))
                 .ok_or_else(|| {
                     input(format!(
-                        "{name}:{line}: `{}` is not a cost >= 0",
+                        "{name}:{line}: `{}` is not a cost in [0, {MAX_USD}]",
                         field(c_cost)
                     ))
                 })?;
