@@ -156,23 +156,30 @@ fn no_measure(
             has(h)
         ),
     };
-    BenchResult {
-        name: name.to_string(),
-        measure: wanted.unwrap_or(Measure::Other),
-        unit: String::new(),
-        base: f64::NAN,
-        head: f64::NAN,
-        ratio: f64::NAN,
-        ci_low: f64::NAN,
-        ci_high: f64::NAN,
-        p_value: f64::NAN,
-        p_two_sided: f64::NAN,
-        n_base: 0,
-        n_head: 0,
-        excluded_base: 0,
-        excluded_head: 0,
-        verdict: Verdict::Inconclusive,
-        reason,
+    BenchResult::undecided(name, wanted.unwrap_or(Measure::Other), reason)
+}
+
+impl BenchResult {
+    /// An `inconclusive` result with nothing measured, and why.
+    fn undecided(name: &str, measure: Measure, reason: String) -> BenchResult {
+        BenchResult {
+            name: name.to_string(),
+            measure,
+            unit: String::new(),
+            base: f64::NAN,
+            head: f64::NAN,
+            ratio: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            p_value: f64::NAN,
+            p_two_sided: f64::NAN,
+            n_base: 0,
+            n_head: 0,
+            excluded_base: 0,
+            excluded_head: 0,
+            verdict: Verdict::Inconclusive,
+            reason,
+        }
     }
 }
 
@@ -263,27 +270,14 @@ pub fn compare_with_history(
         }
         let (Some(bm), Some(hm)) = (b.get(name), h.get(name)) else {
             let side = if b.contains_key(name) { "base" } else { "head" };
-            results.push(BenchResult {
-                name: name.clone(),
-                measure: Measure::Other,
-                unit: String::new(),
-                base: f64::NAN,
-                head: f64::NAN,
-                ratio: f64::NAN,
-                ci_low: f64::NAN,
-                ci_high: f64::NAN,
-                p_value: f64::NAN,
-                p_two_sided: f64::NAN,
-                n_base: 0,
-                n_head: 0,
-                excluded_base: 0,
-                excluded_head: 0,
-                verdict: Verdict::Inconclusive,
-                reason: format!(
+            results.push(BenchResult::undecided(
+                name,
+                Measure::Other,
+                format!(
                     "only in {side}: nothing to compare (without a base, {} recorded runs are needed; see `bench-gate record`)",
                     super::history::MIN_HISTORY
                 ),
-            });
+            ));
             continue;
         };
         let Some(measure) = choose_measure(bm, hm, s.measure) else {
