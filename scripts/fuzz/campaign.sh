@@ -25,7 +25,7 @@ echo "|---|---|---|---|---|---|"
 for t in $(cargo fuzz list); do
   log="$logs/$t.log"
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
-  rate=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
   corpus=$(ls "corpus/$t" 2>/dev/null | wc -l)
   echo "| $t | $secs | $runs | $rate | $corpus | $(cat "$logs/$t.found") |"
 done
