@@ -151,15 +151,10 @@ impl Store {
             store.migrate()?;
             Ok(store)
         };
+        refuse_non_file(path)?;
         match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return empty(),
             Err(e) => return Err(input(format!("{}: {e}", path.display()))),
-            Ok(m) if !m.is_file() => {
-                return Err(input(format!(
-                    "{}: not a state file (a directory or a device)",
-                    path.display()
-                )))
-            }
             Ok(m) if m.len() == 0 => return empty(),
             Ok(_) => {}
         }
@@ -169,11 +164,10 @@ impl Store {
             _scratch: None,
         };
         store.check_ours()?;
-        if store.user_version()? == schema::VERSION {
-            return Ok(store);
-        }
-        if store.user_version()? == 0 {
-            return empty(); // no tables yet: an empty state
+        match store.user_version()? {
+            schema::VERSION => return Ok(store),
+            0 => return empty(), // no tables yet: an empty state
+            _ => {}
         }
         // An older maestro schema: migrate a scratch copy, never the file.
         drop(store);
