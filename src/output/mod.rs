@@ -57,19 +57,14 @@ pub struct Output {
 impl Output {
     /// Output for the process environment.
     pub fn new(format: Format, quiet: bool, verbose: u8) -> Output {
+        let github = Github::from_env();
         Output {
             format,
             quiet,
             verbose,
-            guard_stdout: false,
-            github: Github::from_env(),
+            guard_stdout: github.is_some() && !stdout_is_a_file(),
+            github,
         }
-        .guarded()
-    }
-
-    fn guarded(mut self) -> Output {
-        self.guard_stdout = self.github.is_some() && !stdout_is_a_file();
-        self
     }
 
     /// Prints a result: `value` as JSON with `--json`, otherwise `text`
