@@ -278,7 +278,12 @@ proptest! {
             column: 1,
             snippet,
             fingerprint: "f".into(),
+            file_class: maestro::pii::class::FileClass::Code,
+            test_value: false,
+            steps: vec![(reason.clone(), 0.9)],
+            decided: vec![reason.clone()],
         };
+        let explained = maestro::pii::explain::text(&finding);
         let report = maestro::pii::scan::Report {
             findings: vec![finding],
             skipped: vec![maestro::pii::Skipped { path: path.clone(), reason: reason.clone() }],
@@ -302,6 +307,7 @@ proptest! {
             maestro::pii::render::markdown(&report, None, 1, 0),
             maestro::router::render::decision_text(&decision),
             maestro::router::render::downshift_change_text(true, true, &reason, &task),
+            explained,
         ];
         for t in texts.iter() {
             prop_assert!(runner::commands(&guard(t, true)).is_empty(), "{}", t);

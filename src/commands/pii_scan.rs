@@ -9,7 +9,7 @@ use crate::pii::baseline::Baseline;
 use crate::pii::gate::{Document, FailOn, Tally};
 use crate::pii::policy::Policy;
 use crate::pii::scan::{self, Report, Settings};
-use crate::pii::{render, sarif, Action};
+use crate::pii::{explain, render, sarif, Action};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -46,6 +46,9 @@ pub struct PiiScanArgs {
     /// Run only the value detectors or only the flow detectors.
     #[arg(long, value_enum)]
     pub only: Option<PiiOnly>,
+    /// Say for every finding how its confidence and action came about.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// What `pii-scan` and its baseline commands scan.
@@ -71,6 +74,15 @@ pub enum PiiOnly {
 /// `pii-scan` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PiiScanCommand {
+    /// Why a finding scored what it did: scan again and explain the finding
+    /// whose fingerprint starts with FINGERPRINT.
+    Explain {
+        /// A finding's fingerprint, or its first 8 characters or more.
+        fingerprint: String,
+        /// What to scan, and the policy.
+        #[command(flatten)]
+        targets: PiiTargets,
+    },
     /// Baselines of accepted findings.
     Baseline {
         /// create or check.
@@ -114,6 +126,10 @@ pub enum PiiBaselineCommand {
 pub fn exec(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
     match a.command {
         Some(PiiScanCommand::Baseline { action }) => baseline(ctx, action),
+        Some(PiiScanCommand::Explain {
+            fingerprint,
+            targets,
+        }) => explain_cmd(ctx, &fingerprint, &targets),
         None => scan_cmd(ctx, a),
     }
 }
@@ -225,11 +241,16 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
     match format {
         Format::Sarif => ctx.out.print(&sarif)?,
         // Through a JSON value: every object's keys sorted, as pii-scan has always printed them.
-        _ => ctx.out.result(
-            &serde_json::to_value(Document::new(&report, check.as_ref(), t))?,
-            &render::text(&report, check.as_ref(), t.block, t.warn),
-            Some(&md),
-        )?,
+        _ => {
+            let mut doc = serde_json::to_value(Document::new(&report, check.as_ref(), t))?;
+            let mut text = render::text(&report, check.as_ref(), t.block, t.warn);
+            if a.explain {
+                doc["explain"] = report.findings.iter().map(explain::json).collect();
+                let all: String = report.findings.iter().map(explain::text).collect();
+                text = format!("{all}{text}");
+            }
+            ctx.out.result(&doc, &text, Some(&md))?
+        }
     }
     Ok(if t.failing > 0 { EXIT_GATE } else { EXIT_OK })
 }
@@ -239,6 +260,29 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
 fn scan_targets(ctx: &Ctx, t: &PiiTargets) -> Result<Report> {
     let s = Settings::new(load_policy(ctx, &t.policy)?);
     run(ctx, &t.paths, None, &ctx.cwd, &s)
+}
+
+/// `pii-scan explain FINGERPRINT`: the matching findings, explained; an
+/// input error when none matches.
+fn explain_cmd(ctx: &Ctx, fingerprint: &str, t: &PiiTargets) -> Result<i32> {
+    if fingerprint.len() < 8 || !fingerprint.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return Err(input(format!(
+            "explain {}: want a finding's fingerprint (8 hex digits or more)",
+            crate::output::safe::one_line(fingerprint)
+        )));
+    }
+    let report = scan_targets(ctx, t)?;
+    let found = explain::matching(&report.findings, fingerprint);
+    if found.is_empty() {
+        return Err(input(format!(
+            "explain {fingerprint}: no finding has this fingerprint in what was scanned ({} files)",
+            report.files
+        )));
+    }
+    let v: Vec<serde_json::Value> = found.iter().map(|f| explain::json(f)).collect();
+    let text: String = found.iter().map(|f| explain::text(f)).collect();
+    ctx.out.result(&v, text.trim_end(), None)?;
+    Ok(EXIT_OK)
 }
 
 fn baseline(ctx: &Ctx, action: PiiBaselineCommand) -> Result<i32> {

@@ -89,6 +89,10 @@ pub struct Summary {
     pub block: usize,
     /// Bytes scanned.
     pub bytes: u64,
+    /// Findings a file class's defaults leave out.
+    pub by_file_class: usize,
+    /// Files scanned, by file class.
+    pub classes: std::collections::BTreeMap<&'static str, usize>,
     /// Findings that fail the gate.
     pub failing: usize,
     /// Files scanned.
@@ -114,6 +118,8 @@ impl<'a> Document<'a> {
                 below_threshold: r.below_threshold,
                 block: t.block,
                 bytes: r.bytes,
+                by_file_class: r.by_file_class,
+                classes: r.classes.iter().map(|(c, n)| (c.name(), *n)).collect(),
                 failing: t.failing,
                 files: r.files,
                 off: r.off,

@@ -4,6 +4,8 @@
 //! prints a detected value in clear.
 
 pub mod baseline;
+pub mod class;
+pub mod explain;
 pub mod flows;
 pub mod gate;
 pub mod lexicon;
@@ -39,6 +41,17 @@ pub enum Action {
     Off,
 }
 
+impl Action {
+    /// The action's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Block => "block",
+            Action::Warn => "warn",
+            Action::Off => "off",
+        }
+    }
+}
+
 /// One finding.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
@@ -65,6 +78,17 @@ pub struct Finding {
     /// Stable across runs and line moves: rule, path, the redacted line and
     /// its occurrence number; never derived from the value itself.
     pub fingerprint: String,
+    /// The class of the file (test, docs, vendored, …), which sets defaults.
+    pub file_class: class::FileClass,
+    /// A published sample value (4111 1111 1111 1111, example.com).
+    #[serde(skip)]
+    pub test_value: bool,
+    /// How the confidence came about, step by step (for `explain`).
+    #[serde(skip)]
+    pub steps: Vec<(String, f64)>,
+    /// How the action was decided, step by step (for `explain`).
+    #[serde(skip)]
+    pub decided: Vec<String>,
 }
 
 /// A file that was not (fully) scanned, and why.

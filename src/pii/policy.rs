@@ -9,10 +9,14 @@
 //! exclude = ["tests/**", "**/fixtures/**"]
 //! [options]
 //! min_confidence = 0.3
+//! block_confidence = 0.7
 //! ip_private = false
 //! max_file_size = "1 MiB"
+//! [classes]
+//! test = "code"      # scan tests like code; "off" skips them
 //! ```
 
+use super::class::{FileClass, Treatment};
 use super::Action;
 use crate::error::{input, Result};
 use serde::Deserialize;
@@ -32,6 +36,9 @@ pub struct Policy {
     /// Detector options.
     #[serde(default)]
     pub options: Options,
+    /// File class (`test`, `vendored`, …) → how its files are treated.
+    #[serde(default)]
+    pub classes: BTreeMap<String, Treatment>,
 }
 
 /// `[paths]`.
@@ -50,6 +57,11 @@ pub struct Options {
     /// Values below this confidence are counted, not listed.
     #[serde(default = "default_min_confidence")]
     pub min_confidence: f64,
+    /// Findings of blocking kinds at or above this confidence block; below
+    /// it they warn. The default is where block precision on the labelled
+    /// real-code sample is at least 0.9 (docs/pii-scan.md).
+    #[serde(default = "default_block_confidence")]
+    pub block_confidence: f64,
     /// Report private and documentation IP ranges.
     #[serde(default)]
     pub ip_private: bool,
@@ -62,6 +74,13 @@ fn default_min_confidence() -> f64 {
     0.3
 }
 
+/// See [`Options::block_confidence`].
+pub const BLOCK_CONFIDENCE: f64 = 0.7;
+
+fn default_block_confidence() -> f64 {
+    BLOCK_CONFIDENCE
+}
+
 fn default_max_size() -> String {
     "1 MiB".into()
 }
@@ -70,6 +89,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             min_confidence: default_min_confidence(),
+            block_confidence: default_block_confidence(),
             ip_private: false,
             max_file_size: default_max_size(),
         }
@@ -88,10 +108,23 @@ impl Policy {
                 crate::config::toml_error(&text, &e)
             ))
         })?;
-        if !(0.0..=1.0).contains(&p.options.min_confidence) {
+        for (key, v) in [
+            ("min_confidence", p.options.min_confidence),
+            ("block_confidence", p.options.block_confidence),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(input(format!(
+                    "{}: options.{key} must be in [0, 1]",
+                    path.display()
+                )));
+            }
+        }
+        if let Some(k) = p.classes.keys().find(|k| FileClass::parse(k).is_none()) {
+            let names: Vec<&str> = FileClass::ALL.iter().map(|c| c.name()).collect();
             return Err(input(format!(
-                "{}: options.min_confidence must be in [0, 1]",
-                path.display()
+                "{}: classes: unknown file class `{k}` ({})",
+                path.display(),
+                names.join(", ")
             )));
         }
         p.max_file_size()
@@ -112,6 +145,14 @@ impl Policy {
             .filter(|(k, _)| k.ends_with('/') && rule.starts_with(k.as_str()))
             .max_by_key(|(k, _)| k.len())
             .map_or(default, |(_, a)| *a)
+    }
+
+    /// How files of `class` are treated.
+    pub fn treatment(&self, class: FileClass) -> Treatment {
+        self.classes
+            .get(class.name())
+            .copied()
+            .unwrap_or(Treatment::Default)
     }
 
     /// `max_file_size` in bytes.

@@ -9,7 +9,7 @@ use crate::output::safe::one_line;
 
 fn finding_line(f: &Finding) -> String {
     format!(
-        "{}:{}:{}: {} {} [{}]: {}\n    {}\n",
+        "{}:{}:{}: {} {} [{}] ({}): {}\n    {}\n",
         one_line(&f.path),
         f.line,
         f.column,
@@ -20,6 +20,7 @@ fn finding_line(f: &Finding) -> String {
         },
         f.rule,
         f.entity,
+        &f.fingerprint[..f.fingerprint.len().min(12)],
         one_line(&f.reason),
         one_line(&f.snippet)
     )
@@ -27,12 +28,13 @@ fn finding_line(f: &Finding) -> String {
 
 fn summary_line(r: &Report, check: Option<&Check>, block: usize, warn: usize) -> String {
     format!(
-        "{} files ({} bytes): {block} block, {warn} warn; {} allowed inline, {} baselined, {} below the confidence threshold, {} skipped",
+        "{} files ({} bytes): {block} block, {warn} warn; {} allowed inline, {} baselined, {} below the confidence threshold, {} left out by file class, {} skipped",
         r.files,
         r.bytes,
         r.allowed,
         check.map_or(0, |c| c.suppressed),
         r.below_threshold,
+        r.by_file_class,
         r.skipped.len()
     )
 }

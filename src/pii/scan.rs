@@ -2,6 +2,7 @@
 //! cannot be scanned, run the value and flow detectors, apply inline
 //! `maestro:allow` comments and the policy, and fingerprint every finding.
 
+use super::class::{FileClass, Treatment};
 use super::flows::{self, Lang, Unparsed};
 use super::lexicon::Data;
 use super::policy::Policy;
@@ -59,6 +60,11 @@ pub struct Report {
     pub allowed: usize,
     /// Findings whose rule the policy turns off.
     pub off: usize,
+    /// Findings a file class's defaults leave out (sample values in tests
+    /// and docs, serials in certificate bundles, hashes in lockfiles).
+    pub by_file_class: usize,
+    /// Files scanned, by file class.
+    pub classes: BTreeMap<FileClass, usize>,
 }
 
 /// Whether `rule` is covered by an allow comment's rule spec.
@@ -87,13 +93,13 @@ fn allow_comment(line: &str) -> Option<(String, Option<String>)> {
     ))
 }
 
-fn value_action(e: Entity, test: bool) -> Action {
-    if test {
-        return Action::Warn;
-    }
-    match e {
-        Entity::Email | Entity::Phone | Entity::IpAddress => Action::Warn,
-        _ => Action::Block,
+/// Block for a blocking kind of value at or above `block`, else warn.
+fn value_action(e: Entity, test: bool, confidence: f64, block: f64) -> Action {
+    let blocking = !matches!(e, Entity::Email | Entity::Phone | Entity::IpAddress);
+    if blocking && !test && confidence >= block {
+        Action::Block
+    } else {
+        Action::Warn
     }
 }
 
@@ -115,6 +121,38 @@ fn flow_reason(f: &flows::Flow) -> String {
     }
 }
 
+/// Why value findings of `e` block or warn, in words.
+fn value_decision(e: Entity, test: bool, confidence: f64, block: f64) -> String {
+    if matches!(e, Entity::Email | Entity::Phone | Entity::IpAddress) {
+        format!(
+            "{} values warn: alone they rarely identify a person",
+            e.name()
+        )
+    } else if test {
+        "a published sample value warns".into()
+    } else {
+        format!(
+            "confidence {confidence:.2} {} the block threshold {block:.2}",
+            if confidence >= block {
+                "reaches"
+            } else {
+                "is below"
+            }
+        )
+    }
+}
+
+/// What [`flow_confidence`] rests on, in words.
+fn flow_basis(f: &flows::Flow) -> &'static str {
+    if f.on_person {
+        "a personal field of a person-like object reaches a sink"
+    } else if f.data == Data::Credential {
+        "a credential reaches a sink"
+    } else {
+        "a personal field name, not on a person-like object, reaches a sink"
+    }
+}
+
 fn flow_confidence(f: &flows::Flow) -> f64 {
     if f.on_person {
         0.9
@@ -127,6 +165,30 @@ fn flow_confidence(f: &flows::Flow) -> f64 {
 
 /// Scans one file's text. `rel` is its path as reported.
 pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
+    let file_class = FileClass::of(rel, text);
+    if s.policy.treatment(file_class) == Treatment::Off {
+        return;
+    }
+    *report.classes.entry(file_class).or_default() += 1;
+    // Rust keeps its unit tests in the code file: those lines are tests.
+    let tests = std::cell::OnceCell::new();
+    let class_at = |line: usize| {
+        let tests = tests.get_or_init(|| match file_class {
+            FileClass::Code => super::class::rust_test_lines(rel, text),
+            _ => Vec::new(),
+        });
+        let c = if tests.iter().any(|&(a, b)| (a..=b).contains(&line)) {
+            FileClass::Test
+        } else {
+            file_class
+        };
+        let effect = match s.policy.treatment(c) {
+            Treatment::Code => FileClass::Code.effect(),
+            _ => c.effect(),
+        };
+        (c, effect)
+    };
+    let block = s.policy.options.block_confidence;
     let opts = values::Options {
         ip_private: s.policy.options.ip_private,
         only: Vec::new(),
@@ -165,32 +227,33 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
     };
     let mut raw: Vec<Finding> = Vec::new();
     for h in &hits {
+        let l = line_of(h.start);
+        let (class, effect) = class_at(l);
+        if effect.drop_values || (effect.drop_test_values && h.test_value) {
+            report.by_file_class += 1;
+            continue;
+        }
         if h.confidence < s.policy.options.min_confidence {
             report.below_threshold += 1;
             continue;
         }
-        let l = line_of(h.start);
         let col = text[line_starts[l - 1]..h.start].chars().count() + 1;
         raw.push(Finding {
             rule: h.entity.rule().into(),
             entity: h.entity.name().into(),
             kind: Kind::Value,
-            action: value_action(h.entity, h.test_value),
+            action: value_action(h.entity, h.test_value, h.confidence, block),
             confidence: (h.confidence * 100.0).round() / 100.0,
-            reason: format!(
-                "{}{}",
-                h.why,
-                if h.test_value {
-                    " (a known test value: downgraded to warn)"
-                } else {
-                    ""
-                }
-            ),
+            reason: h.why.clone(),
             path: rel.into(),
             line: l,
             column: col,
             snippet: snippet(l),
             fingerprint: String::new(),
+            file_class: class,
+            test_value: h.test_value,
+            steps: h.steps.clone(),
+            decided: vec![value_decision(h.entity, h.test_value, h.confidence, block)],
         });
     }
 
@@ -207,23 +270,34 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
             match flows::scan(lang, text, s.parse_limit) {
                 Ok(fl) => {
                     for f in fl {
-                        let blocking = f.on_person || f.data == Data::Credential;
+                        let confidence = flow_confidence(&f);
                         raw.push(Finding {
                             rule: f.sink.rule().into(),
                             entity: f.data.name().into(),
                             kind: Kind::Flow,
-                            action: if blocking {
+                            action: if confidence >= block {
                                 Action::Block
                             } else {
                                 Action::Warn
                             },
-                            confidence: flow_confidence(&f),
+                            confidence,
                             reason: flow_reason(&f),
                             path: rel.into(),
                             line: f.line,
                             column: f.column,
                             snippet: snippet(f.line),
                             fingerprint: String::new(),
+                            file_class: class_at(f.line).0,
+                            test_value: false,
+                            steps: vec![(flow_basis(&f).into(), confidence)],
+                            decided: vec![format!(
+                                "confidence {confidence:.2} {} the block threshold {block:.2}",
+                                if confidence >= block {
+                                    "reaches"
+                                } else {
+                                    "is below"
+                                }
+                            )],
                         });
                     }
                 }
@@ -272,10 +346,29 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
                     column: 1,
                     snippet: snippet(l),
                     fingerprint: String::new(),
+                    file_class: f.file_class,
+                    test_value: false,
+                    steps: Vec::new(),
+                    decided: vec!["a suppression without a reason always warns".into()],
                 });
             }
         }
-        f.action = s.policy.action(&f.rule, f.action);
+        let (class, effect) = class_at(f.line);
+        if effect.at_most_warn && f.action == Action::Block {
+            f.action = Action::Warn;
+            let why = format!("in {}: {}", class.place(), class.describe());
+            f.reason.push_str(&format!(" ({why})"));
+            f.decided.push(why);
+        }
+        let by_policy = s.policy.action(&f.rule, f.action);
+        if by_policy != f.action {
+            f.decided.push(format!(
+                "the policy sets {} to {}",
+                f.rule,
+                by_policy.name()
+            ));
+        }
+        f.action = by_policy;
         if f.action == Action::Off {
             report.off += 1;
             continue;
@@ -441,6 +534,10 @@ pub fn scan_paths(
         report.below_threshold += r.below_threshold;
         report.allowed += r.allowed;
         report.off += r.off;
+        report.by_file_class += r.by_file_class;
+        for (c, n) in r.classes {
+            *report.classes.entry(c).or_default() += n;
+        }
     }
     report.findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))

@@ -200,6 +200,7 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
     if offsets.is_empty() {
         return Ok(Vec::new());
     }
+    let sense = super::lexicon::Sense::of(text);
     let mut parser = take_parser(lang)?;
     let windows: Vec<Option<tree_sitter::Range>> = match regions(text, &offsets) {
         Some(ranges) => ranges.into_iter().map(Some).collect(),
@@ -232,6 +233,7 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
             src: bytes,
             fields: &offsets,
             lang,
+            sense,
             taint: HashMap::new(),
             aliases,
             sinks,

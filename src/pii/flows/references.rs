@@ -1,7 +1,7 @@
 //! The data references in a call's arguments, and which of them are
 //! sensitive and not sanitised.
 
-use super::super::lexicon::{classify, is_passthrough, is_sanitizer};
+use super::super::lexicon::{classify_in, is_passthrough, is_sanitizer};
 use super::syntax::{is_interpolation, is_reference, is_string, segments, Ref, Reference};
 use super::walker::Walker;
 use super::Lang;
@@ -218,7 +218,9 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 let path = segs.join(".");
-                if let Some((data, at, person)) = field.then(|| classify(&segs)).flatten() {
+                if let Some((data, at, person)) =
+                    field.then(|| classify_in(&segs, self.sense)).flatten()
+                {
                     // `Token`, `AwsCredentialFeature::CredentialsHttp`: type and
                     // variant names (Go's exported fields are capitalised too).
                     let seg = &segs[at];

@@ -3,7 +3,7 @@
 //! Reference finding is in [`super::references`], import aliases in
 //! [`super::imports`].
 
-use super::super::lexicon::{sink_of, Data, Sink};
+use super::super::lexicon::{sink_of, Data, Sense, Sink};
 use super::syntax::{is_reference, is_simple_name};
 use super::{Flow, Lang};
 use std::collections::HashMap;
@@ -15,6 +15,8 @@ pub(super) struct Walker<'a> {
     /// Where the field words are ([`super::lexicon::data_offsets`]).
     pub(super) fields: &'a [usize],
     pub(super) lang: Lang,
+    /// The sense of words in this file.
+    pub(super) sense: Sense,
     pub(super) taint: HashMap<String, (Data, String, usize, bool)>,
     pub(super) aliases: HashMap<String, String>,
     /// `sink_of` by callee: the same callees come back all through a file.

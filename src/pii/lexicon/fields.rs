@@ -1,7 +1,7 @@
 //! Which identifiers name personal data or secrets, and which objects are
 //! people: the field lexicon and [`classify`].
 
-use super::words;
+use super::{words, Sense};
 
 /// A class of sensitive data named by an identifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -128,8 +128,8 @@ pub(super) const FIELDS: &[(&[&str], Data, bool)] = &[
     (&["firstname"], Data::Name, false),
     (&["last", "name"], Data::Name, false),
     (&["lastname"], Data::Name, false),
-    (&["full", "name"], Data::Name, false),
-    (&["fullname"], Data::Name, false),
+    (&["full", "name"], Data::Name, true),
+    (&["fullname"], Data::Name, true),
     (&["surname"], Data::Name, false),
     (&["given", "name"], Data::Name, false),
     (&["family", "name"], Data::Name, false),
@@ -161,8 +161,6 @@ pub(super) const FIELDS: &[(&[&str], Data, bool)] = &[
     (&["credentials"], Data::Credential, false),
     (&["credential"], Data::Credential, false),
     (&["getpass"], Data::Credential, false),
-    (&["cert"], Data::Credential, false),
-    (&["certificate"], Data::Credential, false),
 ];
 
 /// Words that make a matching identifier something else: a flag, a count,
@@ -260,6 +258,40 @@ pub(super) const NOT_DATA: &[&str] = &[
     "event",
     "events",
     "list",
+    "stream", /* token_stream */
+    "size",   /* PRIVATE_KEY_SIZE */
+    "buffer", /* TOKEN_REFRESH_BUFFER */
+    "timeout",
+    "ttl",
+    "interval",
+    "duration",
+    "tree",
+    "kind",
+    "index",
+    "span",
+    "pos",
+    "iter",
+];
+
+/// Person words that name other things in code just as often (a tar
+/// `member`, a resolver `candidate`, a class's `owner`): they make a field
+/// personal, but a bare `name` needs one of the other [`PERSON`] words.
+const WEAK_PERSON: &[&str] = &[
+    "member",
+    "members",
+    "owner",
+    "candidate",
+    "author",
+    "account",
+    "admin",
+    "staff",
+    "contact",
+    "contacts",
+    "profile",
+    "guest",
+    "friend",
+    "signup",
+    "recipient",
 ];
 
 /// Objects that are people (or accounts of people).
@@ -357,13 +389,23 @@ pub(super) const NOT_PERSON: &[&str] = &[
 /// that names it, and whether it sits on a person-like object. Trailing
 /// pass-through methods (`.lower()`, `.substring(1, 5)`) are looked through.
 pub fn classify(path: &[String]) -> Option<(Data, usize, bool)> {
+    classify_in(path, Sense::default())
+}
+
+/// [`classify`] with the sense of words in the file the path is in.
+pub fn classify_in(path: &[String], sense: Sense) -> Option<(Data, usize, bool)> {
     let mut i = path.len().checked_sub(1)?;
     while i > 0 && is_passthrough(&path[i]) {
         i -= 1;
     }
+    // `__name__`, `__class__`: the language's own attributes.
+    if path[i].starts_with("__") {
+        return None;
+    }
     let w = words(&path[i]);
     let objects: Vec<String> = path[..i].iter().flat_map(|s| words(s)).collect();
     let on_person = objects.iter().any(|o| PERSON.contains(&o.as_str()));
+    let strong = |x: &String| PERSON.contains(&x.as_str()) && !WEAK_PERSON.contains(&x.as_str());
     let on_config = objects.iter().any(|o| NOT_PERSON.contains(&o.as_str()));
     let (data, person_only) = FIELDS.iter().find_map(|(pat, data, person_only)| {
         let at = w
@@ -386,6 +428,12 @@ pub fn classify(path: &[String]) -> Option<(Data, usize, bool)> {
         return None;
     }
     if person_only && !on_person && !self_person {
+        return None;
+    }
+    if data == Data::Name && person_only && !objects.iter().chain(&w).any(strong) {
+        return None;
+    }
+    if data == Data::Credential && sense.syntax_tokens && w.iter().any(|x| x == "token") {
         return None;
     }
     Some((data, i, on_person || self_person))
@@ -499,6 +547,26 @@ mod tests {
         assert_eq!(classify(&p("tokenizer")), None);
         assert_eq!(classify(&p("ip_address")), None);
         assert_eq!(classify(&p("user.address")), Some((Data::Address, 1, true)));
+        assert_eq!(classify(&p("owner.__name__")), None, "a dunder attribute");
+        assert_eq!(classify(&p("candidate.name")), None, "a weak person word");
+        assert_eq!(classify(&p("member.name")), None);
+        assert_eq!(
+            classify(&p("member.email")),
+            Some((Data::Email, 1, true)),
+            "a weak person word still makes an email personal"
+        );
+        assert_eq!(classify(&p("distribution.fullname")), None);
+        assert_eq!(classify(&p("user.full_name")), Some((Data::Name, 1, true)));
+        assert_eq!(classify(&p("server_cert")), None, "certificates are public");
+        assert_eq!(classify(&p("to_token_stream")), None);
+        let syntax = Sense {
+            syntax_tokens: true,
+        };
+        assert_eq!(classify_in(&p("token.to_string"), syntax), None);
+        assert_eq!(
+            classify_in(&p("private_key"), syntax),
+            Some((Data::Credential, 0, false))
+        );
         assert_eq!(
             classify(&p("authToken.substring")),
             Some((Data::Credential, 0, false))

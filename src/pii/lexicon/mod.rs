@@ -5,10 +5,12 @@
 
 mod fields;
 mod prefilter;
+mod sense;
 mod sinks;
 
-pub use fields::{classify, is_passthrough, is_sanitizer, Data};
+pub use fields::{classify, classify_in, is_passthrough, is_sanitizer, Data};
 pub use prefilter::{data_offsets, Syntax, PERSON_NEAR_LINES};
+pub use sense::Sense;
 pub use sinks::{sink_of, Sink};
 
 /// Splits an identifier into lower-case words at `_`, `-`, digits and

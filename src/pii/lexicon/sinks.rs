@@ -387,32 +387,34 @@ pub fn sink_of(callee: &str, macro_call: bool) -> Option<Sink> {
             | "write_bytes"
             | "writestring"
             | "generate_line"
-    ) || (matches!(
-        last.as_str(),
-        "write" | "writeall" | "write_all" | "puts" | "print" | "println" | "append"
-    ) && has(
-        &[
-            "file",
-            "files",
-            "csv",
-            "writer",
-            "f",
-            "fh",
-            "fs",
-            "os",
-            "ioutil",
-            "out",
-            "output",
-            "export",
-            "sheet",
-            "ws",
-            "workbook",
-            "bufferedwriter",
-            "filewriter",
-            "printwriter",
-        ],
-        &receiver,
-    )) {
+    ) || (last == "append" && has(&["csv", "writer", "sheet", "ws", "workbook"], &receiver))
+        || (matches!(
+            last.as_str(),
+            "write" | "writeall" | "write_all" | "puts" | "print" | "println"
+        ) && has(
+            &[
+                "file",
+                "files",
+                "csv",
+                "writer",
+                "f",
+                "fh",
+                "fs",
+                "os",
+                "ioutil",
+                "out",
+                "output",
+                "export",
+                "sheet",
+                "ws",
+                "workbook",
+                "bufferedwriter",
+                "filewriter",
+                "printwriter",
+            ],
+            &receiver,
+        ))
+    {
         return Some(Sink::FileExport);
     }
     if HTTP_METHODS.contains(&last.as_str()) && has(HTTP_RECEIVERS, &receiver) {
@@ -447,5 +449,7 @@ mod tests {
         assert_eq!(sink_of("jwt.encode", false), Some(Sink::ClientStorage));
         assert_eq!(sink_of("user.save", false), None);
         assert_eq!(sink_of("dict.get", false), None);
+        assert_eq!(sink_of("self.distribution.dist_files.append", false), None);
+        assert_eq!(sink_of("ws.append", false), Some(Sink::FileExport));
     }
 }

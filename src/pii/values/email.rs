@@ -48,6 +48,7 @@ pub(super) fn email(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
             } else {
                 "email address (local part @ a domain with a valid TLD)".into()
             },
+            steps: Vec::new(),
         });
     }
 }

@@ -187,6 +187,7 @@ pub(super) fn iban(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
             confidence: 0.9,
             test_value: false,
             why: format!("{cc} IBAN: length {len} and mod-97 checksum valid"),
+            steps: Vec::new(),
         });
         next_free = end;
     }

@@ -13,6 +13,7 @@ mod card;
 mod email;
 mod iban;
 mod national_id;
+mod neighbours;
 mod net;
 mod phone;
 
@@ -21,6 +22,7 @@ use email::email;
 use iban::iban;
 pub use iban::iban_valid;
 use national_id::{aadhaar, fi_pic, nhs, nif, pesel, ssn};
+use neighbours::has_context;
 use net::{ip, ip6};
 use phone::phone;
 
@@ -148,6 +150,9 @@ pub struct Hit {
     pub test_value: bool,
     /// What was checked, in words.
     pub why: String,
+    /// How the confidence came about: each step and the confidence after it
+    /// (filled in by [`scan`]).
+    pub steps: Vec<(String, f64)>,
 }
 
 /// Detector settings.
@@ -186,6 +191,7 @@ impl<'t> M<'t> {
             confidence,
             test_value: false,
             why: why.into(),
+            steps: Vec::new(),
         }
     }
 }
@@ -333,15 +339,6 @@ fn isolated(text: &str, start: usize, end: usize) -> bool {
     (start == 0 || !word(b[start - 1])) && (end >= b.len() || !word(b[end]))
 }
 
-fn has_context(text: &str, start: usize, e: Entity) -> bool {
-    let mut from = start.saturating_sub(48);
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
-    let before = text[from..start].to_lowercase();
-    e.context().iter().any(|w| before.contains(w))
-}
-
 fn digits(s: &str) -> Vec<u8> {
     s.bytes()
         .filter(u8::is_ascii_digit)
@@ -385,9 +382,9 @@ pub fn luhn(d: &[u8]) -> bool {
     !d.is_empty() && sum.is_multiple_of(10)
 }
 
-/// Scans `text` with every enabled detector; hits are sorted by position and
-/// never overlap (the more specific, more confident one wins).
-pub fn scan(text: &str, opts: &Options) -> Vec<Hit> {
+/// Every enabled detector's validated candidates, before their
+/// surroundings are judged.
+fn candidates(text: &str, opts: &Options) -> Vec<Hit> {
     let on = |e: Entity| opts.only.is_empty() || opts.only.contains(&e);
     let mut hits = Vec::new();
     if on(Entity::Email) && text.contains('@') {
@@ -446,16 +443,85 @@ pub fn scan(text: &str, opts: &Options) -> Vec<Hit> {
             &mut hits,
         );
     }
+    hits
+}
+
+impl Hit {
+    /// Records a step that sets the confidence to `to`.
+    fn adjust(&mut self, what: &str, to: f64) {
+        self.confidence = to;
+        self.why.push_str("; ");
+        self.why.push_str(what);
+        self.steps.push((what.to_string(), to));
+    }
+}
+
+/// `t` alone is a value of `e` (for the table check of its neighbours).
+fn valid_alone(t: &str, e: Entity) -> bool {
+    let opts = Options {
+        ip_private: true,
+        only: vec![e],
+    };
+    candidates(t, &opts)
+        .iter()
+        .any(|h| h.start == 0 && h.end == t.len())
+}
+
+/// Entities written as digits, judged by the digits around them.
+fn numeric(e: Entity) -> bool {
+    !matches!(e, Entity::Email)
+}
+
+/// Entities whose bare digit runs are checked against their neighbours.
+fn checked_in_tables(e: Entity) -> bool {
+    matches!(
+        e,
+        Entity::CreditCard | Entity::UsSsn | Entity::UkNhs | Entity::PlPesel | Entity::InAadhaar
+    )
+}
+
+/// Scans `text` with every enabled detector; hits are sorted by position and
+/// never overlap (the more specific, more confident one wins). A candidate
+/// that is part of a longer token is dropped; one that spans cells of a row
+/// of numbers or is likely chance in a table of numbers is kept (so it is
+/// redacted) below any useful confidence.
+pub fn scan(text: &str, opts: &Options) -> Vec<Hit> {
+    let hits = candidates(text, opts);
     let mut hits: Vec<(bool, Hit)> = hits
         .into_iter()
+        .filter(|h| {
+            !numeric(h.entity)
+                || neighbours::part_of_longer(text, h.start, h.end, h.entity).is_none()
+        })
         .map(|mut h| {
+            h.steps.push((h.why.clone(), h.confidence));
+            let spans = neighbours::spans_cells(text, h.start, h.end);
+            let chance = checked_in_tables(h.entity)
+                .then(|| {
+                    neighbours::chance_in_table(text, h.start, h.end, |t| valid_alone(t, h.entity))
+                })
+                .flatten();
             let labelled = has_context(text, h.start, h.entity);
             if labelled {
-                h.confidence = (h.confidence + 0.3).min(1.0);
-                h.why.push_str("; context word nearby");
+                h.adjust("context word nearby", (h.confidence + 0.3).min(1.0));
+            }
+            let other = (numeric(h.entity) && !labelled)
+                .then(|| neighbours::number_word(text, h.start))
+                .flatten();
+            if let Some(w) = other {
+                h.adjust(
+                    &format!("`{w}` before it: a number of another kind"),
+                    h.confidence.min(0.1),
+                );
+            }
+            if let Some(why) = spans {
+                h.adjust(why, h.confidence.min(0.1));
+            }
+            if let Some(why) = chance {
+                h.adjust(&why, h.confidence.min(0.1));
             }
             if h.test_value {
-                h.confidence = h.confidence.min(0.3);
+                h.adjust("a published sample value", h.confidence.min(0.3));
             }
             (labelled, h)
         })

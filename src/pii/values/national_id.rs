@@ -24,7 +24,12 @@ pub(super) fn ssn(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         if d.iter().all(|&x| x == d[0]) || s == "078051120" || s == "219099999" {
             continue; // voided by the SSA (the Woolworth and SSA-card samples)
         }
-        let test = s == "123456789" || s.starts_with("98765432");
+        // Documentation samples: 123-45-6789, 987-65-432x, and groups of
+        // one repeated digit (111-22-3333).
+        let one_digit = |g: &str| g.bytes().all(|c| c == g.as_bytes()[0]);
+        let test = s == "123456789"
+            || s.starts_with("98765432")
+            || (one_digit(area) && one_digit(group) && one_digit(serial));
         let seps = m.as_str().chars().filter(|c| !c.is_ascii_digit()).count();
         let confidence = match (sep, seps) {
             (None, _) => 0.05,
@@ -86,9 +91,11 @@ pub(super) fn nif(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         if LETTERS[(num % 23) as usize] != letter {
             continue;
         }
+        // Control letters are printed in capitals; `0000007f` is hex.
+        let lower = letter != s.as_bytes()[s.len() - 1];
         out.push(m.hit(
             Entity::EsNif,
-            0.5,
+            if lower { 0.2 } else { 0.5 },
             "Spanish NIF/DNI, mod-23 control letter valid",
         ));
     }

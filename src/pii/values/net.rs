@@ -55,6 +55,7 @@ pub(super) fn ip(text: &str, wins: &[(usize, usize)], opts: &Options, out: &mut 
             } else {
                 "public IPv4 address".into()
             },
+            steps: Vec::new(),
         });
     }
 }
@@ -100,6 +101,12 @@ pub(super) fn ip6(text: &str, wins: &[(usize, usize)], opts: &Options, out: &mut
         if reserved && !opts.ip_private {
             continue;
         }
+        // `1::2`, `10::20`: two decimal groups are slices in Python or
+        // steps in Rust far more often than addresses.
+        let slice_like = groups <= 2 && v.split(':').all(|g| g.bytes().all(|c| c.is_ascii_digit()));
+        if slice_like && !reserved {
+            continue;
+        }
         out.push(Hit {
             entity: Entity::IpAddress,
             start: s,
@@ -107,6 +114,7 @@ pub(super) fn ip6(text: &str, wins: &[(usize, usize)], opts: &Options, out: &mut
             confidence: 0.6,
             test_value: doc,
             why: "IPv6 address".into(),
+            steps: Vec::new(),
         });
     }
 }

@@ -62,6 +62,19 @@ fn is_date_like(v: &str) -> bool {
         && b[7] == b[4]
 }
 
+/// Grouped as national phone numbers are printed: one kind of separator,
+/// two to five groups of two digits or more (`415-555-0123`, `020 7946
+/// 0958`, `0688 872 49 99`), not a decimal (`4.359 744 722`).
+fn printed_like_a_phone(v: &str) -> bool {
+    let mut seps = v.bytes().filter(|c| !c.is_ascii_digit());
+    let first = seps.next();
+    if seps.any(|c| Some(c) != first) {
+        return false;
+    }
+    let groups: Vec<&str> = v.split(|c: char| !c.is_ascii_digit()).collect();
+    (2..=5).contains(&groups.len()) && groups.iter().all(|g| g.len() >= 2)
+}
+
 /// `224 4966 Bond Street`: a house number, not a phone number.
 fn followed_by_street(rest: &str) -> bool {
     const STREET: &[&str] = &[
@@ -238,6 +251,9 @@ pub(super) fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         if (!formatted || (!international && d.len() <= 8)) && !hinted {
             continue;
         }
+        if !international && !hinted && !printed_like_a_phone(v) {
+            continue; // 4.359 744 722, 10 11 12 13 14: numbers, not a phone
+        }
         let mut possible_only = false;
         let valid = if v.starts_with('+') {
             match parse_phone(None, v) {
@@ -280,6 +296,7 @@ pub(super) fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
             } else {
                 "phone number valid in its numbering plan".into()
             },
+            steps: Vec::new(),
         });
     }
 }
