@@ -27,6 +27,9 @@ pub enum FileClass {
     Lockfile,
     /// Data files (`*.csv`, `*.tsv`, `*.jsonl`, `*.sql`): scanned as code.
     Data,
+    /// Package manifests and credit files (`Cargo.toml`, `package.json`,
+    /// `AUTHORS`, `.mailmap`): the addresses in them are the authors'.
+    Manifest,
 }
 
 /// What a class does to a file's findings.
@@ -39,6 +42,8 @@ pub struct Effect {
     pub drop_values: bool,
     /// No finding blocks: real-looking values still warn.
     pub at_most_warn: bool,
+    /// Email addresses are the authors' own, published with the package.
+    pub authors_emails: bool,
 }
 
 /// How a policy treats a class (`[classes]`).
@@ -55,7 +60,7 @@ pub enum Treatment {
 
 impl FileClass {
     /// Every class, for docs and policy keys.
-    pub const ALL: [FileClass; 9] = [
+    pub const ALL: [FileClass; 10] = [
         FileClass::Code,
         FileClass::Test,
         FileClass::Fixture,
@@ -65,6 +70,7 @@ impl FileClass {
         FileClass::Certs,
         FileClass::Lockfile,
         FileClass::Data,
+        FileClass::Manifest,
     ];
 
     /// The class's name (as in the policy and the JSON).
@@ -79,6 +85,7 @@ impl FileClass {
             FileClass::Certs => "certs",
             FileClass::Lockfile => "lockfile",
             FileClass::Data => "data",
+            FileClass::Manifest => "manifest",
         }
     }
 
@@ -88,6 +95,7 @@ impl FileClass {
             drop_test_values: false,
             drop_values: false,
             at_most_warn: false,
+            authors_emails: false,
         };
         match self {
             FileClass::Code | FileClass::Data => none,
@@ -102,6 +110,10 @@ impl FileClass {
             },
             FileClass::Certs | FileClass::Lockfile => Effect {
                 drop_values: true,
+                ..none
+            },
+            FileClass::Manifest => Effect {
+                authors_emails: true,
                 ..none
             },
         }
@@ -119,6 +131,7 @@ impl FileClass {
             FileClass::Certs => "a certificate bundle",
             FileClass::Lockfile => "a lockfile",
             FileClass::Data => "a data file",
+            FileClass::Manifest => "a package manifest",
         }
     }
 
@@ -133,6 +146,7 @@ impl FileClass {
             FileClass::Certs | FileClass::Lockfile => {
                 "values are no findings (serials, hashes and versions)"
             }
+            FileClass::Manifest => "email addresses are the authors' and no findings",
         }
     }
 
@@ -145,6 +159,26 @@ impl FileClass {
         let dir = |names: &[&str]| segs.iter().any(|s| names.contains(s));
         if LOCKFILES.contains(&name) {
             return FileClass::Lockfile;
+        }
+        let stem = name.split('.').next().unwrap_or("");
+        if MANIFESTS.contains(&name)
+            || ext == "gemspec"
+            || ext == "nuspec"
+            || [
+                "authors",
+                "contributors",
+                "maintainers",
+                "credits",
+                "code_of_conduct",
+                "codeowners",
+            ]
+            .contains(&stem)
+            || (matches!(name, "metadata" | "pkg-info")
+                && segs
+                    .last()
+                    .is_some_and(|d| d.ends_with(".dist-info") || d.ends_with(".egg-info")))
+        {
+            return FileClass::Manifest;
         }
         if matches!(ext, "pem" | "crt" | "cer") || text.matches(CERT_HEADER).nth(1).is_some() {
             return FileClass::Certs;
@@ -315,6 +349,23 @@ const LOCKFILES: &[&str] = &[
     "podfile.lock",
 ];
 
+const MANIFESTS: &[&str] = &[
+    "cargo.toml",
+    "cargo.toml.orig",
+    "package.json",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "pom.xml",
+    "composer.json",
+    "build.gradle",
+    "build.gradle.kts",
+    ".mailmap",
+    "security.md",
+    "dist.ini",
+    "description",
+];
+
 /// A generated file: by name, or a marker in its first five lines.
 fn generated(name: &str, text: &str) -> bool {
     if name.ends_with("_pb2.py")
@@ -359,6 +410,10 @@ mod tests {
         assert_eq!(c("pip/_vendor/rich/prompt.py"), FileClass::Vendored);
         assert_eq!(c("certifi/cacert.pem"), FileClass::Certs);
         assert_eq!(c("Cargo.lock"), FileClass::Lockfile);
+        assert_eq!(c("serde-1.0.0/Cargo.toml"), FileClass::Manifest);
+        assert_eq!(c("AUTHORS"), FileClass::Manifest);
+        assert_eq!(c("numpy-2.0.dist-info/METADATA"), FileClass::Manifest);
+        assert_eq!(c("src/metadata"), FileClass::Code);
         assert_eq!(c("exports/users.csv"), FileClass::Data);
         assert_eq!(c("api/user_pb2.py"), FileClass::Generated);
         assert_eq!(c("src/contest.py"), FileClass::Code, "no `test` segment");

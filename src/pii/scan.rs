@@ -229,7 +229,10 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
     for h in &hits {
         let l = line_of(h.start);
         let (class, effect) = class_at(l);
-        if effect.drop_values || (effect.drop_test_values && h.test_value) {
+        if effect.drop_values
+            || (effect.drop_test_values && h.test_value)
+            || (effect.authors_emails && h.entity == Entity::Email)
+        {
             report.by_file_class += 1;
             continue;
         }

@@ -508,6 +508,15 @@ pub fn scan(text: &str, opts: &Options) -> Vec<Hit> {
             let other = (numeric(h.entity) && !labelled)
                 .then(|| neighbours::number_word(text, h.start))
                 .flatten();
+            if let Some(t) = numeric(h.entity)
+                .then(|| neighbours::int_type(text, h.start))
+                .flatten()
+            {
+                h.adjust(
+                    &format!("declared `{t}`: an integer constant"),
+                    h.confidence.min(0.1),
+                );
+            }
             if let Some(w) = other {
                 h.adjust(
                     &format!("`{w}` before it: a number of another kind"),
@@ -519,6 +528,11 @@ pub fn scan(text: &str, opts: &Options) -> Vec<Hit> {
             }
             if let Some(why) = chance {
                 h.adjust(&why, h.confidence.min(0.1));
+            }
+            if h.entity == Entity::Email {
+                if let Some(why) = neighbours::attribution(text, h.start, h.end) {
+                    h.adjust(why, h.confidence.min(0.2));
+                }
             }
             if h.test_value {
                 h.adjust("a published sample value", h.confidence.min(0.3));

@@ -22,8 +22,13 @@ pub(super) fn part_of_longer(
 ) -> Option<&'static str> {
     let b = text.as_bytes();
     let at = |i: usize| b.get(i).copied().unwrap_or(b' ');
-    if s > 0 && word(b[s - 1]) && !b[s..e].starts_with(b"(") {
+    if s > 0 && word(b[s - 1]) {
         return Some("inside a longer word or number");
+    }
+    // `-1203-07703` (ISO 6709 coordinates), `x = -4155550123`: a number
+    // with a sign.
+    if s > 0 && b[s - 1] == b'-' && (s < 2 || !at(s - 2).is_ascii_alphanumeric()) {
+        return Some("a negative number");
     }
     if e < b.len() && word(b[e]) {
         return Some("inside a longer word or number");
@@ -35,6 +40,21 @@ pub(super) fn part_of_longer(
     } else {
         JOINERS
     };
+    if in_url_path(text, s) {
+        return Some("a part of a URL's path");
+    }
+    // `CVE-2021-44228`, `issuecomment-1234567`: the number of an identifier,
+    // unless the word is the value's own label (`ssn-123-45-6789`).
+    if s >= 2 && b[s - 1] == b'-' && at(s - 2).is_ascii_alphabetic() && entity != Entity::IpAddress
+    {
+        let w0 = text[..s - 1]
+            .rfind(|c: char| !c.is_ascii_alphabetic())
+            .map_or(0, |i| i + 1);
+        let label = text[w0..s - 1].to_ascii_lowercase();
+        if !entity.context().iter().any(|c| *c == label) {
+            return Some("the number of an identifier (`CVE-…`, `issuecomment-…`)");
+        }
+    }
     if s >= 2 && joiners.contains(&b[s - 1]) && at(s - 2).is_ascii_alphanumeric() {
         let c = b[s - 1];
         // `ssn:123…` and `id-123…` are labels; `7.123…`, `2016-05-…`,
@@ -81,6 +101,19 @@ pub(super) fn part_of_longer(
     None
 }
 
+/// `s` is in a URL before its query string (`https://host/a/123`,
+/// `…/issues/264#issuecomment-123`); a value in a query (`?card=…`) counts.
+fn in_url_path(text: &str, s: usize) -> bool {
+    let t0 = text[..s]
+        .rfind(|c: char| c.is_whitespace() || "\"'<>()`".contains(c))
+        .map_or(0, |i| i + 1);
+    let token = &text[t0..s];
+    token.find("://").is_some_and(|i| {
+        let rest = &token[i..];
+        !rest.contains('?') || rest.contains('#')
+    })
+}
+
 /// `e-21`, `E+05`, `e7` at the start of `b`.
 fn exponent(b: &[u8]) -> bool {
     match b {
@@ -102,6 +135,45 @@ fn hex_run(b: &[u8], i: usize) -> bool {
                 .take_while(|c| c.is_ascii_hexdigit()),
         );
     left.clone().count() >= 4 && left.clone().any(|c| c.is_ascii_alphabetic())
+}
+
+/// Why an email at `s..e` is an author's address, if it is: its line
+/// credits someone (copyright, authors, written by, thanks to,
+/// signed-off-by), or it is written `Name <address>` in a comment.
+pub(super) fn attribution(text: &str, s: usize, e: usize) -> Option<&'static str> {
+    const CREDIT: &[&str] = &[
+        "copyright",
+        "(c)",
+        "©",
+        "author",
+        "authors",
+        "written by",
+        "maintainer",
+        "maintainers",
+        "maintained by",
+        "contributed by",
+        "contributor",
+        "contributors",
+        "thanks to",
+        "signed-off-by",
+        "co-authored-by",
+        "reviewed-by",
+        "reported-by",
+        "originally by",
+        "ported by",
+        "created by",
+    ];
+    let (ls, le) = line_at(text, s);
+    let line = lower_ascii(&text[ls..le]);
+    if CREDIT.iter().any(|w| has_word(&line, w)) {
+        return Some("an author's address: its line credits someone");
+    }
+    let b = text.as_bytes();
+    let bracketed = s > 0 && b[s - 1] == b'<' && b.get(e) == Some(&b'>');
+    let comment = ["//", "#", "*", "/*", ";", "--", "%", "\"", "'", "["]
+        .iter()
+        .any(|c| text[ls..le].trim_start().starts_with(c));
+    (bracketed && comment).then_some("an author's address: `<address>` in a comment")
 }
 
 /// The line around `s`: (start, end) offsets.
@@ -243,7 +315,28 @@ fn has_word(hay: &str, word: &str) -> bool {
 /// A context word for `e` in the 48 bytes before `start` (as whole words),
 /// or in the header of `start`'s column in a delimited file.
 pub(super) fn has_context(text: &str, start: usize, e: Entity) -> bool {
-    let mut from = start.saturating_sub(48);
+    // The value's own line, and the line before when it is a label
+    // (`Phone:`) or the value is in a block of `Key: value` lines: not a
+    // table's other rows.
+    let ls = line_at(text, start).0;
+    let mut from = start.saturating_sub(48).max(ls);
+    let key = |l: &str| {
+        l.split_once(':').is_some_and(|(k, _)| {
+            !k.is_empty() && k.len() <= 24 && k.chars().all(|c| c.is_alphabetic() || c == ' ')
+        })
+    };
+    if ls > 0 && (text[ls..start].trim().is_empty() || key(&text[ls..start])) {
+        let (ps, pe) = line_at(text, ls - 1);
+        let prev = text[ps..pe].trim();
+        // A label, or the line before in a block of `Key: value` lines.
+        let label = prev.ends_with(':')
+            || prev.ends_with('=')
+            || (prev.len() <= 30 && !prev.bytes().any(|c| c.is_ascii_digit()))
+            || key(prev);
+        if label {
+            from = start.saturating_sub(48).max(ps);
+        }
+    }
     while !text.is_char_boundary(from) {
         from += 1;
     }
@@ -255,6 +348,20 @@ pub(super) fn has_context(text: &str, start: usize, e: Entity) -> bool {
         let h = lower_ascii(h);
         e.context().iter().any(|w| has_word(&h, w) || h.contains(w))
     })
+}
+
+/// Integer types: a value declared with one is a constant, never a phone
+/// number or an ID written out (`const ND_IOCTL_CALL: u32 = 3221769738`).
+const INT_TYPES: &[&str] = &[
+    "u16", "u32", "u64", "u128", "usize", "i16", "i32", "i64", "i128", "isize", "uint32_t",
+    "uint64_t", "int32_t", "int64_t", "size_t", "uint", "ulong", "long",
+];
+
+/// The integer type declared before `start` on its line, if any.
+pub(super) fn int_type(text: &str, start: usize) -> Option<&'static str> {
+    let ls = line_at(text, start).0;
+    let before = text[ls..start].to_ascii_lowercase();
+    INT_TYPES.iter().copied().find(|w| has_word(&before, w))
 }
 
 /// Words that, shortly before a number, say what else it is (a seed, a
@@ -352,6 +459,20 @@ mod tests {
     }
 
     #[test]
+    fn authors_addresses() {
+        let at = |t: &str| {
+            let s = t.find("ann@").unwrap();
+            attribution(t, s, s + "ann@corp.io".len())
+        };
+        assert!(at("// Copyright 2020 Ann Lee (ann@corp.io)").is_some());
+        assert!(at("authors = [\"Ann Lee <ann@corp.io>\"]").is_some());
+        assert!(at("# Written by Ann Lee <ann@corp.io> for the project").is_some());
+        assert!(at("// Ann Lee <ann@corp.io>").is_some());
+        assert!(at("send_mail(to=\"ann@corp.io\")").is_none());
+        assert!(at("1,Ann Lee,ann@corp.io,555").is_none());
+    }
+
+    #[test]
     fn headers_of_delimited_columns() {
         let t = "id,name,card_number\n1,Ann,4111\n";
         assert_eq!(
@@ -376,7 +497,12 @@ mod tests {
         assert!(p("4.359 744 722 2071 e-35", "359 744 722 2071").is_some());
         assert!(p("ssn:123-45-6789.", "123-45-6789").is_none());
         assert!(p("card 4111111111111111, next", "4111111111111111").is_none());
-        assert!(p("id-4111111111111111", "4111111111111111").is_none());
+        assert!(p("card-4111111111111111", "4111111111111111").is_none());
+        assert!(p("PE\t-1203-07703\tAmerica/Lima", "1203-07703").is_some());
+        assert!(p("S0010-4655(01)00141-8", "(01)00141").is_some());
+        assert!(p("see CVE-4111111111111111", "4111111111111111").is_some());
+        assert!(p("https://x.io/u/4111111111111111/edit", "4111111111111111").is_some());
+        assert!(p("https://x.io/pay?card=4111111111111111", "4111111111111111").is_none());
         assert!(p("\"4111111111111111\"", "4111111111111111").is_none());
     }
 

@@ -72,7 +72,12 @@ fn printed_like_a_phone(v: &str) -> bool {
         return false;
     }
     let groups: Vec<&str> = v.split(|c: char| !c.is_ascii_digit()).collect();
-    (2..=5).contains(&groups.len()) && groups.iter().all(|g| g.len() >= 2)
+    if first == Some(b'-') && groups.len() == 2 && groups[0].len() == 5 && groups[1].len() == 4 {
+        return false; // 02110-1301: a US ZIP+4 code
+    }
+    let n: Vec<u64> = groups.iter().filter_map(|g| g.parse().ok()).collect();
+    let counting = n.len() >= 3 && n.windows(2).all(|w| w[1] == w[0] + 1);
+    (2..=5).contains(&groups.len()) && groups.iter().all(|g| g.len() >= 2) && !counting
 }
 
 /// `224 4966 Bond Street`: a house number, not a phone number.
@@ -245,8 +250,11 @@ pub(super) fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         let hinted = has_context(text, s, Entity::Phone) || label_after;
         let seps = v.chars().filter(|c| matches!(c, ' ' | '-' | '.')).count();
         let lone_dot = seps == 1 && v.contains('.');
-        if !international && (lone_dot || (seps == 0 && d.len() <= 8)) && !hinted {
-            continue; // 12.3456789, 1234-5678: a decimal or an id, not a phone
+        if !international && lone_dot {
+            continue; // 12.3456789: a decimal, even beside the word `mobile`
+        }
+        if !international && seps == 0 && d.len() <= 8 && !hinted {
+            continue; // 1234-5678: an id, not a phone
         }
         if (!formatted || (!international && d.len() <= 8)) && !hinted {
             continue;
