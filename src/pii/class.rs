@@ -304,6 +304,20 @@ fn item_end(b: &[u8], from: usize) -> Option<usize> {
                     i += 1;
                 }
             }
+            // Raw strings: r"…", r#"…"#, br##"…"##.
+            b'r' if i == 0 || !b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'b' => {
+                let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
+                if b.get(i + 1 + hashes) == Some(&b'"') {
+                    let close: Vec<u8> = std::iter::once(b'"')
+                        .chain(std::iter::repeat_n(b'#', hashes))
+                        .collect();
+                    let from = i + 2 + hashes;
+                    i = b[from..]
+                        .windows(close.len())
+                        .position(|w| w == close.as_slice())
+                        .map_or(b.len(), |p| from + p + close.len() - 1);
+                }
+            }
             b'"' => {
                 i += 1;
                 while i < b.len() && b[i] != b'"' {
@@ -433,6 +447,8 @@ mod tests {
         let src = "fn a() {}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() { let s = \"}\"; let c = '}'; }\n}\nfn b() {}\n";
         assert_eq!(rust_test_lines("src/x.rs", src), [(2, 6)]);
         assert_eq!(rust_test_lines("src/x.py", src), []);
+        let raw = "#[cfg(test)]\nmod t {\n    const J: &str = r#\"{\"a\": \"https://x\"\"#;\n}\nfn b() {}\n";
+        assert_eq!(rust_test_lines("src/x.rs", raw), [(1, 4)]);
         let lone = "#[test]\nfn t() {\n}\nfn u() {}\n";
         assert_eq!(rust_test_lines("src/x.rs", lone), [(1, 3)]);
     }

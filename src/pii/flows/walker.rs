@@ -3,7 +3,7 @@
 //! Reference finding is in [`super::references`], import aliases in
 //! [`super::imports`].
 
-use super::super::lexicon::{sink_of, Data, Sense, Sink};
+use super::super::lexicon::{sink_of, words, Data, Sense, Sink};
 use super::syntax::{is_reference, is_simple_name};
 use super::{Flow, Lang};
 use std::collections::HashMap;
@@ -37,6 +37,48 @@ impl<'a> Walker<'a> {
 
     pub(super) fn text(&self, n: Node) -> &'a str {
         std::str::from_utf8(&self.src[n.byte_range()]).unwrap_or("")
+    }
+
+    /// `r` lies in the arguments of a call inside `top` (or `top` itself)
+    /// that checks or parses its argument (`parse_token(t)`,
+    /// `verify(password)`): what it returns is a verdict or an error, not
+    /// the data.
+    pub(super) fn passed_to_opaque_call(&self, r: Node<'a>, top: Node<'a>) -> bool {
+        // `r` itself may be the call (`parse_token(t)` read as `parse_token.t`).
+        for p in std::iter::successors(Some(r), |n| n.parent()) {
+            if let Some((callee, args, _)) = self.call_parts(p) {
+                let inside = p.id() == r.id()
+                    || args
+                        .iter()
+                        .any(|a| a.start_byte() <= r.start_byte() && r.end_byte() <= a.end_byte());
+                // The whole callee: `parse(t).expect_err(..)` went through `parse`.
+                let checks = words(&callee).iter().any(|w| {
+                    matches!(
+                        w.as_str(),
+                        "parse"
+                            | "validate"
+                            | "check"
+                            | "verify"
+                            | "compare"
+                            | "matches"
+                            | "authenticate"
+                            | "authorize"
+                            | "login"
+                            | "lookup"
+                            | "find"
+                            | "exists"
+                            | "contains"
+                    )
+                });
+                if inside && checks {
+                    return true;
+                }
+            }
+            if p.id() == top.id() {
+                break;
+            }
+        }
+        false
     }
 
     /// The callee text and the argument nodes of a call-like node, and
@@ -165,6 +207,12 @@ impl<'a> Walker<'a> {
                     self.push(sink, &target, node, source, data, via, person, n);
                 }
             } else if is_simple_name(&target) {
+                // `err = parse(token).expect_err(..)`: what an opaque call
+                // returns is not the data passed to it.
+                let hits: Vec<_> = hits
+                    .into_iter()
+                    .filter(|h| !self.passed_to_opaque_call(h.0, right))
+                    .collect();
                 match hits.first() {
                     Some((_, source, data, _, person)) => {
                         let line = n.start_position().row + 1;

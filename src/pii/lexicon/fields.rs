@@ -259,6 +259,11 @@ pub(super) const NOT_DATA: &[&str] = &[
     "events",
     "list",
     "stream", /* token_stream */
+    "cursor", /* pagination: cursor_token, NextToken */
+    "continuation",
+    "page",
+    "pagination",
+    "next",
     "size",   /* PRIVATE_KEY_SIZE */
     "buffer", /* TOKEN_REFRESH_BUFFER */
     "timeout",
@@ -559,6 +564,8 @@ mod tests {
         assert_eq!(classify(&p("user.full_name")), Some((Data::Name, 1, true)));
         assert_eq!(classify(&p("server_cert")), None, "certificates are public");
         assert_eq!(classify(&p("to_token_stream")), None);
+        assert_eq!(classify(&p("cursorToken")), None, "a pagination cursor");
+        assert_eq!(classify(&p("next_token")), None);
         let syntax = Sense {
             syntax_tokens: true,
         };
