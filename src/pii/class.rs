@@ -173,6 +173,9 @@ impl FileClass {
                 "codeowners",
             ]
             .contains(&stem)
+            || ["license", "licence", "copying", "notice"]
+                .iter()
+                .any(|l| stem.starts_with(l))
             || (matches!(name, "metadata" | "pkg-info")
                 && segs
                     .last()
@@ -378,6 +381,7 @@ const MANIFESTS: &[&str] = &[
     "security.md",
     "dist.ini",
     "description",
+    "tree-sitter.json",
 ];
 
 /// A generated file: by name, or a marker in its first five lines.
@@ -439,7 +443,9 @@ mod tests {
         let bundle = format!("{CERT_HEADER}\nMII\n-----END CERTIFICATE-----\n{CERT_HEADER}\n");
         assert_eq!(FileClass::of("certs/roots.txt", &bundle), FileClass::Certs);
         assert_eq!(c("notes.txt"), FileClass::Code);
-        assert_eq!(c("LICENSE.txt"), FileClass::Docs);
+        assert_eq!(c("LICENSE.txt"), FileClass::Manifest);
+        assert_eq!(c("scipy/integrate/LICENSE_DOP"), FileClass::Manifest);
+        assert_eq!(c("CHANGELOG.txt"), FileClass::Docs);
     }
 
     #[test]

@@ -22,8 +22,15 @@ pub(super) fn email(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
         // Not glued to more address characters on either side.
         let addr = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
         if (s > 0 && addr(b[s - 1]))
-            || (e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'-'))
+            || (e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'-' || b[e] == b'_'))
         {
+            continue; // `A@sps.diags_array(C)`: Python's matrix product
+        }
+        // `http://user:pass@host`: a URL's user information, not an address.
+        let token_start = text[..s]
+            .rfind(|c: char| c.is_whitespace() || "\"'<>(),`".contains(c))
+            .map_or(0, |i| i + 1);
+        if text[token_start..s].contains("://") {
             continue;
         }
         let v = m.as_str().to_ascii_lowercase();

@@ -108,9 +108,10 @@ fn in_url_path(text: &str, s: usize) -> bool {
         .rfind(|c: char| c.is_whitespace() || "\"'<>()`".contains(c))
         .map_or(0, |i| i + 1);
     let token = &text[t0..s];
+    // Past the host (`https://[2001:db8::1]/` is a host): in the path.
     token.find("://").is_some_and(|i| {
-        let rest = &token[i..];
-        !rest.contains('?') || rest.contains('#')
+        let rest = &token[i + 3..];
+        rest.contains('/') && (!rest.contains('?') || rest.contains('#'))
     })
 }
 
@@ -214,7 +215,9 @@ pub(super) fn spans_cells(text: &str, s: usize, e: usize) -> Option<&'static str
     let (ls, le) = line_at(text, s);
     let all = numeric_cells(&text[ls..le])?;
     let inside = v.split([' ', '\t', ',']).filter(|c| !c.is_empty()).count();
-    (all >= inside + 2).then_some("runs across several cells of a row of numbers")
+    // `[[173 200 230]`: a printed array, however short.
+    let array = text[ls..le].trim_start().starts_with('[');
+    (all >= inside + 2 || array).then_some("runs across several cells of a row of numbers")
 }
 
 /// The maximal bare digit runs (no separators) on the lines `ls..le`.
@@ -503,6 +506,10 @@ mod tests {
         assert!(p("see CVE-4111111111111111", "4111111111111111").is_some());
         assert!(p("https://x.io/u/4111111111111111/edit", "4111111111111111").is_some());
         assert!(p("https://x.io/pay?card=4111111111111111", "4111111111111111").is_none());
+        assert!(
+            p("http://4111111111111111.example/", "4111111111111111").is_none(),
+            "a host"
+        );
         assert!(p("\"4111111111111111\"", "4111111111111111").is_none());
     }
 

@@ -103,7 +103,13 @@ pub(super) fn ip6(text: &str, wins: &[(usize, usize)], opts: &Options, out: &mut
         }
         // `1::2`, `10::20`: two decimal groups are slices in Python or
         // steps in Rust far more often than addresses.
-        let slice_like = groups <= 2 && v.split(':').all(|g| g.bytes().all(|c| c.is_ascii_digit()));
+        // `1::2`, `::2`, `E::A`, `DFA::DEAD`: a compressed address of two
+        // groups starts with a full routing prefix (`2001::1`, `fe80::1`);
+        // decimal or short groups are a slice or a Rust or C++ path.
+        let decimal = v.split(':').all(|g| g.bytes().all(|c| c.is_ascii_digit()));
+        let slice_like = groups <= 2
+            && (decimal
+                || (!v.starts_with("::") && v.split(':').next().is_some_and(|g| g.len() < 4)));
         if slice_like && !reserved {
             continue;
         }

@@ -75,9 +75,33 @@ fn printed_like_a_phone(v: &str) -> bool {
     if first == Some(b'-') && groups.len() == 2 && groups[0].len() == 5 && groups[1].len() == 4 {
         return false; // 02110-1301: a US ZIP+4 code
     }
+    if first == Some(b'.') && groups.len() == 4 && groups.iter().all(|g| g.len() <= 3) {
+        return false; // 255.255.255.254: an IPv4 address
+    }
+    if compact_date(groups[0]) {
+        return false; // 20100102 121315: a date and time
+    }
+    let two = |g: &str| g.len() == 2;
+    if first == Some(b'-') && groups.len() >= 3 && groups[groups.len() - 2..].iter().all(|g| two(g))
+    {
+        let n = |g: &str| g.parse::<u32>().unwrap_or(0);
+        let (m, d) = (n(groups[groups.len() - 2]), n(groups[groups.len() - 1]));
+        if (1..=12).contains(&m) && (1..=31).contains(&d) {
+            return false; // 2147483700-02-05: a date
+        }
+    }
     let n: Vec<u64> = groups.iter().filter_map(|g| g.parse().ok()).collect();
     let counting = n.len() >= 3 && n.windows(2).all(|w| w[1] == w[0] + 1);
     (2..=5).contains(&groups.len()) && groups.iter().all(|g| g.len() >= 2) && !counting
+}
+
+/// `20100102`: a date written YYYYMMDD (years 1800 to 2199).
+fn compact_date(g: &str) -> bool {
+    let n = |r: std::ops::Range<usize>| g[r].parse::<u32>().unwrap_or(0);
+    g.len() == 8
+        && (1800..2200).contains(&n(0..4))
+        && (1..=12).contains(&n(4..6))
+        && (1..=31).contains(&n(6..8))
 }
 
 /// `224 4966 Bond Street`: a house number, not a phone number.
@@ -257,6 +281,15 @@ pub(super) fn phone(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
             continue; // 1234-5678: an id, not a phone
         }
         if (!formatted || (!international && d.len() <= 8)) && !hinted {
+            continue;
+        }
+        // `(1975) 165-184`: a year and pages in a citation.
+        let year_paren = v.starts_with('(')
+            && v[1..]
+                .split(')')
+                .next()
+                .is_some_and(|y| y.len() == 4 && (y.starts_with('1') || y.starts_with('2')));
+        if year_paren && !v.starts_with('+') {
             continue;
         }
         if !international && !hinted && !printed_like_a_phone(v) {
