@@ -62,42 +62,49 @@ const AUTH: &[&str] = &[
     "sso",
 ];
 
-/// Word pairs that speak of authentication (`access_token`, `apiKey`).
-const AUTH_PAIRS: &[[&str; 2]] = &[
-    ["access", "token"],
-    ["refresh", "token"],
-    ["id", "token"],
-    ["api", "key"],
+/// Word pairs that speak of authentication, as they are spelled
+/// (`access_token`, `accessToken`, `apiKey`; case is ignored).
+const AUTH_PAIRS: &[&str] = &[
+    "access_token",
+    "accesstoken",
+    "refresh_token",
+    "refreshtoken",
+    "id_token",
+    "idtoken",
+    "api_key",
+    "apikey",
 ];
 
 impl Sense {
-    /// Reads `text`'s identifiers.
+    /// Reads `text`'s identifiers: one case-insensitive automaton pass
+    /// finds the candidate words, and only the identifiers holding one are
+    /// split into words.
     pub fn of(text: &str) -> Sense {
+        let (ac, syntax_ids) = automaton();
+        let b = text.as_bytes();
+        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
         let (mut syntax, mut auth) = (false, false);
-        for id in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-            if id.len() < 3 {
-                continue;
+        for m in ac.find_overlapping_iter(text) {
+            let mut s = m.start();
+            while s > 0 && ident(b[s - 1]) {
+                s -= 1;
             }
-            // `Token` alone, as a Rust or Python type, is a syntax or
-            // event token; credentials are `AccessToken`, `ApiToken`.
-            if id == "Token" {
-                syntax = true;
-                continue;
+            let mut e = m.end();
+            while e < b.len() && ident(b[e]) {
+                e += 1;
             }
-            let l = id.to_ascii_lowercase();
-            if !syntax
-                && (SYNTAX.iter().any(|w| l.contains(w)) || SYNTAX_WORDS.contains(&l.as_str()))
-            {
-                syntax = true;
-            }
-            if !auth
-                && (AUTH.iter().any(|w| l.contains(w)) || l.contains("token") || l.contains("key"))
-            {
-                let w = super::words(id);
-                auth = w.iter().any(|x| AUTH.contains(&x.as_str()))
-                    || AUTH_PAIRS
-                        .iter()
-                        .any(|p| w.windows(2).any(|x| x[0] == p[0] && x[1] == p[1]));
+            let id = &text[s..e];
+            if m.pattern().as_usize() < *syntax_ids {
+                // `Token` alone, as a Rust or Python type, is a syntax or
+                // event token; credentials are `AccessToken`, `ApiToken`.
+                let whole = SYNTAX_WORDS.iter().any(|w| id.eq_ignore_ascii_case(w));
+                if id == "Token" || whole || SYNTAX.iter().any(|w| contains_ci(id, w)) {
+                    syntax = true;
+                }
+            } else if m.pattern().as_usize() >= *syntax_ids + AUTH.len() {
+                auth = true; // `access_token`, `accessToken`, `apiKey`
+            } else if !auth {
+                auth = super::words(id).iter().any(|x| AUTH.contains(&x.as_str()));
             }
             if auth {
                 break;
@@ -107,6 +114,33 @@ impl Sense {
             syntax_tokens: syntax && !auth,
         }
     }
+}
+
+/// `hay` contains `needle`, ignoring ASCII case.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// The syntax words (first) and the authentication words, ASCII
+/// case-insensitive, and how many of them are syntax words.
+fn automaton() -> &'static (aho_corasick::AhoCorasick, usize) {
+    static AC: std::sync::OnceLock<(aho_corasick::AhoCorasick, usize)> = std::sync::OnceLock::new();
+    AC.get_or_init(|| {
+        let syntax: Vec<&str> = SYNTAX.iter().chain(SYNTAX_WORDS).copied().chain(["token"]).collect();
+        let n = syntax.len();
+        let pats: Vec<&str> = syntax
+            .into_iter()
+            .chain(AUTH.iter().copied())
+            .chain(AUTH_PAIRS.iter().copied())
+            .collect();
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(pats)
+            .expect("valid patterns");
+        (ac, n)
+    })
 }
 
 #[cfg(test)]
