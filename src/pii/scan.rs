@@ -146,8 +146,10 @@ fn value_decision(e: Entity, test: bool, confidence: f64, block: f64) -> String 
 fn flow_basis(f: &flows::Flow) -> &'static str {
     if f.on_person {
         "a personal field of a person-like object reaches a sink"
-    } else if f.data == Data::Credential {
+    } else if f.data == Data::Credential && !super::lexicon::weak_credential(&f.source) {
         "a credential reaches a sink"
+    } else if f.data == Data::Credential {
+        "a `token` with no word that makes it an authentication token (it may be an object's id) reaches a sink"
     } else {
         "a personal field name, not on a person-like object, reaches a sink"
     }
@@ -156,7 +158,7 @@ fn flow_basis(f: &flows::Flow) -> &'static str {
 fn flow_confidence(f: &flows::Flow) -> f64 {
     if f.on_person {
         0.9
-    } else if f.data == Data::Credential {
+    } else if f.data == Data::Credential && !super::lexicon::weak_credential(&f.source) {
         0.8
     } else {
         0.6

@@ -218,9 +218,13 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 let path = segs.join(".");
-                if let Some((data, at, person)) =
-                    field.then(|| classify_in(&segs, self.sense)).flatten()
-                {
+                // A variable that holds data says what it holds
+                // (`token = session.access_token`), better than its name.
+                let held = segs.len() == 1 && self.taint.contains_key(&segs[0]);
+                let named = (field && !held)
+                    .then(|| classify_in(&segs, self.sense))
+                    .flatten();
+                if let Some((data, at, person)) = named {
                     // `Token`, `AwsCredentialFeature::CredentialsHttp`: type and
                     // variant names (Go's exported fields are capitalised too).
                     let seg = &segs[at];

@@ -24,6 +24,16 @@ pub(super) struct Walker<'a> {
     pub(super) flows: Vec<Flow>,
 }
 
+/// `source` names a password (not an API key, a token or a secret).
+fn names_a_password(source: &str) -> bool {
+    words(source).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "password" | "passwd" | "passphrase" | "passcode" | "pwd" | "pass"
+        )
+    })
+}
+
 impl<'a> Walker<'a> {
     /// `n.kind()`, from a table: `Node::kind` measures and checks the
     /// grammar's C string on every call.
@@ -40,9 +50,9 @@ impl<'a> Walker<'a> {
     }
 
     /// `r` lies in the arguments of a call inside `top` (or `top` itself)
-    /// that checks or parses its argument (`parse_token(t)`,
-    /// `verify(password)`): what it returns is a verdict or an error, not
-    /// the data.
+    /// that checks, parses or sends its argument (`parse_token(t)`,
+    /// `verify(password)`, `client.send_request(auth=…)`): what it returns
+    /// is a verdict, an error or a response, not the data.
     pub(super) fn passed_to_opaque_call(&self, r: Node<'a>, top: Node<'a>) -> bool {
         // `r` itself may be the call (`parse_token(t)` read as `parse_token.t`).
         for p in std::iter::successors(Some(r), |n| n.parent()) {
@@ -68,9 +78,21 @@ impl<'a> Walker<'a> {
                             | "find"
                             | "exists"
                             | "contains"
+                            | "send"
+                            | "request"
+                            | "fetch"
+                            | "post"
+                            | "execute"
+                            | "query"
+                            | "invoke"
+                            | "submit"
+                            | "upload"
                     )
                 });
-                if inside && checks {
+                // What a sink returns (a response, a handle) is not what it
+                // was given: `r = requests.post(url, auth=(user, password))`.
+                let sink = inside && !checks && sink_of(&self.resolve(&callee), false).is_some();
+                if inside && (checks || sink) {
                     return true;
                 }
             }
@@ -283,8 +305,18 @@ impl<'a> Walker<'a> {
                 } else {
                     0
                 };
+                // `jwt.encode(payload, key)`: only the payload goes to the
+                // client; the key signs it.
+                let last = name.rsplit('.').next().unwrap_or("");
+                let first_only = sink == Sink::ClientStorage && matches!(last, "encode" | "sign");
+                let first_arg = args
+                    .first()
+                    .and_then(|a| a.named_child(0))
+                    .map(|f| (f.start_byte(), f.end_byte()));
                 for (node, source, data, via, person) in self.sensitive(&args) {
-                    if node.start_byte() >= from {
+                    let in_first = first_arg
+                        .is_some_and(|(a, z)| a <= node.start_byte() && node.end_byte() <= z);
+                    if node.start_byte() >= from && (!first_only || in_first) {
                         self.push(sink, &callee_norm, node, source, data, via, person, n);
                     }
                 }
@@ -311,6 +343,13 @@ impl<'a> Walker<'a> {
         on_person: bool,
         call: Node,
     ) {
+        // An app's own API key sent to the vendor it belongs to, or a
+        // session token set in a cookie, is how those work; a password or a
+        // person's secret sent there is not.
+        let vendor = matches!(sink, Sink::ThirdParty | Sink::ClientStorage);
+        if vendor && data == Data::Credential && !on_person && !names_a_password(&source) {
+            return;
+        }
         let pos = node.start_position();
         let sink_line = call.start_position().row + 1;
         let (line, column) = if via.is_some() {

@@ -258,7 +258,11 @@ pub(super) const NOT_DATA: &[&str] = &[
     "event",
     "events",
     "list",
-    "stream", /* token_stream */
+    "stream",  /* token_stream */
+    "invalid", /* INVALID_TOKEN: an error code names a state, not the data */
+    "missing",
+    "restriction",
+    "mismatch",
     "cursor", /* pagination: cursor_token, NextToken */
     "continuation",
     "page",
@@ -346,6 +350,57 @@ pub(super) const PERSON: &[&str] = &[
     "cardholder",
     "admin",
     "staff",
+];
+
+/// Objects whose `token` is a credential (besides people and configuration).
+const AUTH_OBJECTS: &[&str] = &[
+    "session",
+    "auth",
+    "oauth",
+    "oauth2",
+    "credentials",
+    "credential",
+    "request",
+    "req",
+    "client",
+    "api",
+    "jwt",
+    "bearer",
+    "login",
+    "access",
+    "refresh",
+    "headers",
+    "response",
+    "resp",
+    "secrets",
+    "token",
+    "tokens",
+    "github",
+    "gitlab",
+    "slack",
+    "stripe",
+    "aws",
+    "google",
+    "azure",
+    "identity",
+    "sso",
+    "saml",
+    "openid",
+    "connection",
+    "conn",
+    "ctx",
+    "context",
+    "self",
+    "this",
+    "cls",
+    "args",
+    "params",
+    "data",
+    "body",
+    "payload",
+    "form",
+    "input",
+    "opts",
 ];
 
 /// Objects that hold configuration, not people (`config.email`).
@@ -441,7 +496,75 @@ pub fn classify_in(path: &[String], sense: Sense) -> Option<(Data, usize, bool)>
     if data == Data::Credential && sense.syntax_tokens && w.iter().any(|x| x == "token") {
         return None;
     }
+    // `checkout.token`, `payment.token`: a bare `token` on a domain object is
+    // its public identifier; on a person, a session, a request, a client or
+    // configuration it is a credential.
+    if data == Data::Credential && w.len() == 1 && w[0] == "token" && !objects.is_empty() {
+        let auth = objects.iter().any(|o| {
+            PERSON.contains(&o.as_str())
+                || NOT_PERSON.contains(&o.as_str())
+                || AUTH_OBJECTS.contains(&o.as_str())
+        });
+        if !auth {
+            return None;
+        }
+    }
+    // `AccountErrorCode.JWT_INVALID_TOKEN`: an enum of codes.
+    if objects
+        .iter()
+        .any(|o| matches!(o.as_str(), "error" | "code" | "codes" | "status" | "reason"))
+    {
+        return None;
+    }
     Some((data, i, on_person || self_person))
+}
+
+/// A credential named only by `token`, without a word that makes it an
+/// authentication token (`access_token`, `auth.token`, `github_token`):
+/// in applications `token` as often names an object's public id
+/// (`checkout_token`) or a handle, so such flows score lower.
+pub fn weak_credential(source: &str) -> bool {
+    const QUALIFIERS: &[&str] = &[
+        "access",
+        "refresh",
+        "auth",
+        "bearer",
+        "api",
+        "id",
+        "session",
+        "csrf",
+        "xsrf",
+        "oauth",
+        "oauth2",
+        "jwt",
+        "secret",
+        "private",
+        "personal",
+        "github",
+        "gitlab",
+        "slack",
+        "npm",
+        "pypi",
+        "aws",
+        "gcp",
+        "azure",
+        "client",
+        "app",
+        "bot",
+        "service",
+        "sso",
+        "login",
+        "password",
+        "reset",
+        "verification",
+        "credentials",
+        "credential",
+        "user",
+        "users",
+    ];
+    let w = words(source);
+    w.iter().any(|x| x == "token" || x == "tokens")
+        && !w.iter().any(|x| QUALIFIERS.contains(&x.as_str()))
 }
 
 /// Methods that return the same data (`.lower()`, `.as_str()`).
@@ -566,6 +689,19 @@ mod tests {
         assert_eq!(classify(&p("to_token_stream")), None);
         assert_eq!(classify(&p("cursorToken")), None, "a pagination cursor");
         assert_eq!(classify(&p("next_token")), None);
+        assert_eq!(classify(&p("checkout.token")), None, "a domain object's id");
+        assert_eq!(
+            classify(&p("request.token")),
+            Some((Data::Credential, 1, false))
+        );
+        assert_eq!(
+            classify(&p("AccountErrorCode.JWT_INVALID_TOKEN.value")),
+            None
+        );
+        assert_eq!(classify(&p("INVALID_CREDENTIALS")), None);
+        assert!(weak_credential("e.checkout_token"));
+        assert!(!weak_credential("request.access_token"));
+        assert!(!weak_credential("password"));
         let syntax = Sense {
             syntax_tokens: true,
         };

@@ -8,7 +8,7 @@ mod prefilter;
 mod sense;
 mod sinks;
 
-pub use fields::{classify, classify_in, is_passthrough, is_sanitizer, Data};
+pub use fields::{classify, classify_in, is_passthrough, is_sanitizer, weak_credential, Data};
 pub use prefilter::{data_offsets, Syntax, PERSON_NEAR_LINES};
 pub use sense::Sense;
 pub use sinks::{sink_of, Sink};

@@ -128,7 +128,12 @@ fn contains_ci(hay: &str, needle: &str) -> bool {
 fn automaton() -> &'static (aho_corasick::AhoCorasick, usize) {
     static AC: std::sync::OnceLock<(aho_corasick::AhoCorasick, usize)> = std::sync::OnceLock::new();
     AC.get_or_init(|| {
-        let syntax: Vec<&str> = SYNTAX.iter().chain(SYNTAX_WORDS).copied().chain(["token"]).collect();
+        let syntax: Vec<&str> = SYNTAX
+            .iter()
+            .chain(SYNTAX_WORDS)
+            .copied()
+            .chain(["token"])
+            .collect();
         let n = syntax.len();
         let pats: Vec<&str> = syntax
             .into_iter()
