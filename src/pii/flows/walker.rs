@@ -24,16 +24,6 @@ pub(super) struct Walker<'a> {
     pub(super) flows: Vec<Flow>,
 }
 
-/// `source` names a password (not an API key, a token or a secret).
-fn names_a_password(source: &str) -> bool {
-    words(source).iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "password" | "passwd" | "passphrase" | "passcode" | "pwd" | "pass"
-        )
-    })
-}
-
 impl<'a> Walker<'a> {
     /// `n.kind()`, from a table: `Node::kind` measures and checks the
     /// grammar's C string on every call.
@@ -316,7 +306,12 @@ impl<'a> Walker<'a> {
                 for (node, source, data, via, person) in self.sensitive(&args) {
                     let in_first = first_arg
                         .is_some_and(|(a, z)| a <= node.start_byte() && node.end_byte() <= z);
-                    if node.start_byte() >= from && (!first_only || in_first) {
+                    // `requests.post(url, auth=(user, password))`, a bearer
+                    // header: a credential sent to authenticate. One in the
+                    // URL is logged by every proxy on the way.
+                    let auth =
+                        sink == Sink::Http && data == Data::Credential && !person && !in_first;
+                    if node.start_byte() >= from && (!first_only || in_first) && !auth {
                         self.push(sink, &callee_norm, node, source, data, via, person, n);
                     }
                 }
@@ -343,11 +338,11 @@ impl<'a> Walker<'a> {
         on_person: bool,
         call: Node,
     ) {
-        // An app's own API key sent to the vendor it belongs to, or a
-        // session token set in a cookie, is how those work; a password or a
-        // person's secret sent there is not.
+        // An app's own API key or password sent to the vendor it belongs
+        // to, or a session token set in a cookie, is how those work; a
+        // person's password sent there is not.
         let vendor = matches!(sink, Sink::ThirdParty | Sink::ClientStorage);
-        if vendor && data == Data::Credential && !on_person && !names_a_password(&source) {
+        if vendor && data == Data::Credential && !on_person {
             return;
         }
         let pos = node.start_position();

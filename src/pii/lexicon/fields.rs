@@ -482,6 +482,15 @@ pub fn classify_in(path: &[String], sense: Sense) -> Option<(Data, usize, bool)>
         }
         Some((*data, *person_only))
     })?;
+    // `user.org.name`: the field belongs to the object right before it.
+    let owner_words: Vec<String> = i
+        .checked_sub(1)
+        .map(|k| words(&path[k]))
+        .unwrap_or_default();
+    let on_person = on_person
+        && !owner_words
+            .iter()
+            .any(|o| NOT_PERSON.contains(&o.as_str()) && !PERSON.contains(&o.as_str()));
     let self_person = w.iter().any(|x| PERSON.contains(&x.as_str()));
     // `config.email` is the app's address; `config.db_password` is still a secret.
     if on_config && !on_person && data != Data::Credential {
@@ -699,6 +708,11 @@ mod tests {
             None
         );
         assert_eq!(classify(&p("INVALID_CREDENTIALS")), None);
+        assert_eq!(classify(&p("user.org.name")), None, "the org's name");
+        assert_eq!(
+            classify(&p("user.profile.email")),
+            Some((Data::Email, 2, true))
+        );
         assert!(weak_credential("e.checkout_token"));
         assert!(!weak_credential("request.access_token"));
         assert!(!weak_credential("password"));
