@@ -220,3 +220,51 @@ fn a_csv_of_card_numbers_is_caught_by_its_column() {
         "the header is context"
     );
 }
+
+#[test]
+fn credentials_sent_to_authenticate_are_not_leaks_and_in_a_url_they_are() {
+    let src = "import requests\ndef f(configuration, api_key):\n    requests.post(url, auth=(user, configuration.password))\n    requests.get(url, headers={\"Authorization\": api_key})\n    requests.get(f\"https://api.x.io/v1?key={api_key}\")\n";
+    let r = scan("app/client.py", src);
+    let lines: Vec<usize> = r.findings.iter().map(|f| f.line).collect();
+    assert_eq!(lines, [5], "{:?}", r.findings);
+}
+
+#[test]
+fn an_apps_own_key_goes_to_its_vendor_and_a_persons_email_is_reported() {
+    let src = "import stripe\ndef f(api_key, customer):\n    stripe.Customer.create(api_key=api_key, email=customer.email)\n";
+    let r = scan("app/pay.py", src);
+    assert_eq!(rules(&r), [("pii/flow/third-party", Action::Block)]);
+    assert!(r.findings[0].reason.contains("customer.email"));
+}
+
+#[test]
+fn ids_named_token_and_error_codes_do_not_block() {
+    let src = "def f(checkout, transaction_item, session):\n    raise NonExistingCheckout(checkout.token)\n    logger.info(\"%s\", transaction_item.token)\n    raise ValidationError(code=AccountErrorCode.JWT_INVALID_TOKEN.value)\n    logger.info(\"%s\", session.token)\n";
+    let r = scan("app/checkout.py", src);
+    assert_eq!(
+        rules(&r),
+        [("pii/flow/logger", Action::Block)],
+        "{:?}",
+        r.findings
+    );
+    assert_eq!(r.findings[0].line, 5);
+}
+
+#[test]
+fn a_response_is_not_the_password_that_fetched_it() {
+    let src = "def f(config, logger):\n    auth = HTTPBasicAuth(config.username, config.password)\n    response = HTTPClient.send_request(\"POST\", url, auth=auth)\n    logger.exception(\"errors %s\", response)\n    logger.exception(\"auth %s\", auth)\n";
+    let r = scan("app/tax.py", src);
+    let lines: Vec<usize> = r.findings.iter().map(|f| f.line).collect();
+    assert_eq!(lines, [5], "{:?}", r.findings);
+}
+
+#[test]
+fn a_field_belongs_to_the_object_right_before_it() {
+    let src = "def f(user):\n    print(user.org.name)\n    print(user.name)\n";
+    let lines: Vec<usize> = scan("app/cli.py", src)
+        .findings
+        .iter()
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(lines, [3]);
+}
