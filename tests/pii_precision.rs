@@ -119,6 +119,8 @@ fn lexer_and_parser_tokens_are_not_credentials() {
     assert!(scan("src/lit.rs", lexer).findings.is_empty());
     let py = "import tokenize\ndef f(tok):\n    token = next(tokenize.generate_tokens(tok))\n    logger.info(token.string)\n";
     assert!(scan("pkg/lex.py", py).findings.is_empty());
+    let js = "const lexer = new Lexer(src);\nconsole.log(lexer.token, token.value, tokenIndex);\n";
+    assert!(scan("src/parse.js", js).findings.is_empty());
     // The same call in code about authentication still counts.
     let auth = "def f(session):\n    token = session.access_token\n    logger.info(token)\n";
     assert_eq!(

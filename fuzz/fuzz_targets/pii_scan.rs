@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let mut s = Settings::new(Default::default());
     s.parse_limit = Duration::from_millis(200);
-    for name in ["f.py", "f.js", "f.ts", "f.tsx", "f.java", "f.go", "f.rb", "f.rs", "f.txt"] {
+    for name in ["f.py", "f.js", "f.ts", "f.tsx", "f.java", "f.go", "f.rb", "f.rs", "f.txt", "f.csv"] {
         let mut r = Report::default();
         scan_text(name, text, &s, &mut r);
         for f in &r.findings {

@@ -93,14 +93,30 @@ fn allow_comment(line: &str) -> Option<(String, Option<String>)> {
     ))
 }
 
-/// Block for a blocking kind of value at or above `block`, else warn.
-fn value_action(e: Entity, test: bool, confidence: f64, block: f64) -> Action {
-    let blocking = !matches!(e, Entity::Email | Entity::Phone | Entity::IpAddress);
-    if blocking && !test && confidence >= block {
-        Action::Block
-    } else {
-        Action::Warn
+/// Block for a blocking kind of value at or above `block`, else warn; and
+/// why, in words (for `explain`).
+fn value_action(e: Entity, test: bool, confidence: f64, block: f64) -> (Action, String) {
+    if matches!(e, Entity::Email | Entity::Phone | Entity::IpAddress) {
+        let why = format!(
+            "{} values warn: alone they rarely identify a person",
+            e.name()
+        );
+        return (Action::Warn, why);
     }
+    if test {
+        return (Action::Warn, "a published sample value warns".into());
+    }
+    threshold_action(confidence, block)
+}
+
+/// Block at or above `block`, and the comparison in words.
+fn threshold_action(confidence: f64, block: f64) -> (Action, String) {
+    let blocks = confidence >= block;
+    let why = format!(
+        "confidence {confidence:.2} {} the block threshold {block:.2}",
+        if blocks { "reaches" } else { "is below" }
+    );
+    (if blocks { Action::Block } else { Action::Warn }, why)
 }
 
 fn flow_reason(f: &flows::Flow) -> String {
@@ -121,47 +137,22 @@ fn flow_reason(f: &flows::Flow) -> String {
     }
 }
 
-/// Why value findings of `e` block or warn, in words.
-fn value_decision(e: Entity, test: bool, confidence: f64, block: f64) -> String {
-    if matches!(e, Entity::Email | Entity::Phone | Entity::IpAddress) {
-        format!(
-            "{} values warn: alone they rarely identify a person",
-            e.name()
-        )
-    } else if test {
-        "a published sample value warns".into()
-    } else {
-        format!(
-            "confidence {confidence:.2} {} the block threshold {block:.2}",
-            if confidence >= block {
-                "reaches"
-            } else {
-                "is below"
-            }
-        )
-    }
-}
-
-/// What [`flow_confidence`] rests on, in words.
-fn flow_basis(f: &flows::Flow) -> &'static str {
+/// A flow's confidence and what it rests on, in words.
+fn flow_score(f: &flows::Flow) -> (f64, &'static str) {
     if f.on_person {
-        "a personal field of a person-like object reaches a sink"
+        (
+            0.9,
+            "a personal field of a person-like object reaches a sink",
+        )
     } else if f.data == Data::Credential && !super::lexicon::weak_credential(&f.source) {
-        "a credential reaches a sink"
+        (0.8, "a credential reaches a sink")
     } else if f.data == Data::Credential {
-        "a `token` with no word that makes it an authentication token (it may be an object's id) reaches a sink"
+        (0.6, "a `token` with no word that makes it an authentication token (it may be an object's id) reaches a sink")
     } else {
-        "a personal field name, not on a person-like object, reaches a sink"
-    }
-}
-
-fn flow_confidence(f: &flows::Flow) -> f64 {
-    if f.on_person {
-        0.9
-    } else if f.data == Data::Credential && !super::lexicon::weak_credential(&f.source) {
-        0.8
-    } else {
-        0.6
+        (
+            0.6,
+            "a personal field name, not on a person-like object, reaches a sink",
+        )
     }
 }
 
@@ -243,11 +234,12 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
             continue;
         }
         let col = text[line_starts[l - 1]..h.start].chars().count() + 1;
+        let (action, decided) = value_action(h.entity, h.test_value, h.confidence, block);
         raw.push(Finding {
             rule: h.entity.rule().into(),
             entity: h.entity.name().into(),
             kind: Kind::Value,
-            action: value_action(h.entity, h.test_value, h.confidence, block),
+            action,
             confidence: (h.confidence * 100.0).round() / 100.0,
             reason: h.why.clone(),
             path: rel.into(),
@@ -258,7 +250,7 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
             file_class: class,
             test_value: h.test_value,
             steps: h.steps.clone(),
-            decided: vec![value_decision(h.entity, h.test_value, h.confidence, block)],
+            decided: vec![decided],
         });
     }
 
@@ -275,16 +267,13 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
             match flows::scan(lang, text, s.parse_limit) {
                 Ok(fl) => {
                     for f in fl {
-                        let confidence = flow_confidence(&f);
+                        let (confidence, basis) = flow_score(&f);
+                        let (action, decided) = threshold_action(confidence, block);
                         raw.push(Finding {
                             rule: f.sink.rule().into(),
                             entity: f.data.name().into(),
                             kind: Kind::Flow,
-                            action: if confidence >= block {
-                                Action::Block
-                            } else {
-                                Action::Warn
-                            },
+                            action,
                             confidence,
                             reason: flow_reason(&f),
                             path: rel.into(),
@@ -294,15 +283,8 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
                             fingerprint: String::new(),
                             file_class: class_at(f.line).0,
                             test_value: false,
-                            steps: vec![(flow_basis(&f).into(), confidence)],
-                            decided: vec![format!(
-                                "confidence {confidence:.2} {} the block threshold {block:.2}",
-                                if confidence >= block {
-                                    "reaches"
-                                } else {
-                                    "is below"
-                                }
-                            )],
+                            steps: vec![(basis.into(), confidence)],
+                            decided: vec![decided],
                         });
                     }
                 }

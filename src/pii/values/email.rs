@@ -27,10 +27,7 @@ pub(super) fn email(text: &str, wins: &[(usize, usize)], out: &mut Vec<Hit>) {
             continue; // `A@sps.diags_array(C)`: Python's matrix product
         }
         // `http://user:pass@host`: a URL's user information, not an address.
-        let token_start = text[..s]
-            .rfind(|c: char| c.is_whitespace() || "\"'<>(),`".contains(c))
-            .map_or(0, |i| i + 1);
-        if text[token_start..s].contains("://") {
+        if text[super::neighbours::token_start(text, s, "\"'<>(),`")..s].contains("://") {
             continue;
         }
         let v = m.as_str().to_ascii_lowercase();

@@ -104,15 +104,23 @@ pub(super) fn part_of_longer(
 /// `s` is in a URL before its query string (`https://host/a/123`,
 /// `…/issues/264#issuecomment-123`); a value in a query (`?card=…`) counts.
 fn in_url_path(text: &str, s: usize) -> bool {
-    let t0 = text[..s]
-        .rfind(|c: char| c.is_whitespace() || "\"'<>()`".contains(c))
-        .map_or(0, |i| i + 1);
+    let t0 = token_start(text, s, "\"'<>()`");
     let token = &text[t0..s];
     // Past the host (`https://[2001:db8::1]/` is a host): in the path.
     token.find("://").is_some_and(|i| {
         let rest = &token[i + 3..];
         rest.contains('/') && (!rest.contains('?') || rest.contains('#'))
     })
+}
+
+/// Where the token ending at `s` starts: after the last whitespace or one
+/// of `stops` before `s` (which may be wider than one byte).
+pub(super) fn token_start(text: &str, s: usize, stops: &str) -> usize {
+    text[..s]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_whitespace() || stops.contains(c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
 }
 
 /// `e-21`, `E+05`, `e7` at the start of `b`.
