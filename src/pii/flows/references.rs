@@ -220,7 +220,8 @@ impl<'a> Walker<'a> {
                 let path = segs.join(".");
                 // A variable that holds data says what it holds
                 // (`token = session.access_token`), better than its name.
-                let held = segs.len() == 1 && self.taint.contains_key(&segs[0]);
+                let held =
+                    segs.len() == 1 && self.taint.get(&segs[0]).is_some_and(|t| t.1 != segs[0]);
                 let named = (field && !held)
                     .then(|| classify_in(&segs, self.sense))
                     .flatten();
