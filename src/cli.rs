@@ -91,6 +91,9 @@ pub enum Command {
     PiiScan(commands::pii_scan::PiiScanArgs),
     /// Gate on benchmark regressions: base vs head rounds, exit 1 only on a real one.
     BenchGate(commands::bench_gate::BenchGateArgs),
+    /// The engineering knowledge graph: ingest git history, stats.
+    #[command(subcommand)]
+    Graph(commands::graph::GraphCommand),
     /// Reproducible-build checks: compare two artifact trees, or build twice.
     #[command(subcommand)]
     Repro(commands::repro::ReproCommand),
@@ -162,6 +165,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::BenchGate(a) => commands::bench_gate::exec(&ctx, a),
         Command::SbomDiff(a) => commands::sbom_diff::exec(&ctx, a),
         Command::PiiScan(a) => commands::pii_scan::exec(&ctx, a),
+        Command::Graph(a) => commands::graph::exec(&ctx, a),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }

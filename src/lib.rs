@@ -13,6 +13,7 @@ pub mod config;
 pub mod envhash;
 pub mod error;
 pub mod git;
+pub mod graph;
 pub mod output;
 pub mod pii;
 pub mod repro;

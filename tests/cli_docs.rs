@@ -72,6 +72,7 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         ("bench-gate.md", &["bench-gate"]),
         ("cache.md", &["cache", "env-hash"]),
         ("pii-scan.md", &["pii-scan"]),
+        ("graph.md", &["graph"]),
         ("repro.md", &["repro"]),
         (
             "router.md",
@@ -108,6 +109,12 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         "--locked",                // cargo
         "--frozen",                // cargo
         "--path",                  // cargo install
+        "--first-parent",          // git log
+        "--name-status",           // git log
+        "--no-renames",            // git log
+        "--numstat",               // git log
+        "--use-mailmap",           // git log
+        "--prepare",               // hyperfine
         "--maestro",               // scripts/eval/pii_*.py
         "--tree",                  // scripts/eval/pii_*.py
         "--labels",                // scripts/eval/pii_precision.py

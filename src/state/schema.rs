@@ -146,6 +146,30 @@ INSERT OR IGNORE INTO vuln_observations
     FROM vuln_records r JOIN vuln_episodes e
       ON e.scope = r.scope AND e.first_seen_ms <= r.at_ms AND r.at_ms <= e.last_seen_ms;
 "#,
+    // 7: the knowledge graph (`maestro graph`): commits and the files they touched.
+    r#"
+CREATE TABLE graph_commits (
+    sha      TEXT PRIMARY KEY,
+    author   TEXT NOT NULL,
+    email    TEXT NOT NULL,
+    at_s     INTEGER NOT NULL,
+    pr       INTEGER,
+    reverts  TEXT,
+    subject  TEXT NOT NULL,
+    parents  INTEGER NOT NULL,
+    files    INTEGER NOT NULL
+);
+CREATE INDEX graph_commits_by_pr ON graph_commits(pr);
+CREATE TABLE graph_touches (
+    sha      TEXT NOT NULL,
+    path     TEXT NOT NULL,
+    old_path TEXT,
+    added    INTEGER,
+    deleted  INTEGER,
+    PRIMARY KEY (sha, path)
+) WITHOUT ROWID;
+CREATE INDEX graph_touches_by_path ON graph_touches(path);
+"#,
 ];
 
 /// The schema version this build writes.

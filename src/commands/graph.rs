@@ -1,0 +1,133 @@
+//! `maestro graph ingest git | stats`.
+
+use super::Ctx;
+use crate::error::{input, Result, EXIT_OK};
+use crate::graph::{self, IngestOptions};
+use crate::output::safe::one_line;
+use crate::state::Store;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// `maestro graph`.
+#[derive(Debug, Subcommand)]
+pub enum GraphCommand {
+    /// Read sources into the graph.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+    /// Nodes and edges in the graph, and the share of pull requests linked.
+    Stats(Target),
+}
+
+/// Where the graph lives.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// A graph file of its own instead of the state's tables (created if
+    /// missing).
+    #[arg(long, value_name = "PATH")]
+    pub graph: Option<PathBuf>,
+}
+
+/// `graph ingest` sources.
+#[derive(Debug, Subcommand)]
+pub enum IngestCommand {
+    /// The first-parent history of a repository's HEAD: commits, the pull
+    /// requests they landed, authors (after .mailmap) and files touched
+    /// (renames followed). A second run reads only the new commits.
+    Git(GitArgs),
+}
+
+/// `graph ingest git`.
+#[derive(Debug, Args)]
+pub struct GitArgs {
+    /// The repository (default: the working directory).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Only commits after this revision, or after this date (YYYY-MM-DD).
+    #[arg(long, value_name = "REV|DATE")]
+    pub since: Option<String>,
+    /// Also record lines added and deleted per file (git diffs every blob:
+    /// several times slower).
+    #[arg(long)]
+    pub lines: bool,
+    /// Where the graph lives.
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Runs a graph subcommand.
+pub fn exec(ctx: &Ctx, c: GraphCommand) -> Result<i32> {
+    match c {
+        GraphCommand::Ingest(IngestCommand::Git(a)) => ingest_git(ctx, a),
+        GraphCommand::Stats(t) => stats(ctx, t),
+    }
+}
+
+/// Runs `f` on the graph for writing: the `--graph` file, else the state.
+fn write<T>(ctx: &Ctx, t: &Target, mut f: impl FnMut(&mut Store) -> Result<T>) -> Result<T> {
+    match &t.graph {
+        Some(p) => {
+            let mut s = Store::open(&ctx.cwd.join(p))?;
+            let out = f(&mut s)?;
+            s.close()?;
+            Ok(out)
+        }
+        None => ctx.write_state(f),
+    }
+}
+
+fn ingest_git(ctx: &Ctx, a: GitArgs) -> Result<i32> {
+    let repo = ctx
+        .cwd
+        .join(a.repo.as_deref().unwrap_or(std::path::Path::new(".")));
+    if !repo.is_dir() {
+        return Err(input(format!("{}: not a directory", repo.display())));
+    }
+    // Before the state is opened: a wrong directory writes nothing.
+    graph::head(&repo)?;
+    let date = a.since.as_deref().filter(|s| {
+        time::Date::parse(s, &time::format_description::well_known::Iso8601::DATE).is_ok()
+    });
+    let o = IngestOptions {
+        since_date: date.map(str::to_string),
+        since_rev: a.since.clone().filter(|_| date.is_none()),
+        lines: a.lines,
+    };
+    let bar = ctx.out.progress(0, "commits");
+    let r = write(ctx, &a.target, |store| {
+        store.write(|tx| graph::ingest_git(tx, &repo, &o, |n| bar.set_position(n as u64)))
+    })?;
+    bar.finish_and_clear();
+    if let Some(w) = &r.warning {
+        ctx.out.warn(&one_line(w));
+    }
+    let text = format!(
+        "{}: {} commits read, {} new, {} file touches; tip {}",
+        one_line(&r.range),
+        r.read,
+        r.new,
+        r.touches,
+        &r.tip[..r.tip.len().min(12)]
+    );
+    ctx.out.result(&r, &text, None)?;
+    Ok(EXIT_OK)
+}
+
+fn stats(ctx: &Ctx, t: Target) -> Result<i32> {
+    let s = match &t.graph {
+        Some(p) => graph::stats(Store::open_read(&ctx.cwd.join(p))?.conn())?,
+        None => ctx.read_state(|st| graph::stats(st.conn()))?,
+    };
+    let text = format!(
+        "{} commits, {} authors, {} files, {} file touches, {} reverts\n{} pull requests, {} linked to files and an author ({:.1} %)",
+        s.commits,
+        s.authors,
+        s.files,
+        s.touches,
+        s.reverts,
+        s.prs,
+        s.prs_linked,
+        s.prs_linked_share * 100.0
+    );
+    ctx.out.result(&s, &text, None)?;
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,212 @@
+//! `maestro graph`: the engineering knowledge graph. Commits and the pull
+//! requests they landed, their authors and the files they touched, read from
+//! git into the state's own tables (SQLite, no server needed).
+
+pub mod gitlog;
+
+use crate::error::{input, Result};
+use crate::state::{get_meta, set_meta};
+use rusqlite::{params, Connection, Transaction};
+use serde::Serialize;
+use std::path::Path;
+
+/// The meta key holding the last ingested tip.
+const TIP: &str = "graph.git.tip";
+
+/// What `graph ingest git` did.
+#[derive(Debug, Default, Serialize)]
+pub struct Ingested {
+    /// The revision range read (`TIP..HEAD` on an incremental run).
+    pub range: String,
+    /// Commits read from git.
+    pub read: usize,
+    /// Commits new to the graph.
+    pub new: usize,
+    /// File touches new to the graph.
+    pub touches: usize,
+    /// The tip now recorded.
+    pub tip: String,
+    /// Why git stopped early, when it did (the commits before are kept).
+    pub warning: Option<String>,
+}
+
+/// How to ingest.
+#[derive(Clone, Debug, Default)]
+pub struct IngestOptions {
+    /// Only commits after this date (`--since`, as git reads it).
+    pub since_date: Option<String>,
+    /// Only commits after this revision.
+    pub since_rev: Option<String>,
+    /// Lines added and deleted per file (`--numstat`: slower).
+    pub lines: bool,
+}
+
+/// `repo`'s HEAD commit, or an input error naming the directory.
+pub fn head(repo: &Path) -> Result<String> {
+    Ok(
+        crate::git::run(repo, &["rev-parse", "--verify", "HEAD^{commit}"])
+            .map_err(|e| {
+                input(format!(
+                    "{}: not a git repository with commits ({e})",
+                    repo.display()
+                ))
+            })?
+            .trim()
+            .to_string(),
+    )
+}
+
+/// Reads the first-parent history of `repo`'s HEAD into the graph: every
+/// commit not there yet, in one transaction. A second run reads only the
+/// commits after the recorded tip (when HEAD still descends from it).
+pub fn ingest_git(
+    tx: &Transaction,
+    repo: &Path,
+    o: &IngestOptions,
+    mut progress: impl FnMut(usize),
+) -> Result<Ingested> {
+    let head = head(repo)?;
+    let known = get_meta(tx, TIP)?;
+    let descends =
+        |tip: &str| crate::git::run(repo, &["merge-base", "--is-ancestor", tip, &head]).is_ok();
+    let from = match (&o.since_rev, &known) {
+        (Some(rev), _) => Some(rev.clone()),
+        (None, Some(tip)) if descends(tip) => Some(tip.clone()),
+        _ => None,
+    };
+    let range = match &from {
+        Some(f) if *f == head => {
+            return Ok(Ingested {
+                range: format!("{f}..{head}"),
+                tip: head,
+                ..Ingested::default()
+            })
+        }
+        Some(f) => format!("{f}..{head}"),
+        None => head.clone(),
+    };
+    let mut ins_commit = tx.prepare_cached(
+        "INSERT OR IGNORE INTO graph_commits (sha, author, email, at_s, pr, reverts, subject, parents, files)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    let mut ins_touch = tx.prepare_cached(
+        "INSERT OR IGNORE INTO graph_touches (sha, path, old_path, added, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut out = Ingested {
+        range: range.clone(),
+        tip: head.clone(),
+        ..Ingested::default()
+    };
+    // A partial clone can lack blobs that rename detection and --numstat
+    // must read, and git stops there. The older commits are then read again
+    // from the first parent of the last one read, without renames and line
+    // counts, and the gap is reported; the tip is recorded all the same.
+    let mut last = String::new();
+    let mut pass = range.clone();
+    let mut degraded = false;
+    let mut warnings = Vec::new();
+    loop {
+        let before = out.read;
+        let stopped = gitlog::stream(
+            repo,
+            &pass,
+            o.since_date.as_deref(),
+            o.lines && !degraded,
+            !degraded,
+            |c| {
+                out.read += 1;
+                last.clone_from(&c.sha);
+                let added = ins_commit.execute(params![
+                    c.sha,
+                    c.author,
+                    c.email,
+                    c.at,
+                    c.pr().map(|n| n as i64),
+                    c.reverts(),
+                    c.subject(),
+                    c.parents.len() as i64,
+                    c.files.len() as i64,
+                ])?;
+                if added > 0 {
+                    out.new += 1;
+                    for f in &c.files {
+                        out.touches += ins_touch.execute(params![
+                            c.sha,
+                            f.path,
+                            f.old_path,
+                            f.added.map(|n| n as i64),
+                            f.deleted.map(|n| n as i64),
+                        ])?;
+                    }
+                }
+                if out.read.is_multiple_of(256) {
+                    progress(out.read);
+                }
+                Ok(())
+            },
+        )?;
+        let Some(w) = stopped else { break };
+        if degraded || out.read == before {
+            return Err(input(format!("{}: {w}", repo.display())));
+        }
+        warnings.push(format!(
+            "{w}; commits from {} back are read without renames or line counts",
+            &last[..last.len().min(12)]
+        ));
+        degraded = true;
+        pass = match &from {
+            Some(f) => format!("{f}..{last}^"),
+            None => format!("{last}^"),
+        };
+    }
+    out.warning = (!warnings.is_empty()).then(|| warnings.join("; "));
+    set_meta(tx, TIP, &head)?;
+    Ok(out)
+}
+
+/// Counts of the graph, for `graph stats`.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Stats {
+    /// Commits.
+    pub commits: i64,
+    /// Pull requests found in commit messages.
+    pub prs: i64,
+    /// Pull requests linked to at least one file and an author.
+    pub prs_linked: i64,
+    /// `prs_linked / prs` (1 when there are none).
+    pub prs_linked_share: f64,
+    /// Distinct authors.
+    pub authors: i64,
+    /// Distinct files touched.
+    pub files: i64,
+    /// File touches (commit → file edges).
+    pub touches: i64,
+    /// Commits that revert another.
+    pub reverts: i64,
+    /// The last ingested tip.
+    pub tip: Option<String>,
+}
+
+/// The graph's counts.
+pub fn stats(conn: &Connection) -> Result<Stats> {
+    let one = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
+    let prs = one("SELECT count(DISTINCT pr) FROM graph_commits WHERE pr IS NOT NULL")?;
+    let linked = one("SELECT count(DISTINCT c.pr) FROM graph_commits c
+         WHERE c.pr IS NOT NULL AND c.author <> ''
+           AND EXISTS (SELECT 1 FROM graph_touches t WHERE t.sha = c.sha)")?;
+    Ok(Stats {
+        commits: one("SELECT count(*) FROM graph_commits")?,
+        prs,
+        prs_linked: linked,
+        prs_linked_share: if prs == 0 {
+            1.0
+        } else {
+            linked as f64 / prs as f64
+        },
+        authors: one("SELECT count(DISTINCT email) FROM graph_commits")?,
+        files: one("SELECT count(DISTINCT path) FROM graph_touches")?,
+        touches: one("SELECT count(*) FROM graph_touches")?,
+        reverts: one("SELECT count(*) FROM graph_commits WHERE reverts IS NOT NULL")?,
+        tip: get_meta(conn, TIP)?,
+    })
+}
