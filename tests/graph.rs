@@ -175,3 +175,54 @@ fn a_directory_that_is_not_a_repository_is_exit_2_and_writes_nothing() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn coupling_over_the_ingested_history() {
+    let p = Project::new("");
+    let repo = p.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    history(&repo);
+    p.json(&["graph", "ingest", "git", "--repo", "repo"]);
+    let all = [
+        "graph",
+        "coupling",
+        "--min-revs",
+        "1",
+        "--min-shared-revs",
+        "1",
+        "--min-coupling",
+        "0",
+    ];
+    let pairs = p.json(&all);
+    // src/a.rs: #1, #2, #4 (3 commits); src/b.rs: #1 and the revert that
+    // moves c back to b (2); src/d.rs: #4 (1). a–b share #1: average 2.5,
+    // degree 40. a–d share #4: average 2, degree 50.
+    let rows: Vec<(String, String, u64)> = pairs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["entity"].as_str().unwrap().to_string(),
+                x["coupled"].as_str().unwrap().to_string(),
+                x["degree"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        rows.contains(&("src/a.rs".into(), "src/b.rs".into(), 40)),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&("src/a.rs".into(), "src/d.rs".into(), 50)),
+        "{rows:?}"
+    );
+    // code-maat's defaults need 5 shared commits: none here.
+    assert_eq!(p.json(&["graph", "coupling"]), serde_json::json!([]));
+    let bad = p
+        .cmd()
+        .args(["graph", "coupling", "--min-coupling", "NaN"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -16,6 +16,34 @@ pub enum GraphCommand {
     Ingest(IngestCommand),
     /// Nodes and edges in the graph, and the share of pull requests linked.
     Stats(Target),
+    /// Files that change together (code-maat's logical coupling).
+    Coupling(CouplingArgs),
+}
+
+/// `graph coupling`.
+#[derive(Debug, Args)]
+pub struct CouplingArgs {
+    /// Least average commit count of a pair.
+    #[arg(long, default_value_t = 5.0)]
+    pub min_revs: f64,
+    /// Least commits a pair shares.
+    #[arg(long, default_value_t = 5)]
+    pub min_shared_revs: u64,
+    /// Least degree of coupling, in percent.
+    #[arg(long, default_value_t = 30.0)]
+    pub min_coupling: f64,
+    /// Greatest degree of coupling, in percent.
+    #[arg(long, default_value_t = 100.0)]
+    pub max_coupling: f64,
+    /// Commits that touch more files are left out (mass renames, sweeps).
+    #[arg(long, default_value_t = 30)]
+    pub max_changeset_size: usize,
+    /// Print at most this many pairs.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Where the graph lives.
+    #[command(flatten)]
+    pub target: Target,
 }
 
 /// Where the graph lives.
@@ -59,6 +87,7 @@ pub fn exec(ctx: &Ctx, c: GraphCommand) -> Result<i32> {
     match c {
         GraphCommand::Ingest(IngestCommand::Git(a)) => ingest_git(ctx, a),
         GraphCommand::Stats(t) => stats(ctx, t),
+        GraphCommand::Coupling(a) => coupling(ctx, a),
     }
 }
 
@@ -129,5 +158,48 @@ fn stats(ctx: &Ctx, t: Target) -> Result<i32> {
         s.prs_linked_share * 100.0
     );
     ctx.out.result(&s, &text, None)?;
+    Ok(EXIT_OK)
+}
+
+fn coupling(ctx: &Ctx, a: CouplingArgs) -> Result<i32> {
+    for (flag, v) in [
+        ("--min-coupling", a.min_coupling),
+        ("--max-coupling", a.max_coupling),
+        ("--min-revs", a.min_revs),
+    ] {
+        if !v.is_finite() || v < 0.0 {
+            return Err(input(format!("{flag} {v}: want a number of 0 or more")));
+        }
+    }
+    let sets = match &a.target.graph {
+        Some(p) => graph::changesets(Store::open_read(&ctx.cwd.join(p))?.conn())?,
+        None => ctx.read_state(|st| graph::changesets(st.conn()))?,
+    };
+    let t = graph::coupling::Thresholds {
+        min_revs: a.min_revs,
+        min_shared: a.min_shared_revs,
+        min_coupling: a.min_coupling,
+        max_coupling: a.max_coupling,
+        max_changeset: a.max_changeset_size,
+    };
+    let mut pairs = graph::coupling::coupling(&sets, &t);
+    pairs.truncate(a.top);
+    let mut text = String::from("degree  avg-revs  shared  files\n");
+    for p in &pairs {
+        text.push_str(&format!(
+            "{:>5}%  {:>8}  {:>6}  {} ↔ {}\n",
+            p.degree,
+            p.average_revs,
+            p.shared_revs,
+            one_line(&p.entity),
+            one_line(&p.coupled)
+        ));
+    }
+    text.push_str(&format!(
+        "{} pairs over {} commits",
+        pairs.len(),
+        sets.len()
+    ));
+    ctx.out.result(&pairs, &text, None)?;
     Ok(EXIT_OK)
 }

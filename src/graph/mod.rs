@@ -2,6 +2,7 @@
 //! requests they landed, their authors and the files they touched, read from
 //! git into the state's own tables (SQLite, no server needed).
 
+pub mod coupling;
 pub mod gitlog;
 
 use crate::error::{input, Result};
@@ -209,4 +210,21 @@ pub fn stats(conn: &Connection) -> Result<Stats> {
         reverts: one("SELECT count(*) FROM graph_commits WHERE reverts IS NOT NULL")?,
         tip: get_meta(conn, TIP)?,
     })
+}
+
+/// The files each commit touched, for the co-change analyses.
+pub fn changesets(conn: &Connection) -> Result<Vec<Vec<String>>> {
+    let mut st = conn.prepare("SELECT sha, path FROM graph_touches ORDER BY sha")?;
+    let mut rows = st.query([])?;
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut last = String::new();
+    while let Some(r) = rows.next()? {
+        let sha: String = r.get(0)?;
+        if sha != last {
+            out.push(Vec::new());
+            last = sha;
+        }
+        out.last_mut().expect("pushed above").push(r.get(1)?);
+    }
+    Ok(out)
 }
