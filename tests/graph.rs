@@ -226,3 +226,39 @@ fn coupling_over_the_ingested_history() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn codeowners_rules_give_files_and_pull_requests_owners() {
+    let p = Project::new("");
+    let repo = p.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    history(&repo);
+    p.json(&["graph", "ingest", "git", "--repo", "repo"]);
+    std::fs::write(
+        p.path().join("CODEOWNERS"),
+        "# owners\n/src/ @org/core\n/src/d.rs\n*.txt dev@corp.io\n",
+    )
+    .unwrap();
+    let r = p.json(&["graph", "ingest", "codeowners", "CODEOWNERS"]);
+    assert_eq!(r["rules"], 3);
+    let s = p.json(&["graph", "stats"]);
+    // Touched: src/a.rs, src/b.rs, src/c.rs, src/d.rs, the odd .txt, README.
+    // Owned: a, b, c (the /src/ rule), the .txt; d.rs is unowned (last match).
+    assert_eq!(s["files"], 6, "{s}");
+    assert_eq!(s["files_owned"], 4, "{s}");
+    // #1, #2, #3, #4 (a.rs), #5 (.txt) touch an owned file.
+    assert_eq!(s["prs_with_owner"], 5, "{s}");
+    // The same file again changes nothing; a malformed one is exit 2 naming
+    // its line, and the rules stay.
+    p.json(&["graph", "ingest", "codeowners", "CODEOWNERS"]);
+    assert_eq!(p.json(&["graph", "stats"]), s);
+    std::fs::write(p.path().join("BAD"), "* @ok\nsrc/ not-an-owner\n").unwrap();
+    let out = p
+        .cmd()
+        .args(["graph", "ingest", "codeowners", "BAD"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("BAD:2:"));
+    assert_eq!(p.json(&["graph", "stats"]), s);
+}

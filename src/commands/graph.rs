@@ -62,6 +62,19 @@ pub enum IngestCommand {
     /// requests they landed, authors (after .mailmap) and files touched
     /// (renames followed). A second run reads only the new commits.
     Git(GitArgs),
+    /// A CODEOWNERS file (GitHub's syntax: last match wins, teams, unowned
+    /// patterns); replaces the rules ingested before.
+    Codeowners(CodeownersArgs),
+}
+
+/// `graph ingest codeowners`.
+#[derive(Debug, Args)]
+pub struct CodeownersArgs {
+    /// The file (`.github/CODEOWNERS`, `CODEOWNERS` or `docs/CODEOWNERS`).
+    pub file: PathBuf,
+    /// Where the graph lives.
+    #[command(flatten)]
+    pub target: Target,
 }
 
 /// `graph ingest git`.
@@ -86,6 +99,7 @@ pub struct GitArgs {
 pub fn exec(ctx: &Ctx, c: GraphCommand) -> Result<i32> {
     match c {
         GraphCommand::Ingest(IngestCommand::Git(a)) => ingest_git(ctx, a),
+        GraphCommand::Ingest(IngestCommand::Codeowners(a)) => ingest_codeowners(ctx, a),
         GraphCommand::Stats(t) => stats(ctx, t),
         GraphCommand::Coupling(a) => coupling(ctx, a),
     }
@@ -141,12 +155,27 @@ fn ingest_git(ctx: &Ctx, a: GitArgs) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
+fn ingest_codeowners(ctx: &Ctx, a: CodeownersArgs) -> Result<i32> {
+    let name = a.file.display().to_string();
+    let text = std::fs::read_to_string(ctx.cwd.join(&a.file))
+        .map_err(|e| input(format!("{name}: {e}")))?;
+    // Parsed before the state is opened: a malformed file writes nothing.
+    graph::codeowners::Owners::parse(&text, &name)?;
+    let n = write(ctx, &a.target, |store| {
+        store.write(|tx| graph::ingest_codeowners(tx, &text, &name))
+    })?;
+    let v = serde_json::json!({"file": name, "rules": n});
+    ctx.out
+        .result(&v, &format!("{}: {n} rules", one_line(&name)), None)?;
+    Ok(EXIT_OK)
+}
+
 fn stats(ctx: &Ctx, t: Target) -> Result<i32> {
     let s = match &t.graph {
         Some(p) => graph::stats(Store::open_read(&ctx.cwd.join(p))?.conn())?,
         None => ctx.read_state(|st| graph::stats(st.conn()))?,
     };
-    let text = format!(
+    let mut text = format!(
         "{} commits, {} authors, {} files, {} file touches, {} reverts\n{} pull requests, {} linked to files and an author ({:.1} %)",
         s.commits,
         s.authors,
@@ -157,6 +186,15 @@ fn stats(ctx: &Ctx, t: Target) -> Result<i32> {
         s.prs_linked,
         s.prs_linked_share * 100.0
     );
+    if s.codeowners_rules > 0 {
+        text.push_str(&format!(
+            "\nCODEOWNERS: {} rules; {} of the files touched have an owner ({:.1} %); {} pull requests touch an owned file",
+            s.codeowners_rules,
+            s.files_owned,
+            s.codeowners_coverage * 100.0,
+            s.prs_with_owner
+        ));
+    }
     ctx.out.result(&s, &text, None)?;
     Ok(EXIT_OK)
 }

@@ -2,6 +2,7 @@
 //! requests they landed, their authors and the files they touched, read from
 //! git into the state's own tables (SQLite, no server needed).
 
+pub mod codeowners;
 pub mod coupling;
 pub mod gitlog;
 
@@ -186,6 +187,14 @@ pub struct Stats {
     pub reverts: i64,
     /// The last ingested tip.
     pub tip: Option<String>,
+    /// CODEOWNERS rules ingested.
+    pub codeowners_rules: i64,
+    /// Files touched that a CODEOWNERS rule gives an owner.
+    pub files_owned: i64,
+    /// `files_owned / files` (0 without rules).
+    pub codeowners_coverage: f64,
+    /// Pull requests touching at least one owned file.
+    pub prs_with_owner: i64,
 }
 
 /// The graph's counts.
@@ -195,7 +204,42 @@ pub fn stats(conn: &Connection) -> Result<Stats> {
     let linked = one("SELECT count(DISTINCT c.pr) FROM graph_commits c
          WHERE c.pr IS NOT NULL AND c.author <> ''
            AND EXISTS (SELECT 1 FROM graph_touches t WHERE t.sha = c.sha)")?;
+    let owners = load_codeowners(conn)?;
+    let files = one("SELECT count(DISTINCT path) FROM graph_touches")?;
+    let (mut owned, mut prs_owned) = (0i64, 0i64);
+    if let Some(o) = &owners {
+        let mut st = conn.prepare("SELECT DISTINCT path FROM graph_touches")?;
+        let paths: Vec<String> = st
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let owned_set: std::collections::HashSet<&str> = paths
+            .iter()
+            .filter(|p| !o.owners_of(p).is_empty())
+            .map(String::as_str)
+            .collect();
+        owned = owned_set.len() as i64;
+        let mut st = conn.prepare(
+            "SELECT c.pr, t.path FROM graph_commits c JOIN graph_touches t ON t.sha = c.sha WHERE c.pr IS NOT NULL",
+        )?;
+        let mut prs = std::collections::HashSet::new();
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let path: String = r.get(1)?;
+            if owned_set.contains(path.as_str()) {
+                prs.insert(r.get::<_, i64>(0)?);
+            }
+        }
+        prs_owned = prs.len() as i64;
+    }
     Ok(Stats {
+        codeowners_rules: owners.as_ref().map_or(0, |o| o.rules().count() as i64),
+        files_owned: owned,
+        codeowners_coverage: if files == 0 || owners.is_none() {
+            0.0
+        } else {
+            owned as f64 / files as f64
+        },
+        prs_with_owner: prs_owned,
         commits: one("SELECT count(*) FROM graph_commits")?,
         prs,
         prs_linked: linked,
@@ -205,7 +249,7 @@ pub fn stats(conn: &Connection) -> Result<Stats> {
             linked as f64 / prs as f64
         },
         authors: one("SELECT count(DISTINCT email) FROM graph_commits")?,
-        files: one("SELECT count(DISTINCT path) FROM graph_touches")?,
+        files,
         touches: one("SELECT count(*) FROM graph_touches")?,
         reverts: one("SELECT count(*) FROM graph_commits WHERE reverts IS NOT NULL")?,
         tip: get_meta(conn, TIP)?,
@@ -227,4 +271,41 @@ pub fn changesets(conn: &Connection) -> Result<Vec<Vec<String>>> {
         out.last_mut().expect("pushed above").push(r.get(1)?);
     }
     Ok(out)
+}
+
+/// Replaces the graph's CODEOWNERS rules with those of `text` (read from
+/// `name`): the same file twice changes nothing.
+pub fn ingest_codeowners(tx: &Transaction, text: &str, name: &str) -> Result<usize> {
+    let o = codeowners::Owners::parse(text, name)?;
+    tx.execute("DELETE FROM graph_codeowners", [])?;
+    let mut st =
+        tx.prepare("INSERT INTO graph_codeowners (line, pattern, owners) VALUES (?1, ?2, ?3)")?;
+    for r in o.rules() {
+        st.execute(params![r.line as i64, r.pattern, r.owners.join(" ")])?;
+    }
+    Ok(o.rules().count())
+}
+
+/// The graph's CODEOWNERS rules, if any were ingested.
+pub fn load_codeowners(conn: &Connection) -> Result<Option<codeowners::Owners>> {
+    let mut st =
+        conn.prepare("SELECT line, pattern, owners FROM graph_codeowners ORDER BY line")?;
+    let rows: Vec<(i64, String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    // Rebuilt as a file whose line numbers match the original's.
+    let mut text = String::new();
+    let mut at = 1;
+    for (line, pattern, owners) in rows {
+        while at < line {
+            text.push('\n');
+            at += 1;
+        }
+        text.push_str(&format!("{pattern} {owners}\n"));
+        at += 1;
+    }
+    Ok(Some(codeowners::Owners::parse(&text, "graph_codeowners")?))
 }

@@ -170,6 +170,14 @@ CREATE TABLE graph_touches (
 ) WITHOUT ROWID;
 CREATE INDEX graph_touches_by_path ON graph_touches(path);
 "#,
+    // 8: CODEOWNERS rules (`graph ingest codeowners`), replaced whole on each ingest.
+    r#"
+CREATE TABLE graph_codeowners (
+    line     INTEGER PRIMARY KEY,
+    pattern  TEXT NOT NULL,
+    owners   TEXT NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.
