@@ -41,6 +41,10 @@ pub struct CouplingArgs {
     /// Print at most this many pairs.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+    /// Keep bots' commits and lockfiles, vendored, generated and certificate
+    /// files (left out by default).
+    #[arg(long)]
+    pub include_all: bool,
     /// Where the graph lives.
     #[command(flatten)]
     pub target: Target,
@@ -210,8 +214,8 @@ fn coupling(ctx: &Ctx, a: CouplingArgs) -> Result<i32> {
         }
     }
     let sets = match &a.target.graph {
-        Some(p) => graph::changesets(Store::open_read(&ctx.cwd.join(p))?.conn())?,
-        None => ctx.read_state(|st| graph::changesets(st.conn()))?,
+        Some(p) => graph::changesets(Store::open_read(&ctx.cwd.join(p))?.conn(), !a.include_all)?,
+        None => ctx.read_state(|st| graph::changesets(st.conn(), !a.include_all))?,
     };
     let t = graph::coupling::Thresholds {
         min_revs: a.min_revs,

@@ -256,19 +256,50 @@ pub fn stats(conn: &Connection) -> Result<Stats> {
     })
 }
 
-/// The files each commit touched, for the co-change analyses.
-pub fn changesets(conn: &Connection) -> Result<Vec<Vec<String>>> {
-    let mut st = conn.prepare("SELECT sha, path FROM graph_touches ORDER BY sha")?;
+/// A bot's commit: `dependabot[bot]`, `renovate[bot]`, `github-actions`.
+pub fn is_bot(author: &str, email: &str) -> bool {
+    let a = author.to_ascii_lowercase();
+    a.ends_with("[bot]")
+        || email.contains("[bot]")
+        || matches!(
+            a.as_str(),
+            "github-actions" | "dependabot" | "renovate" | "pre-commit-ci"
+        )
+}
+
+/// A file that says nothing about design when it changes with others:
+/// lockfiles, vendored and generated code, certificate bundles (by path,
+/// as `pii-scan`'s file classes name them).
+pub fn is_noise(path: &str) -> bool {
+    use crate::pii::class::FileClass;
+    matches!(
+        FileClass::of(path, ""),
+        FileClass::Lockfile | FileClass::Vendored | FileClass::Generated | FileClass::Certs
+    )
+}
+
+/// The files each commit touched, for the co-change analyses; with
+/// `filtered`, bots' commits and noise files ([`is_noise`]) left out.
+pub fn changesets(conn: &Connection, filtered: bool) -> Result<Vec<Vec<String>>> {
+    let mut st = conn.prepare(
+        "SELECT t.sha, t.path, c.author, c.email FROM graph_touches t
+         JOIN graph_commits c ON c.sha = t.sha ORDER BY t.sha",
+    )?;
     let mut rows = st.query([])?;
     let mut out: Vec<Vec<String>> = Vec::new();
     let mut last = String::new();
     while let Some(r) = rows.next()? {
         let sha: String = r.get(0)?;
+        let path: String = r.get(1)?;
+        if filtered && (is_bot(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?) || is_noise(&path))
+        {
+            continue;
+        }
         if sha != last {
             out.push(Vec::new());
             last = sha;
         }
-        out.last_mut().expect("pushed above").push(r.get(1)?);
+        out.last_mut().expect("pushed above").push(path);
     }
     Ok(out)
 }
@@ -308,4 +339,55 @@ pub fn load_codeowners(conn: &Connection) -> Result<Option<codeowners::Owners>> 
         at += 1;
     }
     Ok(Some(codeowners::Owners::parse(&text, "graph_codeowners")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bots_and_noise_files() {
+        assert!(is_bot(
+            "dependabot[bot]",
+            "49699333+dependabot[bot]@users.noreply.github.com"
+        ));
+        assert!(is_bot("renovate[bot]", "x@y.z"));
+        assert!(!is_bot("Ann Lee", "ann@corp.io"));
+        assert!(is_noise("Cargo.lock"));
+        assert!(is_noise("web/node_modules/x/index.js"));
+        assert!(is_noise("api/user_pb2.py"));
+        assert!(!is_noise("src/lib.rs"));
+        assert!(
+            !is_noise("tests/test_x.py"),
+            "tests change with code for a reason"
+        );
+    }
+
+    #[test]
+    fn changesets_leave_out_bots_and_noise_unless_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::state::Store::open(&dir.path().join("s.db")).unwrap();
+        store
+            .write(|tx| {
+                for (sha, author, files) in [
+                    ("1", "Ann", &["src/a.rs", "Cargo.lock"][..]),
+                    ("2", "dependabot[bot]", &["Cargo.lock", "Cargo.toml"][..]),
+                ] {
+                    tx.execute(
+                        "INSERT INTO graph_commits (sha, author, email, at_s, subject, parents, files) VALUES (?1, ?2, '', 0, '', 1, 2)",
+                        params![sha, author],
+                    )?;
+                    for f in files {
+                        tx.execute(
+                            "INSERT INTO graph_touches (sha, path) VALUES (?1, ?2)",
+                            params![sha, f],
+                        )?;
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(changesets(store.conn(), true).unwrap(), [["src/a.rs"]]);
+        assert_eq!(changesets(store.conn(), false).unwrap().len(), 2);
+    }
 }
