@@ -262,3 +262,27 @@ fn codeowners_rules_give_files_and_pull_requests_owners() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("BAD:2:"));
     assert_eq!(p.json(&["graph", "stats"]), s);
 }
+
+#[test]
+fn hotspots_count_revisions_authors_and_churn() {
+    let p = Project::new("");
+    let repo = p.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    history(&repo);
+    p.json(&["graph", "ingest", "git", "--repo", "repo", "--lines"]);
+    let h = p.json(&["graph", "hotspots", "--top", "2"]);
+    // src/a.rs: #1 (+1), #2 (+1 -1), #4 (+1 -1): 3 revisions, 2 authors, churn 5.
+    assert_eq!(h[0]["path"], "src/a.rs", "{h}");
+    assert_eq!(h[0]["revisions"], 3);
+    assert_eq!(h[0]["authors"], 2);
+    assert_eq!(h[0]["churn"], 5);
+    assert_eq!(h.as_array().unwrap().len(), 2);
+    let none = p.json(&["graph", "hotspots", "--since", "2030-01-01"]);
+    assert_eq!(none, serde_json::json!([]));
+    let bad = p
+        .cmd()
+        .args(["graph", "hotspots", "--since", "yesterday"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

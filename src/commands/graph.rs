@@ -18,6 +18,25 @@ pub enum GraphCommand {
     Stats(Target),
     /// Files that change together (code-maat's logical coupling).
     Coupling(CouplingArgs),
+    /// The most changed files: revisions, authors and churn, in a window.
+    Hotspots(HotspotsArgs),
+}
+
+/// `graph hotspots`.
+#[derive(Debug, Args)]
+pub struct HotspotsArgs {
+    /// Only commits from this date on (YYYY-MM-DD; default: all).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Print at most this many files.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Keep lockfiles, vendored, generated and certificate files.
+    #[arg(long)]
+    pub include_all: bool,
+    /// Where the graph lives.
+    #[command(flatten)]
+    pub target: Target,
 }
 
 /// `graph coupling`.
@@ -106,6 +125,7 @@ pub fn exec(ctx: &Ctx, c: GraphCommand) -> Result<i32> {
         GraphCommand::Ingest(IngestCommand::Codeowners(a)) => ingest_codeowners(ctx, a),
         GraphCommand::Stats(t) => stats(ctx, t),
         GraphCommand::Coupling(a) => coupling(ctx, a),
+        GraphCommand::Hotspots(a) => hotspots(ctx, a),
     }
 }
 
@@ -243,5 +263,38 @@ fn coupling(ctx: &Ctx, a: CouplingArgs) -> Result<i32> {
         sets.len()
     ));
     ctx.out.result(&pairs, &text, None)?;
+    Ok(EXIT_OK)
+}
+
+fn hotspots(ctx: &Ctx, a: HotspotsArgs) -> Result<i32> {
+    let since = match &a.since {
+        Some(d) => {
+            let date = time::Date::parse(d, &time::format_description::well_known::Iso8601::DATE)
+                .map_err(|_| input(format!("--since {}: want YYYY-MM-DD", one_line(d))))?;
+            date.midnight().assume_utc().unix_timestamp()
+        }
+        None => i64::MIN,
+    };
+    let rows = match &a.target.graph {
+        Some(p) => graph::hotspots(
+            Store::open_read(&ctx.cwd.join(p))?.conn(),
+            since,
+            a.top,
+            a.include_all,
+        )?,
+        None => ctx.read_state(|st| graph::hotspots(st.conn(), since, a.top, a.include_all))?,
+    };
+    let mut text = String::from("revisions  authors  churn  file\n");
+    for h in &rows {
+        text.push_str(&format!(
+            "{:>9}  {:>7}  {:>5}  {}\n",
+            h.revisions,
+            h.authors,
+            h.churn.map_or("-".to_string(), |c| c.to_string()),
+            one_line(&h.path)
+        ));
+    }
+    text.push_str(&format!("{} files", rows.len()));
+    ctx.out.result(&rows, &text, None)?;
     Ok(EXIT_OK)
 }

@@ -341,6 +341,50 @@ pub fn load_codeowners(conn: &Connection) -> Result<Option<codeowners::Owners>> 
     Ok(Some(codeowners::Owners::parse(&text, "graph_codeowners")?))
 }
 
+/// One file's activity, for `graph hotspots`.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Hotspot {
+    /// The path.
+    pub path: String,
+    /// Commits that touched it.
+    pub revisions: i64,
+    /// Distinct authors of those commits.
+    pub authors: i64,
+    /// Lines added and deleted, when the history was ingested with lines.
+    pub churn: Option<i64>,
+}
+
+/// The most changed files (noise files left out unless `all`), since
+/// `since_s` (seconds since the epoch), most revisions first.
+pub fn hotspots(conn: &Connection, since_s: i64, top: usize, all: bool) -> Result<Vec<Hotspot>> {
+    let mut st = conn.prepare(
+        "SELECT t.path, count(*), count(DISTINCT c.email),
+                CASE WHEN count(t.added) = 0 THEN NULL ELSE sum(coalesce(t.added, 0) + coalesce(t.deleted, 0)) END
+         FROM graph_touches t JOIN graph_commits c ON c.sha = t.sha
+         WHERE c.at_s >= ?1
+         GROUP BY t.path ORDER BY count(*) DESC, t.path",
+    )?;
+    let rows = st.query_map([since_s], |r| {
+        Ok(Hotspot {
+            path: r.get(0)?,
+            revisions: r.get(1)?,
+            authors: r.get(2)?,
+            churn: r.get(3)?,
+        })
+    })?;
+    let mut out = Vec::new();
+    for h in rows {
+        let h = h?;
+        if all || !is_noise(&h.path) {
+            out.push(h);
+        }
+        if out.len() == top {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
