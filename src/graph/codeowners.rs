@@ -98,18 +98,23 @@ impl Owners {
 
     /// The rule that decides `path` (the last one matching it), if any.
     pub fn rule_for(&self, path: &str) -> Option<&Rule> {
-        // Paths are relative to the repository root.
-        let path = path.trim_start_matches("./").trim_start_matches('/');
-        if path.is_empty() {
+        // Paths are relative to the repository root: `/`, `.` and empty
+        // parts go, a `..` leaves the repository.
+        let mut rel = std::path::PathBuf::new();
+        for c in Path::new(path).components() {
+            match c {
+                std::path::Component::Normal(n) => rel.push(n),
+                std::path::Component::CurDir | std::path::Component::RootDir => {}
+                _ => return None,
+            }
+        }
+        if rel.as_os_str().is_empty() {
             return None;
         }
         self.rules
             .iter()
             .rev()
-            .find(|(_, m)| {
-                m.matched_path_or_any_parents(Path::new(path), false)
-                    .is_ignore()
-            })
+            .find(|(_, m)| m.matched_path_or_any_parents(&rel, false).is_ignore())
             .map(|(r, _)| r)
     }
 
@@ -143,6 +148,10 @@ mod tests {
         );
         assert_eq!(o.owners_of("Cargo.lock"), ["@org/deps"]);
         assert_eq!(o.rule_for("Cargo.lock").unwrap().line, 6);
+        // Found by the fuzzer: odd spellings of a path are normalised, not a panic.
+        assert_eq!(o.owners_of("/////./src//x.rs"), ["@org/everyone"]);
+        assert!(o.owners_of("../outside").is_empty());
+        assert!(o.owners_of("///").is_empty());
     }
 
     #[test]
