@@ -129,6 +129,14 @@ pub fn exec(ctx: &Ctx, c: GraphCommand) -> Result<i32> {
     }
 }
 
+/// Runs `f` on the graph read-only: the `--graph` file, else the state.
+fn read<T>(ctx: &Ctx, t: &Target, f: impl FnOnce(&rusqlite::Connection) -> Result<T>) -> Result<T> {
+    match &t.graph {
+        Some(p) => f(Store::open_read(&ctx.cwd.join(p))?.conn()),
+        None => ctx.read_state(|st| f(st.conn())),
+    }
+}
+
 /// Runs `f` on the graph for writing: the `--graph` file, else the state.
 fn write<T>(ctx: &Ctx, t: &Target, mut f: impl FnMut(&mut Store) -> Result<T>) -> Result<T> {
     match &t.graph {
@@ -195,10 +203,7 @@ fn ingest_codeowners(ctx: &Ctx, a: CodeownersArgs) -> Result<i32> {
 }
 
 fn stats(ctx: &Ctx, t: Target) -> Result<i32> {
-    let s = match &t.graph {
-        Some(p) => graph::stats(Store::open_read(&ctx.cwd.join(p))?.conn())?,
-        None => ctx.read_state(|st| graph::stats(st.conn()))?,
-    };
+    let s = read(ctx, &t, graph::stats)?;
     let mut text = format!(
         "{} commits, {} authors, {} files, {} file touches, {} reverts\n{} pull requests, {} linked to files and an author ({:.1} %)",
         s.commits,
@@ -233,10 +238,7 @@ fn coupling(ctx: &Ctx, a: CouplingArgs) -> Result<i32> {
             return Err(input(format!("{flag} {v}: want a number of 0 or more")));
         }
     }
-    let sets = match &a.target.graph {
-        Some(p) => graph::changesets(Store::open_read(&ctx.cwd.join(p))?.conn(), !a.include_all)?,
-        None => ctx.read_state(|st| graph::changesets(st.conn(), !a.include_all))?,
-    };
+    let sets = read(ctx, &a.target, |c| graph::changesets(c, !a.include_all))?;
     let t = graph::coupling::Thresholds {
         min_revs: a.min_revs,
         min_shared: a.min_shared_revs,
@@ -275,15 +277,9 @@ fn hotspots(ctx: &Ctx, a: HotspotsArgs) -> Result<i32> {
         }
         None => i64::MIN,
     };
-    let rows = match &a.target.graph {
-        Some(p) => graph::hotspots(
-            Store::open_read(&ctx.cwd.join(p))?.conn(),
-            since,
-            a.top,
-            a.include_all,
-        )?,
-        None => ctx.read_state(|st| graph::hotspots(st.conn(), since, a.top, a.include_all))?,
-    };
+    let rows = read(ctx, &a.target, |c| {
+        graph::hotspots(c, since, a.top, a.include_all)
+    })?;
     let mut text = String::from("revisions  authors  churn  file\n");
     for h in &rows {
         text.push_str(&format!(
