@@ -91,7 +91,7 @@ pub enum Command {
     PiiScan(commands::pii_scan::PiiScanArgs),
     /// Gate on benchmark regressions: base vs head rounds, exit 1 only on a real one.
     BenchGate(commands::bench_gate::BenchGateArgs),
-    /// The engineering knowledge graph: ingest git history and CODEOWNERS; stats, coupling, hotspots.
+    /// The engineering knowledge graph: ingest git history and CODEOWNERS; stats, coupling, hotspots, centrality.
     #[command(subcommand)]
     Graph(commands::graph::GraphCommand),
     /// Reproducible-build checks: compare two artifact trees, or build twice.

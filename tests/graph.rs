@@ -286,3 +286,24 @@ fn hotspots_count_revisions_authors_and_churn() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn centrality_ranks_files_of_the_co_change_graph() {
+    let p = Project::new("");
+    let repo = p.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    history(&repo);
+    p.json(&["graph", "ingest", "git", "--repo", "repo"]);
+    let c = p.json(&["graph", "centrality", "--min-shared-revs", "1"]);
+    let rows = c.as_array().unwrap();
+    // a.rs changes with b.rs (#1) and d.rs (#4): the hub of the graph.
+    assert_eq!(rows[0]["path"], "src/a.rs", "{c}");
+    assert_eq!(rows[0]["degree"], 2);
+    let total: f64 = rows.iter().map(|r| r["pagerank"].as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{total}");
+    assert_eq!(
+        p.json(&["graph", "centrality"]),
+        serde_json::json!([]),
+        "no pair shares 3 commits"
+    );
+}

@@ -20,6 +20,28 @@ pub enum GraphCommand {
     Coupling(CouplingArgs),
     /// The most changed files: revisions, authors and churn, in a window.
     Hotspots(HotspotsArgs),
+    /// PageRank and degree of files in the co-change graph.
+    Centrality(CentralityArgs),
+}
+
+/// `graph centrality`.
+#[derive(Debug, Args)]
+pub struct CentralityArgs {
+    /// Files are linked when they share at least this many commits.
+    #[arg(long, default_value_t = 3)]
+    pub min_shared_revs: u64,
+    /// Commits that touch more files are left out.
+    #[arg(long, default_value_t = 30)]
+    pub max_changeset_size: usize,
+    /// Print at most this many files.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Keep bots' commits and lockfiles, vendored, generated and certificate files.
+    #[arg(long)]
+    pub include_all: bool,
+    /// Where the graph lives.
+    #[command(flatten)]
+    pub target: Target,
 }
 
 /// `graph hotspots`.
@@ -126,6 +148,7 @@ pub fn exec(ctx: &Ctx, c: GraphCommand) -> Result<i32> {
         GraphCommand::Stats(t) => stats(ctx, t),
         GraphCommand::Coupling(a) => coupling(ctx, a),
         GraphCommand::Hotspots(a) => hotspots(ctx, a),
+        GraphCommand::Centrality(a) => centrality(ctx, a),
     }
 }
 
@@ -291,6 +314,53 @@ fn hotspots(ctx: &Ctx, a: HotspotsArgs) -> Result<i32> {
         ));
     }
     text.push_str(&format!("{} files", rows.len()));
+    ctx.out.result(&rows, &text, None)?;
+    Ok(EXIT_OK)
+}
+
+/// One file's centrality.
+#[derive(Debug, serde::Serialize)]
+struct Central {
+    path: String,
+    pagerank: f64,
+    degree: usize,
+}
+
+fn centrality(ctx: &Ctx, a: CentralityArgs) -> Result<i32> {
+    let sets = read(ctx, &a.target, |c| graph::changesets(c, !a.include_all))?;
+    let (nodes, edges) =
+        graph::coupling::co_change_graph(&sets, a.max_changeset_size, a.min_shared_revs);
+    let rank = graph::centrality::pagerank(nodes.len(), &edges, 0.85, 1e-10);
+    let mut degree = vec![0usize; nodes.len()];
+    for &(i, _, _) in &edges {
+        degree[i] += 1;
+    }
+    let mut rows: Vec<Central> = nodes
+        .into_iter()
+        .enumerate()
+        .map(|(i, path)| Central {
+            path,
+            pagerank: rank[i],
+            degree: degree[i],
+        })
+        .collect();
+    let edge_count = edges.len() / 2;
+    let node_count = rows.len();
+    rows.sort_by(|x, y| y.pagerank.total_cmp(&x.pagerank).then(x.path.cmp(&y.path)));
+    rows.truncate(a.top);
+    let mut text = String::from("pagerank  degree  file\n");
+    for r in &rows {
+        text.push_str(&format!(
+            "{:.6}  {:>6}  {}\n",
+            r.pagerank,
+            r.degree,
+            one_line(&r.path)
+        ));
+    }
+    text.push_str(&format!(
+        "co-change graph: {node_count} files, {edge_count} pairs sharing {} commits or more",
+        a.min_shared_revs
+    ));
     ctx.out.result(&rows, &text, None)?;
     Ok(EXIT_OK)
 }

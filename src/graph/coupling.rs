@@ -54,19 +54,7 @@ pub struct Pair {
 /// The coupled pairs of `commits` (each the set of paths one commit
 /// touched), highest degree first, then highest average.
 pub fn coupling(commits: &[Vec<String>], t: &Thresholds) -> Vec<Pair> {
-    let mut revs: HashMap<&str, u64> = HashMap::new();
-    let mut shared: HashMap<(&str, &str), u64> = HashMap::new();
-    for files in commits.iter().filter(|f| f.len() <= t.max_changeset) {
-        let mut fs: Vec<&str> = files.iter().map(String::as_str).collect();
-        fs.sort_unstable();
-        fs.dedup();
-        for (i, a) in fs.iter().enumerate() {
-            *revs.entry(a).or_default() += 1;
-            for b in &fs[i + 1..] {
-                *shared.entry((a, b)).or_default() += 1;
-            }
-        }
-    }
+    let (revs, shared) = counts(commits, t.max_changeset);
     let mut out: Vec<Pair> = shared
         .into_iter()
         .filter_map(|((a, b), n)| {
@@ -94,6 +82,54 @@ pub fn coupling(commits: &[Vec<String>], t: &Thresholds) -> Vec<Pair> {
         ))
     });
     out
+}
+
+/// Commits per file and shared commits per pair (in path order), over the
+/// commits touching at most `max_changeset` files.
+type Counts<'a> = (HashMap<&'a str, u64>, HashMap<(&'a str, &'a str), u64>);
+
+fn counts(commits: &[Vec<String>], max_changeset: usize) -> Counts<'_> {
+    let mut revs: HashMap<&str, u64> = HashMap::new();
+    let mut shared: HashMap<(&str, &str), u64> = HashMap::new();
+    for files in commits.iter().filter(|f| f.len() <= max_changeset) {
+        let mut fs: Vec<&str> = files.iter().map(String::as_str).collect();
+        fs.sort_unstable();
+        fs.dedup();
+        for (i, a) in fs.iter().enumerate() {
+            *revs.entry(a).or_default() += 1;
+            for b in &fs[i + 1..] {
+                *shared.entry((a, b)).or_default() += 1;
+            }
+        }
+    }
+    (revs, shared)
+}
+
+/// The co-change graph: files as nodes (sorted), an undirected edge between
+/// two files sharing at least `min_shared` commits, weighted by that count
+/// (each edge given both ways).
+pub fn co_change_graph(
+    commits: &[Vec<String>],
+    max_changeset: usize,
+    min_shared: u64,
+) -> (Vec<String>, Vec<(usize, usize, f64)>) {
+    let (_, shared) = counts(commits, max_changeset);
+    let mut pairs: Vec<((&str, &str), u64)> = shared
+        .into_iter()
+        .filter(|&(_, n)| n >= min_shared)
+        .collect();
+    pairs.sort_unstable();
+    let mut nodes: Vec<&str> = pairs.iter().flat_map(|((a, b), _)| [*a, *b]).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    let id = |p: &str| nodes.binary_search(&p).expect("a node of a pair");
+    let mut edges = Vec::with_capacity(pairs.len() * 2);
+    for ((a, b), n) in &pairs {
+        let (i, j) = (id(a), id(b));
+        edges.push((i, j, *n as f64));
+        edges.push((j, i, *n as f64));
+    }
+    (nodes.into_iter().map(str::to_string).collect(), edges)
 }
 
 #[cfg(test)]
@@ -174,5 +210,13 @@ mod tests {
             ..t
         };
         assert_eq!(coupling(&commits, &capped).len(), 2);
+    }
+
+    #[test]
+    fn the_co_change_graph_keeps_pairs_sharing_enough_commits() {
+        let commits = vec![c(&["a", "b"]), c(&["a", "b"]), c(&["b", "c"])];
+        let (nodes, edges) = co_change_graph(&commits, 30, 2);
+        assert_eq!(nodes, ["a", "b"]);
+        assert_eq!(edges, [(0, 1, 2.0), (1, 0, 2.0)]);
     }
 }

@@ -2,6 +2,7 @@
 //! requests they landed, their authors and the files they touched, read from
 //! git into the state's own tables (SQLite, no server needed).
 
+pub mod centrality;
 pub mod codeowners;
 pub mod coupling;
 pub mod gitlog;
