@@ -190,7 +190,7 @@ fn ingest_git(ctx: &Ctx, a: GitArgs) -> Result<i32> {
         since_rev: a.since.clone().filter(|_| date.is_none()),
         lines: a.lines,
     };
-    let bar = ctx.out.progress(0, "commits");
+    let bar = ctx.out.counter("commits");
     let r = write(ctx, &a.target, |store| {
         store.write(|tx| graph::ingest_git(tx, &repo, &o, |n| bar.set_position(n as u64)))
     })?;

@@ -170,6 +170,19 @@ impl Output {
         bar
     }
 
+    /// A counter of items on stderr (`12,345 commits`), shown only where
+    /// [`Output::progress`] is.
+    pub fn counter(&self, what: &str) -> indicatif::ProgressBar {
+        let bar = self.progress(0, what);
+        if !bar.is_hidden() {
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{human_pos} {msg} ({per_sec})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+        }
+        bar
+    }
+
     /// In Actions, asks GitHub to mask `secret` in every log line from now on.
     pub fn mask(&self, secret: &str) {
         if self.github.is_some() {
