@@ -287,16 +287,10 @@ impl<R: BufRead> Parser<R> {
             .until(0)?
             .ok_or_else(|| input("git log: an entry ends early"))?;
         if !head.contains(&b'\t') {
-            let path = |p: &mut Self| -> Result<String> {
-                let f = p
-                    .until(0)?
-                    .ok_or_else(|| input("git log: a path ends early"))?;
-                Ok(String::from_utf8_lossy(&f).into_owned())
-            };
-            let first = path(self)?;
+            let first = self.path()?;
             let renamed = matches!(head.first(), Some(b'R' | b'C'));
             let (path, old_path) = if renamed {
-                (path(self)?, Some(first))
+                (self.path()?, Some(first))
             } else {
                 (first, None)
             };
@@ -316,28 +310,26 @@ impl<R: BufRead> Parser<R> {
         let added = num(parts.next());
         let deleted = num(parts.next());
         let rest = parts.next().unwrap_or_default();
-        if !rest.is_empty() {
-            return Ok(Touch {
-                path: String::from_utf8_lossy(rest).into_owned(),
-                old_path: None,
-                added,
-                deleted,
-            });
-        }
-        let mut path = || -> Result<String> {
-            let f = self
-                .until(0)?
-                .ok_or_else(|| input("git log: a path ends early"))?;
-            Ok(String::from_utf8_lossy(&f).into_owned())
+        let (path, old_path) = if rest.is_empty() {
+            let old = self.path()?;
+            (self.path()?, Some(old))
+        } else {
+            (String::from_utf8_lossy(rest).into_owned(), None)
         };
-        let old = path()?;
-        let new = path()?;
         Ok(Touch {
-            path: new,
-            old_path: Some(old),
+            path,
+            old_path,
             added,
             deleted,
         })
+    }
+
+    /// One NUL-terminated path.
+    fn path(&mut self) -> Result<String> {
+        let f = self
+            .until(0)?
+            .ok_or_else(|| input("git log: a path ends early"))?;
+        Ok(String::from_utf8_lossy(&f).into_owned())
     }
 }
 
