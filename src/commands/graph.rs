@@ -24,6 +24,21 @@ pub enum GraphCommand {
     Centrality(CentralityArgs),
 }
 
+/// How many rows an analysis prints, what it leaves out, where the graph lives.
+#[derive(Debug, Args)]
+pub struct Listing {
+    /// Print at most this many rows.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Keep bots' commits and lockfiles, vendored, generated and certificate
+    /// files (left out by default).
+    #[arg(long)]
+    pub include_all: bool,
+    /// Where the graph lives.
+    #[command(flatten)]
+    pub target: Target,
+}
+
 /// `graph centrality`.
 #[derive(Debug, Args)]
 pub struct CentralityArgs {
@@ -33,15 +48,9 @@ pub struct CentralityArgs {
     /// Commits that touch more files are left out.
     #[arg(long, default_value_t = 30)]
     pub max_changeset_size: usize,
-    /// Print at most this many files.
-    #[arg(long, default_value_t = 20)]
-    pub top: usize,
-    /// Keep bots' commits and lockfiles, vendored, generated and certificate files.
-    #[arg(long)]
-    pub include_all: bool,
-    /// Where the graph lives.
+    /// Rows, filters, where the graph lives.
     #[command(flatten)]
-    pub target: Target,
+    pub list: Listing,
 }
 
 /// `graph hotspots`.
@@ -50,15 +59,9 @@ pub struct HotspotsArgs {
     /// Only commits from this date on (YYYY-MM-DD; default: all).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
-    /// Print at most this many files.
-    #[arg(long, default_value_t = 20)]
-    pub top: usize,
-    /// Keep lockfiles, vendored, generated and certificate files.
-    #[arg(long)]
-    pub include_all: bool,
-    /// Where the graph lives.
+    /// Rows, filters, where the graph lives.
     #[command(flatten)]
-    pub target: Target,
+    pub list: Listing,
 }
 
 /// `graph coupling`.
@@ -79,16 +82,9 @@ pub struct CouplingArgs {
     /// Commits that touch more files are left out (mass renames, sweeps).
     #[arg(long, default_value_t = 30)]
     pub max_changeset_size: usize,
-    /// Print at most this many pairs.
-    #[arg(long, default_value_t = 20)]
-    pub top: usize,
-    /// Keep bots' commits and lockfiles, vendored, generated and certificate
-    /// files (left out by default).
-    #[arg(long)]
-    pub include_all: bool,
-    /// Where the graph lives.
+    /// Rows, filters, where the graph lives.
     #[command(flatten)]
-    pub target: Target,
+    pub list: Listing,
 }
 
 /// Where the graph lives.
@@ -215,9 +211,9 @@ fn ingest_codeowners(ctx: &Ctx, a: CodeownersArgs) -> Result<i32> {
     let text = std::fs::read_to_string(ctx.cwd.join(&a.file))
         .map_err(|e| input(format!("{name}: {e}")))?;
     // Parsed before the state is opened: a malformed file writes nothing.
-    graph::codeowners::Owners::parse(&text, &name)?;
+    let owners = graph::codeowners::Owners::parse(&text, &name)?;
     let n = write(ctx, &a.target, |store| {
-        store.write(|tx| graph::ingest_codeowners(tx, &text, &name))
+        store.write(|tx| graph::ingest_codeowners(tx, &owners))
     })?;
     let v = serde_json::json!({"file": name, "rules": n});
     ctx.out
@@ -261,7 +257,9 @@ fn coupling(ctx: &Ctx, a: CouplingArgs) -> Result<i32> {
             return Err(input(format!("{flag} {v}: want a number of 0 or more")));
         }
     }
-    let sets = read(ctx, &a.target, |c| graph::changesets(c, !a.include_all))?;
+    let sets = read(ctx, &a.list.target, |c| {
+        graph::changesets(c, !a.list.include_all)
+    })?;
     let t = graph::coupling::Thresholds {
         min_revs: a.min_revs,
         min_shared: a.min_shared_revs,
@@ -270,7 +268,7 @@ fn coupling(ctx: &Ctx, a: CouplingArgs) -> Result<i32> {
         max_changeset: a.max_changeset_size,
     };
     let mut pairs = graph::coupling::coupling(&sets, &t);
-    pairs.truncate(a.top);
+    pairs.truncate(a.list.top);
     let mut text = String::from("degree  avg-revs  shared  files\n");
     for p in &pairs {
         text.push_str(&format!(
@@ -300,8 +298,8 @@ fn hotspots(ctx: &Ctx, a: HotspotsArgs) -> Result<i32> {
         }
         None => i64::MIN,
     };
-    let rows = read(ctx, &a.target, |c| {
-        graph::hotspots(c, since, a.top, a.include_all)
+    let rows = read(ctx, &a.list.target, |c| {
+        graph::hotspots(c, since, a.list.top, a.list.include_all)
     })?;
     let mut text = String::from("revisions  authors  churn  file\n");
     for h in &rows {
@@ -327,7 +325,9 @@ struct Central {
 }
 
 fn centrality(ctx: &Ctx, a: CentralityArgs) -> Result<i32> {
-    let sets = read(ctx, &a.target, |c| graph::changesets(c, !a.include_all))?;
+    let sets = read(ctx, &a.list.target, |c| {
+        graph::changesets(c, !a.list.include_all)
+    })?;
     let (nodes, edges) =
         graph::coupling::co_change_graph(&sets, a.max_changeset_size, a.min_shared_revs);
     let rank = graph::centrality::pagerank(nodes.len(), &edges, 0.85, 1e-10);
@@ -347,7 +347,7 @@ fn centrality(ctx: &Ctx, a: CentralityArgs) -> Result<i32> {
     let edge_count = edges.len() / 2;
     let node_count = rows.len();
     rows.sort_by(|x, y| y.pagerank.total_cmp(&x.pagerank).then(x.path.cmp(&y.path)));
-    rows.truncate(a.top);
+    rows.truncate(a.list.top);
     let mut text = String::from("pagerank  degree  file\n");
     for r in &rows {
         text.push_str(&format!(

@@ -305,10 +305,9 @@ pub fn changesets(conn: &Connection, filtered: bool) -> Result<Vec<Vec<String>>>
     Ok(out)
 }
 
-/// Replaces the graph's CODEOWNERS rules with those of `text` (read from
-/// `name`): the same file twice changes nothing.
-pub fn ingest_codeowners(tx: &Transaction, text: &str, name: &str) -> Result<usize> {
-    let o = codeowners::Owners::parse(text, name)?;
+/// Replaces the graph's CODEOWNERS rules with `o`'s: the same file twice
+/// changes nothing.
+pub fn ingest_codeowners(tx: &Transaction, o: &codeowners::Owners) -> Result<usize> {
     tx.execute("DELETE FROM graph_codeowners", [])?;
     let mut st =
         tx.prepare("INSERT INTO graph_codeowners (line, pattern, owners) VALUES (?1, ?2, ?3)")?;
