@@ -60,6 +60,49 @@ pub fn added_lines(dir: &Path, base: &str, head: &str) -> Result<Changed> {
     Ok(parse_diff(&run(dir, &args)?))
 }
 
+/// The paths that differ between `base` and `head` (a `A...B` merge-base
+/// diff when `three_dot`), deletions included, renames as their new path.
+pub fn changed_paths(dir: &Path, base: &str, head: &str, three_dot: bool) -> Result<Vec<String>> {
+    for rev in [base, head] {
+        check_revision(rev)?;
+    }
+    let spec = if three_dot {
+        format!("{base}...{head}")
+    } else {
+        format!("{base}..{head}")
+    };
+    let out = run(
+        dir,
+        &[
+            "-c",
+            "core.quotepath=off",
+            "diff",
+            "--name-only",
+            "-z",
+            "--no-ext-diff",
+            "--end-of-options",
+            &spec,
+            "--",
+        ],
+    )?;
+    Ok(out
+        .split('\0')
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+/// The commits in `range` (`A..B`).
+pub fn rev_list(dir: &Path, range: &str) -> Result<Vec<String>> {
+    for rev in range.split("..").filter(|r| !r.is_empty()) {
+        check_revision(rev.trim_start_matches('.'))?;
+    }
+    Ok(run(dir, &["rev-list", "--end-of-options", range, "--"])?
+        .lines()
+        .map(str::to_string)
+        .collect())
+}
+
 /// Refuses a revision that git could read as an option, or that holds a
 /// control character.
 pub fn check_revision(rev: &str) -> Result<()> {

@@ -14,6 +14,7 @@ pub mod envhash;
 pub mod error;
 pub mod git;
 pub mod graph;
+pub mod lockfile;
 pub mod output;
 pub mod pii;
 pub mod repro;

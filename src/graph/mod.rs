@@ -2,19 +2,26 @@
 //! requests they landed, their authors and the files they touched, read from
 //! git into the state's own tables (SQLite, no server needed).
 
+pub mod bolt;
 pub mod centrality;
 pub mod codeowners;
 pub mod coupling;
+pub mod data;
 pub mod gitlog;
+pub mod impact;
+pub mod incidents;
+pub mod junit;
+pub mod pr_event;
+
+pub use data::GraphData;
 
 use crate::error::{input, Result};
-use crate::state::{get_meta, set_meta};
-use rusqlite::{params, Connection, Transaction};
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// The meta key holding the last ingested tip.
-const TIP: &str = "graph.git.tip";
+pub(crate) const TIP: &str = "graph.git.tip";
 
 /// What `graph ingest git` did.
 #[derive(Debug, Default, Serialize)]
@@ -59,17 +66,20 @@ pub fn head(repo: &Path) -> Result<String> {
     )
 }
 
+/// Commits written per call to the sink.
+const BATCH: usize = 2000;
+
 /// Reads the first-parent history of `repo`'s HEAD into the graph: every
-/// commit not there yet, in one transaction. A second run reads only the
-/// commits after the recorded tip (when HEAD still descends from it).
+/// commit not there yet. A second run reads only the commits after the
+/// recorded tip (when HEAD still descends from it).
 pub fn ingest_git(
-    tx: &Transaction,
+    sink: &mut dyn data::Sink,
     repo: &Path,
     o: &IngestOptions,
     mut progress: impl FnMut(usize),
 ) -> Result<Ingested> {
     let head = head(repo)?;
-    let known = get_meta(tx, TIP)?;
+    let known = sink.tip()?;
     let descends =
         |tip: &str| crate::git::run(repo, &["merge-base", "--is-ancestor", tip, &head]).is_ok();
     let from = match (&o.since_rev, &known) {
@@ -88,17 +98,35 @@ pub fn ingest_git(
         Some(f) => format!("{f}..{head}"),
         None => head.clone(),
     };
-    let mut ins_commit = tx.prepare_cached(
-        "INSERT OR IGNORE INTO graph_commits (sha, author, email, at_s, pr, reverts, subject, parents, files)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    let mut ins_touch = tx.prepare_cached(
-        "INSERT OR IGNORE INTO graph_touches (sha, path, old_path, added, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
     let mut out = Ingested {
         range: range.clone(),
         tip: head.clone(),
         ..Ingested::default()
+    };
+    let mut batch: Vec<gitlog::Commit> = Vec::with_capacity(BATCH);
+    let mut flush = |batch: &mut Vec<gitlog::Commit>, out: &mut Ingested| -> Result<()> {
+        let shas: Vec<&str> = batch.iter().map(|c| c.sha.as_str()).collect();
+        let known = sink.known(&shas)?;
+        let fresh: Vec<&gitlog::Commit> =
+            batch.iter().filter(|c| !known.contains(&c.sha)).collect();
+        let commits: Vec<data::CommitRow> = fresh.iter().map(|c| commit_row(c)).collect();
+        let touches: Vec<data::TouchRow> = fresh
+            .iter()
+            .flat_map(|c| {
+                c.files.iter().map(|f| data::TouchRow {
+                    sha: c.sha.clone(),
+                    path: f.path.clone(),
+                    old_path: f.old_path.clone(),
+                    added: f.added.map(|n| n as i64),
+                    deleted: f.deleted.map(|n| n as i64),
+                })
+            })
+            .collect();
+        sink.put_commits(&commits, &touches)?;
+        out.new += commits.len();
+        out.touches += touches.len();
+        batch.clear();
+        Ok(())
     };
     // A partial clone can lack blobs that rename detection and --numstat
     // must read, and git stops there. The older commits are then read again
@@ -119,28 +147,9 @@ pub fn ingest_git(
             |c| {
                 out.read += 1;
                 last.clone_from(&c.sha);
-                let added = ins_commit.execute(params![
-                    c.sha,
-                    c.author,
-                    c.email,
-                    c.at,
-                    c.pr().map(|n| n as i64),
-                    c.reverts(),
-                    c.subject(),
-                    c.parents.len() as i64,
-                    c.files.len() as i64,
-                ])?;
-                if added > 0 {
-                    out.new += 1;
-                    for f in &c.files {
-                        out.touches += ins_touch.execute(params![
-                            c.sha,
-                            f.path,
-                            f.old_path,
-                            f.added.map(|n| n as i64),
-                            f.deleted.map(|n| n as i64),
-                        ])?;
-                    }
+                batch.push(c);
+                if batch.len() == BATCH {
+                    flush(&mut batch, &mut out)?;
                 }
                 if out.read.is_multiple_of(256) {
                     progress(out.read);
@@ -148,6 +157,7 @@ pub fn ingest_git(
                 Ok(())
             },
         )?;
+        flush(&mut batch, &mut out)?;
         let Some(w) = stopped else { break };
         if degraded || out.read == before {
             return Err(input(format!("{}: {w}", repo.display())));
@@ -163,98 +173,178 @@ pub fn ingest_git(
         };
     }
     out.warning = (!warnings.is_empty()).then(|| warnings.join("; "));
-    set_meta(tx, TIP, &head)?;
+    sink.set_tip(&head)?;
     Ok(out)
+}
+
+fn commit_row(c: &gitlog::Commit) -> data::CommitRow {
+    data::CommitRow {
+        sha: c.sha.clone(),
+        author: c.author.clone(),
+        email: c.email.clone(),
+        at_s: c.at,
+        pr: c.pr().map(|n| n as i64),
+        reverts: c.reverts(),
+        subject: c.subject().to_string(),
+        parents: c.parents.len() as i64,
+        files: c.files.len() as i64,
+    }
 }
 
 /// Counts of the graph, for `graph stats`.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Stats {
     /// Commits.
-    pub commits: i64,
+    pub commits: usize,
     /// Pull requests found in commit messages.
-    pub prs: i64,
+    pub prs: usize,
     /// Pull requests linked to at least one file and an author.
-    pub prs_linked: i64,
+    pub prs_linked: usize,
     /// `prs_linked / prs` (1 when there are none).
     pub prs_linked_share: f64,
     /// Distinct authors.
-    pub authors: i64,
+    pub authors: usize,
     /// Distinct files touched.
-    pub files: i64,
+    pub files: usize,
     /// File touches (commit → file edges).
-    pub touches: i64,
+    pub touches: usize,
     /// Commits that revert another.
-    pub reverts: i64,
+    pub reverts: usize,
     /// The last ingested tip.
     pub tip: Option<String>,
     /// CODEOWNERS rules ingested.
-    pub codeowners_rules: i64,
+    pub codeowners_rules: usize,
     /// Files touched that a CODEOWNERS rule gives an owner.
-    pub files_owned: i64,
+    pub files_owned: usize,
     /// `files_owned / files` (0 without rules).
     pub codeowners_coverage: f64,
     /// Pull requests touching at least one owned file.
-    pub prs_with_owner: i64,
+    pub prs_with_owner: usize,
+    /// Test results ingested.
+    pub test_results: usize,
+    /// Tests that failed (every attempt) in some run.
+    pub tests_failed: usize,
+    /// Tests that failed and then passed on a rerun in some run.
+    pub tests_flaky: usize,
+    /// Incidents.
+    pub incidents: usize,
+    /// Incidents linked to a pull request or commit in the graph.
+    pub incidents_linked: usize,
+    /// Pull request events ingested.
+    pub pr_events: usize,
+    /// Lockfiles ingested.
+    pub lockfiles: usize,
+    /// Packages they resolve.
+    pub packages: usize,
+    /// Package → package dependencies.
+    pub dependencies: usize,
 }
 
 /// The graph's counts.
-pub fn stats(conn: &Connection) -> Result<Stats> {
-    let one = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
-    let prs = one("SELECT count(DISTINCT pr) FROM graph_commits WHERE pr IS NOT NULL")?;
-    let linked = one("SELECT count(DISTINCT c.pr) FROM graph_commits c
-         WHERE c.pr IS NOT NULL AND c.author <> ''
-           AND EXISTS (SELECT 1 FROM graph_touches t WHERE t.sha = c.sha)")?;
-    let owners = load_codeowners(conn)?;
-    let files = one("SELECT count(DISTINCT path) FROM graph_touches")?;
-    let (mut owned, mut prs_owned) = (0i64, 0i64);
-    if let Some(o) = &owners {
-        let mut st = conn.prepare("SELECT DISTINCT path FROM graph_touches")?;
-        let paths: Vec<String> = st
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let owned_set: std::collections::HashSet<&str> = paths
+pub fn stats(g: &GraphData) -> Result<Stats> {
+    let owners = g.owners()?;
+    let files: HashSet<&str> = g.touches.iter().map(|t| t.path.as_str()).collect();
+    let touched: HashSet<&str> = g.touches.iter().map(|t| t.sha.as_str()).collect();
+    let prs: HashSet<i64> = g.commits.iter().filter_map(|c| c.pr).collect();
+    let linked: HashSet<i64> = g
+        .commits
+        .iter()
+        .filter(|c| !c.author.is_empty() && touched.contains(c.sha.as_str()))
+        .filter_map(|c| c.pr)
+        .collect();
+    let owned: HashSet<&str> = match &owners {
+        Some(o) => files
             .iter()
+            .copied()
             .filter(|p| !o.owners_of(p).is_empty())
-            .map(String::as_str)
-            .collect();
-        owned = owned_set.len() as i64;
-        let mut st = conn.prepare(
-            "SELECT c.pr, t.path FROM graph_commits c JOIN graph_touches t ON t.sha = c.sha WHERE c.pr IS NOT NULL",
-        )?;
-        let mut prs = std::collections::HashSet::new();
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let path: String = r.get(1)?;
-            if owned_set.contains(path.as_str()) {
-                prs.insert(r.get::<_, i64>(0)?);
-            }
-        }
-        prs_owned = prs.len() as i64;
-    }
+            .collect(),
+        None => HashSet::new(),
+    };
+    let pr_of: HashMap<&str, i64> = g
+        .commits
+        .iter()
+        .filter_map(|c| c.pr.map(|p| (c.sha.as_str(), p)))
+        .collect();
+    let prs_owned: HashSet<i64> = g
+        .touches
+        .iter()
+        .filter(|t| owned.contains(t.path.as_str()))
+        .filter_map(|t| pr_of.get(t.sha.as_str()).copied())
+        .collect();
+    let tests_with = |o: &str| {
+        g.tests
+            .iter()
+            .filter(|t| t.outcome == o)
+            .map(|t| (&t.suite, &t.name))
+            .collect::<HashSet<_>>()
+            .len()
+    };
+    let shas: HashSet<&str> = g.commits.iter().map(|c| c.sha.as_str()).collect();
+    let incidents_linked = g
+        .incidents
+        .iter()
+        .filter(|i| {
+            i.pr.is_some_and(|p| prs.contains(&p))
+                || i.commit
+                    .as_deref()
+                    .is_some_and(|c| resolve_sha(&shas, c).is_some())
+        })
+        .count();
     Ok(Stats {
-        codeowners_rules: owners.as_ref().map_or(0, |o| o.rules().count() as i64),
-        files_owned: owned,
-        codeowners_coverage: if files == 0 || owners.is_none() {
+        codeowners_rules: owners.as_ref().map_or(0, |o| o.rules().count()),
+        files_owned: owned.len(),
+        codeowners_coverage: if files.is_empty() || owners.is_none() {
             0.0
         } else {
-            owned as f64 / files as f64
+            owned.len() as f64 / files.len() as f64
         },
-        prs_with_owner: prs_owned,
-        commits: one("SELECT count(*) FROM graph_commits")?,
-        prs,
-        prs_linked: linked,
-        prs_linked_share: if prs == 0 {
+        prs_with_owner: prs_owned.len(),
+        commits: g.commits.len(),
+        prs: prs.len(),
+        prs_linked: linked.len(),
+        prs_linked_share: if prs.is_empty() {
             1.0
         } else {
-            linked as f64 / prs as f64
+            linked.len() as f64 / prs.len() as f64
         },
-        authors: one("SELECT count(DISTINCT email) FROM graph_commits")?,
-        files,
-        touches: one("SELECT count(*) FROM graph_touches")?,
-        reverts: one("SELECT count(*) FROM graph_commits WHERE reverts IS NOT NULL")?,
-        tip: get_meta(conn, TIP)?,
+        authors: g
+            .commits
+            .iter()
+            .map(|c| c.email.as_str())
+            .collect::<HashSet<_>>()
+            .len(),
+        files: files.len(),
+        touches: g.touches.len(),
+        reverts: g.commits.iter().filter(|c| c.reverts.is_some()).count(),
+        tip: g.tip.clone(),
+        test_results: g.tests.len(),
+        tests_failed: tests_with("failed"),
+        tests_flaky: tests_with("flaky"),
+        incidents: g.incidents.len(),
+        incidents_linked,
+        pr_events: g.prs.len(),
+        lockfiles: g
+            .packages
+            .iter()
+            .map(|p| &p.lockfile)
+            .collect::<HashSet<_>>()
+            .len(),
+        packages: g.packages.len(),
+        dependencies: g.depends.len(),
     })
+}
+
+/// The full hash in `shas` that `prefix` (7 characters or more) names, when
+/// exactly one does.
+pub fn resolve_sha<'a>(shas: &HashSet<&'a str>, prefix: &str) -> Option<&'a str> {
+    if let Some(s) = shas.get(prefix) {
+        return Some(s);
+    }
+    let mut found = shas.iter().filter(|s| s.starts_with(prefix));
+    match (found.next(), found.next()) {
+        (Some(s), None) => Some(s),
+        _ => None,
+    }
 }
 
 /// A bot's commit: `dependabot[bot]`, `renovate[bot]`, `github-actions`.
@@ -279,66 +369,95 @@ pub fn is_noise(path: &str) -> bool {
     )
 }
 
-/// The files each commit touched, for the co-change analyses; with
-/// `filtered`, bots' commits and noise files ([`is_noise`]) left out.
-pub fn changesets(conn: &Connection, filtered: bool) -> Result<Vec<Vec<String>>> {
-    let mut st = conn.prepare(
-        "SELECT t.sha, t.path, c.author, c.email FROM graph_touches t
-         JOIN graph_commits c ON c.sha = t.sha ORDER BY t.sha",
-    )?;
-    let mut rows = st.query([])?;
-    let mut out: Vec<Vec<String>> = Vec::new();
-    let mut last = String::new();
-    while let Some(r) = rows.next()? {
-        let sha: String = r.get(0)?;
-        let path: String = r.get(1)?;
-        if filtered && (is_bot(&r.get::<_, String>(2)?, &r.get::<_, String>(3)?) || is_noise(&path))
-        {
+/// The files each commit touched (commits in hash order), for the
+/// co-change analyses; with `filtered`, bots' commits and noise files
+/// ([`is_noise`]) left out.
+pub fn changesets(g: &GraphData, filtered: bool) -> Vec<Vec<String>> {
+    changesets_by_commit(g, filtered)
+        .into_iter()
+        .map(|(_, files)| files)
+        .collect()
+}
+
+/// [`changesets`] with each commit's hash.
+pub fn changesets_by_commit(g: &GraphData, filtered: bool) -> Vec<(String, Vec<String>)> {
+    let bot: HashSet<&str> = g
+        .commits
+        .iter()
+        .filter(|c| is_bot(&c.author, &c.email))
+        .map(|c| c.sha.as_str())
+        .collect();
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for t in &g.touches {
+        if filtered && (bot.contains(t.sha.as_str()) || is_noise(&t.path)) {
             continue;
         }
-        if sha != last {
-            out.push(Vec::new());
-            last = sha;
+        match out.last_mut() {
+            Some((sha, files)) if *sha == t.sha => files.push(t.path.clone()),
+            _ => out.push((t.sha.clone(), vec![t.path.clone()])),
         }
-        out.last_mut().expect("pushed above").push(path);
     }
-    Ok(out)
+    out
 }
 
-/// Replaces the graph's CODEOWNERS rules with `o`'s: the same file twice
-/// changes nothing.
-pub fn ingest_codeowners(tx: &Transaction, o: &codeowners::Owners) -> Result<usize> {
-    tx.execute("DELETE FROM graph_codeowners", [])?;
-    let mut st =
-        tx.prepare("INSERT INTO graph_codeowners (line, pattern, owners) VALUES (?1, ?2, ?3)")?;
-    for r in o.rules() {
-        st.execute(params![r.line as i64, r.pattern, r.owners.join(" ")])?;
-    }
-    Ok(o.rules().count())
+/// The rows of a CODEOWNERS file.
+pub fn codeowner_rows(o: &codeowners::Owners) -> Vec<data::RuleRow> {
+    o.rules()
+        .map(|r| data::RuleRow {
+            line: r.line as i64,
+            pattern: r.pattern.clone(),
+            owners: r.owners.join(" "),
+        })
+        .collect()
 }
 
-/// The graph's CODEOWNERS rules, if any were ingested.
-pub fn load_codeowners(conn: &Connection) -> Result<Option<codeowners::Owners>> {
-    let mut st =
-        conn.prepare("SELECT line, pattern, owners FROM graph_codeowners ORDER BY line")?;
-    let rows: Vec<(i64, String, String)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    if rows.is_empty() {
-        return Ok(None);
+/// The packages of every lockfile as one directed graph (`from` depends on
+/// `to`): nodes `name@version` sorted, each package once however many
+/// lockfiles list it.
+pub fn package_graph(g: &GraphData) -> (Vec<String>, Vec<(usize, usize, f64)>) {
+    let label = |e: &str, n: &str, v: &str| {
+        let l = if v.is_empty() {
+            n.to_string()
+        } else {
+            format!("{n}@{v}")
+        };
+        (e.to_string(), l)
+    };
+    let mut keys: Vec<(String, String)> = g
+        .packages
+        .iter()
+        .map(|p| label(&p.ecosystem, &p.name, &p.version))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let id = |k: &(String, String)| keys.binary_search(k).ok();
+    let mut edges: Vec<(usize, usize, f64)> = g
+        .depends
+        .iter()
+        .filter_map(|d| {
+            let a = id(&label(&d.ecosystem, &d.from_name, &d.from_version))?;
+            let b = id(&label(&d.ecosystem, &d.to_name, &d.to_version))?;
+            Some((a, b))
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|(a, b)| (a, b, 1.0))
+        .collect();
+    edges.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    (keys.into_iter().map(|(_, l)| l).collect(), edges)
+}
+
+/// `k` of `n` nodes drawn with `seed`, or `None` (every node: exact) when
+/// `k` is 0 or not below `n`.
+pub fn centrality_sample(n: usize, k: usize, seed: u64) -> Option<Vec<usize>> {
+    use rand::SeedableRng;
+    if k == 0 || k >= n {
+        return None;
     }
-    // Rebuilt as a file whose line numbers match the original's.
-    let mut text = String::new();
-    let mut at = 1;
-    for (line, pattern, owners) in rows {
-        while at < line {
-            text.push('\n');
-            at += 1;
-        }
-        text.push_str(&format!("{pattern} {owners}\n"));
-        at += 1;
-    }
-    Ok(Some(codeowners::Owners::parse(&text, "graph_codeowners")?))
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut v = rand::seq::index::sample(&mut rng, n, k).into_vec();
+    v.sort_unstable();
+    Some(v)
 }
 
 /// One file's activity, for `graph hotspots`.
@@ -356,38 +475,48 @@ pub struct Hotspot {
 
 /// The most changed files (noise files left out unless `all`), since
 /// `since_s` (seconds since the epoch), most revisions first.
-pub fn hotspots(conn: &Connection, since_s: i64, top: usize, all: bool) -> Result<Vec<Hotspot>> {
-    let mut st = conn.prepare(
-        "SELECT t.path, count(*), count(DISTINCT c.email),
-                CASE WHEN count(t.added) = 0 THEN NULL ELSE sum(coalesce(t.added, 0) + coalesce(t.deleted, 0)) END
-         FROM graph_touches t JOIN graph_commits c ON c.sha = t.sha
-         WHERE c.at_s >= ?1
-         GROUP BY t.path ORDER BY count(*) DESC, t.path",
-    )?;
-    let rows = st.query_map([since_s], |r| {
-        Ok(Hotspot {
-            path: r.get(0)?,
-            revisions: r.get(1)?,
-            authors: r.get(2)?,
-            churn: r.get(3)?,
-        })
-    })?;
-    let mut out = Vec::new();
-    for h in rows {
-        let h = h?;
-        if all || !is_noise(&h.path) {
-            out.push(h);
+pub fn hotspots(g: &GraphData, since_s: i64, top: usize, all: bool) -> Vec<Hotspot> {
+    let by_sha: HashMap<&str, &data::CommitRow> =
+        g.commits.iter().map(|c| (c.sha.as_str(), c)).collect();
+    #[derive(Default)]
+    struct Acc<'a> {
+        revisions: i64,
+        emails: HashSet<&'a str>,
+        churn: Option<i64>,
+    }
+    let mut acc: HashMap<&str, Acc> = HashMap::new();
+    for t in &g.touches {
+        let Some(c) = by_sha.get(t.sha.as_str()) else {
+            continue;
+        };
+        if c.at_s < since_s || (!all && is_noise(&t.path)) {
+            continue;
         }
-        if out.len() == top {
-            break;
+        let a = acc.entry(&t.path).or_default();
+        a.revisions += 1;
+        a.emails.insert(&c.email);
+        if t.added.is_some() || t.deleted.is_some() {
+            *a.churn.get_or_insert(0) += t.added.unwrap_or(0) + t.deleted.unwrap_or(0);
         }
     }
-    Ok(out)
+    let mut out: Vec<Hotspot> = acc
+        .into_iter()
+        .map(|(path, a)| Hotspot {
+            path: path.to_string(),
+            revisions: a.revisions,
+            authors: a.emails.len() as i64,
+            churn: a.churn,
+        })
+        .collect();
+    out.sort_by(|a, b| b.revisions.cmp(&a.revisions).then(a.path.cmp(&b.path)));
+    out.truncate(top);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::params;
 
     #[test]
     fn bots_and_noise_files() {
@@ -431,7 +560,8 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        assert_eq!(changesets(store.conn(), true).unwrap(), [["src/a.rs"]]);
-        assert_eq!(changesets(store.conn(), false).unwrap().len(), 2);
+        let g = data::load(store.conn()).unwrap();
+        assert_eq!(changesets(&g, true), [["src/a.rs"]]);
+        assert_eq!(changesets(&g, false).len(), 2);
     }
 }

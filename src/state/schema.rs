@@ -178,6 +178,58 @@ CREATE TABLE graph_codeowners (
     owners   TEXT NOT NULL
 );
 "#,
+    // 9: the rest of the knowledge graph: test results (`graph ingest junit`),
+    // incidents, pull request events, and lockfile packages and dependencies.
+    r#"
+CREATE TABLE graph_tests (
+    run      TEXT NOT NULL,
+    sha      TEXT,
+    pr       INTEGER,
+    suite    TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    file     TEXT,
+    outcome  TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    message  TEXT,
+    PRIMARY KEY (run, suite, name)
+) WITHOUT ROWID;
+CREATE TABLE graph_incidents (
+    id       TEXT PRIMARY KEY,
+    at_s     INTEGER NOT NULL,
+    severity TEXT NOT NULL,
+    title    TEXT NOT NULL,
+    pr       INTEGER,
+    sha      TEXT
+);
+CREATE TABLE graph_prs (
+    number    INTEGER PRIMARY KEY,
+    title     TEXT NOT NULL,
+    author    TEXT NOT NULL,
+    state     TEXT NOT NULL,
+    base_sha  TEXT NOT NULL,
+    head_sha  TEXT NOT NULL,
+    merge_sha TEXT,
+    updated_s INTEGER NOT NULL,
+    labels    TEXT NOT NULL
+);
+CREATE TABLE graph_packages (
+    lockfile  TEXT NOT NULL,
+    ecosystem TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    version   TEXT NOT NULL,
+    dir       TEXT,
+    PRIMARY KEY (lockfile, ecosystem, name, version)
+) WITHOUT ROWID;
+CREATE TABLE graph_depends (
+    lockfile     TEXT NOT NULL,
+    ecosystem    TEXT NOT NULL,
+    from_name    TEXT NOT NULL,
+    from_version TEXT NOT NULL,
+    to_name      TEXT NOT NULL,
+    to_version   TEXT NOT NULL,
+    PRIMARY KEY (lockfile, ecosystem, from_name, from_version, to_name, to_version)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this build writes.
