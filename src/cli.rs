@@ -113,6 +113,7 @@ impl Command {
             Command::SbomDiff(_) => &[Text, Json, Markdown, Sarif],
             Command::PiiScan(a) if a.command.is_some() => &[Text, Json],
             Command::PiiScan(_) => &[Text, Json, Markdown, Sarif],
+            Command::Graph(commands::graph::GraphCommand::Impact(_)) => &[Text, Json, Markdown],
             _ => &[Text, Json],
         }
     }

@@ -4,77 +4,8 @@
 
 mod common;
 
+use common::repo::{commit, history, ingest_all, junit, workspace};
 use common::Project;
-use std::path::Path;
-use std::process::Command;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn commit(dir: &Path, files: &[(&str, &str)], msg: &str) -> String {
-    for (f, body) in files {
-        let p = dir.join(f);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, body).unwrap();
-    }
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", msg]);
-    git(dir, &["rev-parse", "HEAD"])
-}
-
-/// A repository with five pull requests (four squashed, one merged), a
-/// rename, a revert and a direct push: seven commits on the first-parent
-/// line.
-fn history(dir: &Path) {
-    git(dir, &["init", "-q", "-b", "main"]);
-    git(dir, &["config", "user.name", "Ann Lee"]);
-    git(dir, &["config", "user.email", "ann@corp.io"]);
-    commit(
-        dir,
-        &[("src/a.rs", "a\n"), ("src/b.rs", "b\n")],
-        "Start (#1)",
-    );
-    commit(dir, &[("src/a.rs", "a2\n")], "Change a (#2)");
-    git(dir, &["mv", "src/b.rs", "src/c.rs"]);
-    let renamed = commit(dir, &[("src/c.rs", "b\n")], "Move b to c (#3)");
-    git(dir, &["checkout", "-q", "-b", "feature"]);
-    git(dir, &["config", "user.name", "Bo Chen"]);
-    git(dir, &["config", "user.email", "bo@corp.io"]);
-    commit(dir, &[("src/d.rs", "d\n")], "work");
-    commit(dir, &[("src/a.rs", "a3\n")], "more work");
-    git(dir, &["checkout", "-q", "main"]);
-    git(
-        dir,
-        &[
-            "merge",
-            "-q",
-            "--no-ff",
-            "feature",
-            "-m",
-            "Merge pull request #4 from bo/feature",
-        ],
-    );
-    git(dir, &["revert", "--no-edit", &renamed]);
-    commit(
-        dir,
-        &[("line\nbreak ::error::x.txt", "x\n")],
-        "Odd name (#5)",
-    );
-    commit(dir, &[("README", "r\n")], "Direct push");
-}
 
 #[test]
 fn ingest_links_pull_requests_to_files_and_authors_and_is_incremental() {
@@ -306,4 +237,267 @@ fn centrality_ranks_files_of_the_co_change_graph() {
         serde_json::json!([]),
         "no pair shares 3 commits"
     );
+}
+
+#[test]
+fn impact_names_co_changes_dependents_owners_failing_tests_and_incidents() {
+    let p = Project::new("");
+    let repo = p.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let shas = workspace(&repo);
+    ingest_all(&p, &[]);
+    junit(&p, &shas, &[]);
+    let s = p.json(&["graph", "stats"]);
+    assert_eq!(
+        (&s["test_results"], &s["tests_failed"], &s["tests_flaky"]),
+        (&5.into(), &2.into(), &1.into()),
+        "{s}"
+    );
+    assert_eq!(s["incidents_linked"], 2);
+    assert_eq!((&s["packages"], &s["dependencies"]), (&4.into(), &3.into()));
+    let r = p.json(&["graph", "impact", "--files", "crates/core/src/lib.rs"]);
+    // core/src/lib.rs: commits #1–#4; app/src/lib.rs with it in #1–#3.
+    let co = &r["co_changes"];
+    assert_eq!(co.as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(co[0]["file"], "crates/app/src/lib.rs");
+    assert_eq!(
+        (&co[0]["support"], &co[0]["revisions"]),
+        (&3.into(), &4.into())
+    );
+    assert_eq!(
+        co[0]["reason"],
+        "changed together with crates/core/src/lib.rs in 3 of its 4 commits (75 %)"
+    );
+    assert_eq!(r["packages"], serde_json::json!(["core 0.1.0"]));
+    let deps: Vec<(&str, u64)> = r["dependents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["package"].as_str().unwrap(), d["depth"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(deps, [("app", 1), ("cli", 2)]);
+    assert_eq!(
+        r["dependents"][1]["reason"],
+        "depends on core through app, which this change touches (crates/core/src/lib.rs)"
+    );
+    let owners: Vec<&str> = r["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["owner"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, ["@bo", "@org/core"], "line 2 wins over line 1");
+    let tests: Vec<(&str, u64, u64)> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap(),
+                t["failed"].as_u64().unwrap(),
+                t["flaky"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tests,
+        [("api", 1, 0), ("smoke", 0, 1)],
+        "cli::x failed on #5 only"
+    );
+    let inc: Vec<&str> = r["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(inc, ["INC-1"]);
+    assert_eq!(
+        r["incidents"][0]["reason"],
+        "INC-1 \"core down\" (SEV2) was caused by #2, which changed crates/core/src/lib.rs"
+    );
+    // cli's file: its unowned rule, its incident by commit, its failing test.
+    let c = p.json(&["graph", "impact", "--files", "crates/cli/src/main.rs"]);
+    assert_eq!(c["unowned"], serde_json::json!(["crates/cli/src/main.rs"]));
+    assert_eq!(c["incidents"][0]["id"], "INC-2");
+    assert_eq!(c["tests"][0]["name"], "x");
+    assert_eq!(
+        c["dependents"],
+        serde_json::json!([]),
+        "nothing depends on cli"
+    );
+    // A merged pull request leaves its own commit out of the evidence: #3
+    // is then no longer a co-change, nor the run on it.
+    let pr = p.json(&["graph", "impact", "--pr", "3"]);
+    assert_eq!(
+        pr["files"],
+        serde_json::json!(["crates/app/src/lib.rs", "crates/core/src/lib.rs"])
+    );
+    assert_eq!(pr["tests"], serde_json::json!([]), "{pr}");
+    // An open one: its files from the event's base...head, read with git.
+    let open = p.json(&["graph", "impact", "--pr", "6", "--repo", "repo"]);
+    assert_eq!(open["files"], serde_json::json!(["crates/core/src/lib.rs"]));
+    assert_eq!(open["co_changes"][0]["file"], "crates/app/src/lib.rs");
+    let range = p.json(&[
+        "graph",
+        "impact",
+        "--repo",
+        "repo",
+        "--range",
+        &format!("{}..{}", shas[0], shas[1]),
+    ]);
+    assert_eq!(range["files"], pr["files"]);
+    // Markdown for the PR report, text for a terminal.
+    let md = p
+        .cmd()
+        .args([
+            "--format",
+            "markdown",
+            "graph",
+            "impact",
+            "--files",
+            "crates/core/src/lib.rs",
+        ])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.starts_with("#### Impact of 1 changed file\n"), "{md}");
+    assert!(
+        md.contains("| `crates/app/src/lib.rs` | `crates/core/src/lib.rs` | 3 / 4 | 75 % |"),
+        "{md}"
+    );
+    let unknown = p
+        .cmd()
+        .args(["graph", "impact", "--pr", "99"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("#99 is not in the graph"));
+}
+
+#[test]
+fn every_ingest_twice_changes_nothing() {
+    let p = Project::new("");
+    let repo = p.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let shas = workspace(&repo);
+    ingest_all(&p, &[]);
+    junit(&p, &shas, &[]);
+    let once = p.snapshot();
+    ingest_all(&p, &[]);
+    junit(&p, &shas, &[]);
+    assert!(once == p.snapshot(), "the second ingest changed the state");
+    // Without --run, the run id is the reports' hash: the same again.
+    let a = p.json(&[
+        "graph",
+        "ingest",
+        "junit",
+        "junit-3.xml",
+        "--commit",
+        &shas[2],
+    ]);
+    let b = p.json(&[
+        "graph",
+        "ingest",
+        "junit",
+        "junit-3.xml",
+        "--commit",
+        &shas[2],
+    ]);
+    assert_eq!(a["run"], b["run"]);
+    assert!(a["run"].as_str().unwrap().starts_with("sha256:"));
+    // An older event for the same pull request does not overwrite a newer one.
+    let old = std::fs::read_to_string(p.path().join("event-6.json"))
+        .unwrap()
+        .replace("2026-01-04", "2025-12-01")
+        .replace("Core again", "Old title");
+    std::fs::write(p.path().join("old.json"), old).unwrap();
+    let r = p.json(&["graph", "ingest", "pr", "old.json"]);
+    assert_eq!(r["written"], false);
+}
+
+#[test]
+fn bad_sources_are_exit_2_naming_the_file_and_line_and_write_nothing() {
+    let p = Project::new("");
+    let repo = p.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    workspace(&repo);
+    ingest_all(&p, &[]);
+    let before = p.snapshot();
+    let full = std::fs::read_to_string(p.path().join("junit-3.xml")).unwrap();
+    std::fs::write(p.path().join("cut.xml"), &full[..full.len() / 2]).unwrap();
+    std::fs::write(p.path().join("Cargo.lock"), "{\"lockfileVersion\": 3}\n").unwrap();
+    std::fs::write(p.path().join("inc.csv"), "id,time\nA,2026-01-01\nB,soon\n").unwrap();
+    std::fs::write(p.path().join("push.json"), "{\"ref\": \"refs/heads/main\"}").unwrap();
+    std::fs::write(p.path().join("yarn.lock"), "# yarn\n").unwrap();
+    for (args, want) in [
+        (
+            &["graph", "ingest", "junit", "junit-5.xml", "cut.xml"][..],
+            "cut.xml: line ",
+        ),
+        (
+            &["graph", "ingest", "lockfile", "Cargo.lock"][..],
+            "Cargo.lock: line 1:",
+        ),
+        (
+            &["graph", "ingest", "lockfile", "yarn.lock"][..],
+            "yarn.lock: not a lockfile",
+        ),
+        (
+            &["graph", "ingest", "incidents", "inc.csv"][..],
+            "inc.csv: line 3: time \"soon\"",
+        ),
+        (
+            &["graph", "ingest", "pr", "push.json"][..],
+            "push.json: no pull_request",
+        ),
+        (
+            &["graph", "ingest", "junit", "missing.xml"][..],
+            "missing.xml: ",
+        ),
+        (
+            &[
+                "graph",
+                "ingest",
+                "junit",
+                "junit-5.xml",
+                "--commit",
+                "HEAD",
+            ][..],
+            "--commit \"HEAD\"",
+        ),
+    ] {
+        let out = p.cmd().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    assert!(before == p.snapshot(), "a refused input changed the state");
+}
+
+#[test]
+fn an_unreachable_bolt_server_is_exit_3_within_the_timeout() {
+    let p = Project::new("");
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let uri = format!("bolt://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    let out = p
+        .cmd()
+        .args(["graph", "stats", "--neo4j", &uri, "--connect-timeout", "3s"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&uri) && err.contains("cannot reach"), "{err}");
 }

@@ -160,6 +160,28 @@ impl Bolt {
         Ok(())
     }
 
+    /// Runs each statement over its rows, in batches, all in one
+    /// transaction: the whole of it is written or none.
+    fn atomic(&self, statements: Vec<(&str, Vec<BoltType>)>) -> Result<()> {
+        let size = self.cfg.batch.max(1);
+        let t = self.cfg.timeout.max(Duration::from_secs(60));
+        self.rt
+            .block_on(bounded(t * 10, async {
+                let mut txn = self.graph.start_txn().await?;
+                for (cypher, mut rows) in statements {
+                    while !rows.is_empty() {
+                        let rest = rows.split_off(rows.len().min(size));
+                        let q = neo4rs::query(cypher)
+                            .param("rows", BoltType::List(BoltList::from(rows)));
+                        txn.run(q).await?;
+                        rows = rest;
+                    }
+                }
+                txn.commit().await
+            }))
+            .map_err(|e| self.fail(e))
+    }
+
     /// The rows a read query returns.
     fn rows(&self, cypher: &str, rows: Option<Vec<BoltType>>) -> Result<Vec<Row>> {
         let mut q = neo4rs::query(cypher);
@@ -327,6 +349,12 @@ impl Bolt {
             .and_then(|r| r.get::<String>("value").ok()))
     }
 
+    /// Deletes every node and relationship (tests and benchmarks start
+    /// from an empty graph).
+    pub fn clear(&self) -> Result<()> {
+        self.exec("MATCH (n) DETACH DELETE n", None)
+    }
+
     /// Commits written one `MERGE` per statement, for the benchmark that
     /// compares batching with it (`scripts/bench/graph_bolt`).
     pub fn put_commits_per_row(&self, commits: &[CommitRow]) -> Result<()> {
@@ -354,9 +382,7 @@ fn commit_map(c: &CommitRow) -> BoltType {
 const COMMITS: &str = "UNWIND $rows AS r
      MERGE (c:Commit {sha: r.sha})
      SET c.author = r.author, c.email = r.email, c.at_s = r.at_s, c.pr = r.pr,
-         c.reverts = r.reverts, c.subject = r.subject, c.parents = r.parents, c.files = r.files
-     MERGE (p:Person {email: r.email}) SET p.name = r.author
-     MERGE (p)-[:AUTHORED]->(c)";
+         c.reverts = r.reverts, c.subject = r.subject, c.parents = r.parents, c.files = r.files";
 
 /// `f`, or an error when it takes longer than `t`.
 async fn bounded<T, E: std::fmt::Display>(
@@ -364,12 +390,19 @@ async fn bounded<T, E: std::fmt::Display>(
     f: impl std::future::Future<Output = std::result::Result<T, E>>,
 ) -> std::result::Result<T, String> {
     match tokio::time::timeout(t, f).await {
-        Err(_) => Err(format!("no answer within {} s", t.as_secs_f64())),
+        Err(_) => Err(format!(
+            "no answer within {} s (a wrong address, a server that is down, or a login it is slow to refuse)",
+            t.as_secs_f64()
+        )),
         Ok(r) => r.map_err(|e| e.to_string()),
     }
 }
 
 impl Sink for Bolt {
+    fn batch(&self) -> usize {
+        self.cfg.batch
+    }
+
     fn tip(&mut self) -> Result<Option<String>> {
         self.tip_value()
     }
@@ -394,16 +427,22 @@ impl Sink for Bolt {
     }
 
     fn put_commits(&mut self, commits: &[CommitRow], touches: &[TouchRow]) -> Result<()> {
-        self.unwind(COMMITS, commits.iter().map(commit_map).collect())?;
-        let landed: Vec<BoltType> = commits
+        // The commits are new (`known` filtered them) and are written with
+        // their edges in one transaction, so the edges are created, not
+        // merged: merging an edge scans the edges of a busy file or author.
+        let mut people: Vec<(&str, &str)> = commits
+            .iter()
+            .map(|c| (c.email.as_str(), c.author.as_str()))
+            .collect();
+        people.sort_unstable();
+        people.dedup_by(|a, b| a.0 == b.0);
+        let mut paths: Vec<&str> = touches.iter().map(|t| t.path.as_str()).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let prs: Vec<BoltType> = commits
             .iter()
             .filter_map(|c| c.pr.map(|p| Map::new().s("sha", &c.sha).i("pr", p).done()))
             .collect();
-        self.unwind(
-            "UNWIND $rows AS r MATCH (c:Commit {sha: r.sha})
-             MERGE (p:PR {number: r.pr}) MERGE (p)-[:LANDED]->(c)",
-            landed,
-        )?;
         let reverts: Vec<BoltType> = commits
             .iter()
             .filter_map(|c| {
@@ -412,12 +451,7 @@ impl Sink for Bolt {
                     .map(|r| Map::new().s("sha", &c.sha).s("reverted", r).done())
             })
             .collect();
-        self.unwind(
-            "UNWIND $rows AS r MATCH (c:Commit {sha: r.sha}) MATCH (o:Commit)
-             WHERE o.sha STARTS WITH r.reverted MERGE (c)-[:REVERTS]->(o)",
-            reverts,
-        )?;
-        let rows = touches
+        let touch_rows = touches
             .iter()
             .map(|t| {
                 Map::new()
@@ -429,31 +463,50 @@ impl Sink for Bolt {
                     .done()
             })
             .collect();
-        self.unwind(
-            "UNWIND $rows AS r MATCH (c:Commit {sha: r.sha}) MERGE (f:File {path: r.path})
-             MERGE (c)-[t:TOUCHES]->(f)
-             SET t.old_path = r.old_path, t.added = r.added, t.deleted = r.deleted",
-            rows,
-        )
+        self.atomic(vec![
+            (COMMITS, commits.iter().map(commit_map).collect()),
+            (
+                "UNWIND $rows AS r MERGE (p:Person {email: r.email}) SET p.name = r.name",
+                people
+                    .iter()
+                    .map(|(e, n)| Map::new().s("email", e).s("name", n).done())
+                    .collect(),
+            ),
+            (
+                "UNWIND $rows AS r MATCH (p:Person {email: r.email}) MATCH (c:Commit {sha: r.sha})
+                 CREATE (p)-[:AUTHORED]->(c)",
+                commits
+                    .iter()
+                    .map(|c| Map::new().s("email", &c.email).s("sha", &c.sha).done())
+                    .collect(),
+            ),
+            (
+                "UNWIND $rows AS r MERGE (p:PR {number: r.pr})",
+                prs.clone(),
+            ),
+            (
+                "UNWIND $rows AS r MATCH (c:Commit {sha: r.sha}) MATCH (p:PR {number: r.pr})
+                 CREATE (p)-[:LANDED]->(c)",
+                prs,
+            ),
+            (
+                "UNWIND $rows AS r MATCH (c:Commit {sha: r.sha}) MATCH (o:Commit)
+                 WHERE o.sha STARTS WITH r.reverted CREATE (c)-[:REVERTS]->(o)",
+                reverts,
+            ),
+            (
+                "UNWIND $rows AS r MERGE (f:File {path: r.path})",
+                paths.iter().map(|p| Map::new().s("path", p).done()).collect(),
+            ),
+            (
+                "UNWIND $rows AS r MATCH (c:Commit {sha: r.sha}) MATCH (f:File {path: r.path})
+                 CREATE (c)-[:TOUCHES {old_path: r.old_path, added: r.added, deleted: r.deleted}]->(f)",
+                touch_rows,
+            ),
+        ])
     }
 
     fn put_codeowners(&mut self, rules: &[RuleRow]) -> Result<()> {
-        self.exec("MATCH (r:Rule) DETACH DELETE r", None)?;
-        self.exec("MATCH (:Owner)-[o:OWNS]->(:File) DELETE o", None)?;
-        let rows = rules
-            .iter()
-            .map(|r| {
-                Map::new()
-                    .i("line", r.line)
-                    .s("pattern", &r.pattern)
-                    .s("owners", &r.owners)
-                    .done()
-            })
-            .collect();
-        self.unwind(
-            "UNWIND $rows AS r CREATE (x:Rule {line: r.line}) SET x.pattern = r.pattern, x.owners = r.owners",
-            rows,
-        )?;
         // OWNS for the files the graph knows, by the rules' own matcher.
         let files: Vec<String> = self
             .rows("MATCH (f:File) RETURN f.path AS path", None)?
@@ -464,20 +517,44 @@ impl Sink for Bolt {
             codeowners: rules.to_vec(),
             ..GraphData::default()
         };
-        let Some(owners) = g.owners()? else {
-            return Ok(());
-        };
-        let mut rows = Vec::new();
-        for f in &files {
-            for o in owners.owners_of(f) {
-                rows.push(Map::new().s("owner", o).s("path", f).done());
+        let mut owns = Vec::new();
+        let mut owners = std::collections::BTreeSet::new();
+        if let Some(matcher) = g.owners()? {
+            for f in &files {
+                for o in matcher.owners_of(f) {
+                    owners.insert(o.clone());
+                    owns.push(Map::new().s("owner", o).s("path", f).done());
+                }
             }
         }
-        self.unwind(
-            "UNWIND $rows AS r MATCH (f:File {path: r.path}) MERGE (o:Owner {name: r.owner})
-             MERGE (o)-[:OWNS]->(f)",
-            rows,
-        )
+        let rules = rules
+            .iter()
+            .map(|r| {
+                Map::new()
+                    .i("line", r.line)
+                    .s("pattern", &r.pattern)
+                    .s("owners", &r.owners)
+                    .done()
+            })
+            .collect();
+        let one = || vec![Map::new().done()];
+        self.atomic(vec![
+            ("UNWIND $rows AS r MATCH (x:Rule) DETACH DELETE x", one()),
+            ("UNWIND $rows AS r MATCH (:Owner)-[o:OWNS]->(:File) DELETE o", one()),
+            (
+                "UNWIND $rows AS r CREATE (x:Rule {line: r.line, pattern: r.pattern, owners: r.owners})",
+                rules,
+            ),
+            (
+                "UNWIND $rows AS r MERGE (:Owner {name: r.name})",
+                owners.iter().map(|o| Map::new().s("name", o).done()).collect(),
+            ),
+            (
+                "UNWIND $rows AS r MATCH (o:Owner {name: r.owner}) MATCH (f:File {path: r.path})
+                 CREATE (o)-[:OWNS]->(f)",
+                owns,
+            ),
+        ])
     }
 
     fn put_tests(&mut self, rows: &[TestRow]) -> Result<()> {

@@ -310,13 +310,19 @@ pub fn load(conn: &Connection) -> Result<GraphData> {
 /// Where ingests write: the SQLite tables or a Bolt server. Each call
 /// writes its rows whole; writing the same rows again changes nothing.
 pub trait Sink {
+    /// Commits a git ingest hands over per call: small for SQLite, so that
+    /// git keeps running while rows are written; large for a server.
+    fn batch(&self) -> usize {
+        256
+    }
     /// The tip the last git ingest recorded.
     fn tip(&mut self) -> Result<Option<String>>;
     /// Records the tip a git ingest reached.
     fn set_tip(&mut self, tip: &str) -> Result<()>;
     /// The hashes among `shas` that the graph already holds.
     fn known(&mut self, shas: &[&str]) -> Result<HashSet<String>>;
-    /// Writes commits and their touches.
+    /// Writes commits the graph does not hold yet (see [`Sink::known`]),
+    /// with their touches.
     fn put_commits(&mut self, commits: &[CommitRow], touches: &[TouchRow]) -> Result<()>;
     /// Replaces the CODEOWNERS rules.
     fn put_codeowners(&mut self, rules: &[RuleRow]) -> Result<()>;

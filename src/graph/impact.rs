@@ -162,8 +162,8 @@ pub fn impact(g: &GraphData, files: &[String], o: &Options) -> Result<Impact> {
     Ok(Impact {
         co_changes: co_changes(g, &changed, o),
         packages: touched_packages(g, &changed)
-            .into_iter()
-            .map(|(k, _)| format!("{} {}", k.2, k.3).trim_end().to_string())
+            .into_keys()
+            .map(|k| format!("{} {}", k.2, k.3).trim_end().to_string())
             .collect(),
         dependents: dependents(g, &changed, o.top),
         owners,

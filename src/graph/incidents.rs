@@ -107,9 +107,11 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<Incident>> {
             serde_json::Value::Array(a) => a,
             serde_json::Value::Object(o) => match o.get("incidents") {
                 Some(serde_json::Value::Array(a)) => a,
-                _ => return Err(input(format!(
+                _ => {
+                    return Err(input(format!(
                     "{name}: want an array of incidents, or an object with an \"incidents\" array"
-                ))),
+                )))
+                }
             },
             _ => return Err(input(format!("{name}: want an array of incidents"))),
         };

@@ -66,9 +66,6 @@ pub fn head(repo: &Path) -> Result<String> {
     )
 }
 
-/// Commits written per call to the sink.
-const BATCH: usize = 2000;
-
 /// Reads the first-parent history of `repo`'s HEAD into the graph: every
 /// commit not there yet. A second run reads only the commits after the
 /// recorded tip (when HEAD still descends from it).
@@ -103,7 +100,8 @@ pub fn ingest_git(
         tip: head.clone(),
         ..Ingested::default()
     };
-    let mut batch: Vec<gitlog::Commit> = Vec::with_capacity(BATCH);
+    let size = sink.batch().max(1);
+    let mut batch: Vec<gitlog::Commit> = Vec::with_capacity(size);
     let mut flush = |batch: &mut Vec<gitlog::Commit>, out: &mut Ingested| -> Result<()> {
         let shas: Vec<&str> = batch.iter().map(|c| c.sha.as_str()).collect();
         let known = sink.known(&shas)?;
@@ -138,25 +136,39 @@ pub fn ingest_git(
     let mut warnings = Vec::new();
     loop {
         let before = out.read;
-        let stopped = gitlog::stream(
-            repo,
-            &pass,
-            o.since_date.as_deref(),
-            o.lines && !degraded,
-            !degraded,
-            |c| {
+        // git is read on a thread of its own, so that it keeps producing
+        // while the sink writes.
+        let (send, recv) = std::sync::mpsc::sync_channel::<gitlog::Commit>(size);
+        let stopped = std::thread::scope(|scope| -> Result<Option<String>> {
+            let pass = &pass;
+            let reader = scope.spawn(move || {
+                gitlog::stream(
+                    repo,
+                    pass,
+                    o.since_date.as_deref(),
+                    o.lines && !degraded,
+                    !degraded,
+                    |c| {
+                        send.send(c)
+                            .map_err(|_| anyhow::anyhow!("the graph stopped reading"))
+                    },
+                )
+            });
+            for c in recv {
                 out.read += 1;
                 last.clone_from(&c.sha);
                 batch.push(c);
-                if batch.len() == BATCH {
+                if batch.len() == size {
+                    // On a failed write the reader's next send fails and
+                    // git is stopped.
                     flush(&mut batch, &mut out)?;
                 }
                 if out.read.is_multiple_of(256) {
                     progress(out.read);
                 }
-                Ok(())
-            },
-        )?;
+            }
+            reader.join().expect("the git reader does not panic")
+        })?;
         flush(&mut batch, &mut out)?;
         let Some(w) = stopped else { break };
         if degraded || out.read == before {
@@ -431,7 +443,8 @@ pub fn package_graph(g: &GraphData) -> (Vec<String>, Vec<(usize, usize, f64)>) {
     keys.sort();
     keys.dedup();
     let id = |k: &(String, String)| keys.binary_search(k).ok();
-    let mut edges: Vec<(usize, usize, f64)> = g
+    // From a sorted set: sorted, each edge once.
+    let edges: Vec<(usize, usize, f64)> = g
         .depends
         .iter()
         .filter_map(|d| {
@@ -443,7 +456,6 @@ pub fn package_graph(g: &GraphData) -> (Vec<String>, Vec<(usize, usize, f64)>) {
         .into_iter()
         .map(|(a, b)| (a, b, 1.0))
         .collect();
-    edges.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
     (keys.into_iter().map(|(_, l)| l).collect(), edges)
 }
 

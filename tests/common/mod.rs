@@ -1,6 +1,8 @@
 //! Helpers for driving the real `maestro` binary in a scratch project.
 #![allow(dead_code)]
 
+pub mod repo;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -29,7 +31,7 @@ impl Project {
         let mut c = Command::cargo_bin("maestro").unwrap();
         c.current_dir(self.path());
         for (k, _) in std::env::vars() {
-            if k.starts_with("MAESTRO_") || k.starts_with("GITHUB_") {
+            if k.starts_with("MAESTRO_") || k.starts_with("GITHUB_") || k.starts_with("NEO4J_") {
                 c.env_remove(k);
             }
         }
@@ -42,7 +44,18 @@ impl Project {
     }
 
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self.cmd().arg("--json").args(args).output().unwrap();
+        self.json_env(args, &[])
+    }
+
+    /// [`Project::json`] with extra environment variables.
+    pub fn json_env(&self, args: &[&str], env: &[(&str, String)]) -> serde_json::Value {
+        let out = self
+            .cmd()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .arg("--json")
+            .args(args)
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -81,6 +94,35 @@ impl Project {
             return out;
         }
         rows
+    }
+}
+
+/// The Bolt server for tests, from `MAESTRO_TEST_BOLT_URI` (`scripts/test`
+/// starts ArcadeDB), with the login in `NEO4J_USER` / `NEO4J_PASSWORD`
+/// form. Missing in CI is a failure; locally the test is skipped.
+pub fn bolt() -> Option<Vec<(&'static str, String)>> {
+    match std::env::var("MAESTRO_TEST_BOLT_URI") {
+        Ok(uri) if !uri.is_empty() => Some(vec![
+            ("NEO4J_URI", uri),
+            (
+                "NEO4J_USER",
+                std::env::var("MAESTRO_TEST_BOLT_USER").unwrap_or_else(|_| "root".into()),
+            ),
+            (
+                "NEO4J_PASSWORD",
+                std::env::var("MAESTRO_TEST_BOLT_PASSWORD").unwrap_or_default(),
+            ),
+            ("NEO4J_DATABASE", "sei".into()),
+        ]),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("MAESTRO_TEST_BOLT_URI is not set: start scripts/services/bolt (CI must run the Bolt tests)")
+        }
+        _ => {
+            eprintln!(
+                "skipped: MAESTRO_TEST_BOLT_URI is not set (run scripts/services/bolt start)"
+            );
+            None
+        }
     }
 }
 
