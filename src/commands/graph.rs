@@ -48,7 +48,8 @@ pub struct Target {
     /// How long to wait for the Bolt server to answer.
     #[arg(long, default_value = "10s", value_parser = duration, value_name = "DURATION")]
     pub connect_timeout: Duration,
-    /// Rows per UNWIND batch written to the Bolt server.
+    /// Rows per UNWIND statement written to the Bolt server (1: one row per
+    /// statement, as a MERGE-per-row loader writes).
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub bolt_batch: u64,
 }

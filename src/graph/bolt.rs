@@ -354,15 +354,6 @@ impl Bolt {
     pub fn clear(&self) -> Result<()> {
         self.exec("MATCH (n) DETACH DELETE n", None)
     }
-
-    /// Commits written one `MERGE` per statement, for the benchmark that
-    /// compares batching with it (`scripts/bench/graph_bolt`).
-    pub fn put_commits_per_row(&self, commits: &[CommitRow]) -> Result<()> {
-        for c in commits {
-            self.exec(COMMITS, Some(vec![commit_map(c)]))?;
-        }
-        Ok(())
-    }
 }
 
 fn commit_map(c: &CommitRow) -> BoltType {
