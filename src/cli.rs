@@ -91,9 +91,12 @@ pub enum Command {
     PiiScan(commands::pii_scan::PiiScanArgs),
     /// Gate on benchmark regressions: base vs head rounds, exit 1 only on a real one.
     BenchGate(commands::bench_gate::BenchGateArgs),
-    /// The engineering knowledge graph: ingest git history and CODEOWNERS; stats, coupling, hotspots, centrality.
+    /// The engineering knowledge graph: ingest git history, CODEOWNERS, JUnit runs, lockfiles, incidents and pull requests; impact, stats, coupling, hotspots, centrality.
     #[command(subcommand)]
     Graph(commands::graph::GraphCommand),
+    /// Change risk: train a calibrated model on labelled changes, and measure it.
+    #[command(subcommand)]
+    Risk(commands::risk::RiskCommand),
     /// Reproducible-build checks: compare two artifact trees, or build twice.
     #[command(subcommand)]
     Repro(commands::repro::ReproCommand),
@@ -113,7 +116,8 @@ impl Command {
             Command::SbomDiff(_) => &[Text, Json, Markdown, Sarif],
             Command::PiiScan(a) if a.command.is_some() => &[Text, Json],
             Command::PiiScan(_) => &[Text, Json, Markdown, Sarif],
-            Command::Graph(commands::graph::GraphCommand::Impact(_)) => &[Text, Json, Markdown],
+            Command::Graph(commands::graph::GraphCommand::Impact(_))
+            | Command::Risk(commands::risk::RiskCommand::Evaluate(_)) => &[Text, Json, Markdown],
             _ => &[Text, Json],
         }
     }
@@ -167,6 +171,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::SbomDiff(a) => commands::sbom_diff::exec(&ctx, a),
         Command::PiiScan(a) => commands::pii_scan::exec(&ctx, a),
         Command::Graph(a) => commands::graph::exec(&ctx, a),
+        Command::Risk(a) => commands::risk::exec(&ctx, a),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }

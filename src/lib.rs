@@ -18,6 +18,7 @@ pub mod lockfile;
 pub mod output;
 pub mod pii;
 pub mod repro;
+pub mod risk;
 pub mod router;
 pub mod sbom;
 pub mod state;

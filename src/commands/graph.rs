@@ -880,7 +880,9 @@ fn coupling(ctx: &Ctx, a: CouplingArgs) -> Result<i32> {
             ]
         })
         .collect();
-    let mut text = text_table(&["degree", "avg-revs", "shared", "files"], &rows);
+    let mut text = text_table(&["degree", "avg-revs", "shared", "files"], &rows)
+        .trim_end()
+        .to_string();
     text.push_str(&format!(
         "\n{} pairs over {} commits",
         pairs.len(),
@@ -912,7 +914,9 @@ fn hotspots(ctx: &Ctx, a: HotspotsArgs) -> Result<i32> {
             ]
         })
         .collect();
-    let mut text = text_table(&["revisions", "authors", "churn", "file"], &cells);
+    let mut text = text_table(&["revisions", "authors", "churn", "file"], &cells)
+        .trim_end()
+        .to_string();
     text.push_str(&format!("\n{} files", rows.len()));
     ctx.out.result(&rows, &text, None)?;
     Ok(EXIT_OK)
@@ -1017,7 +1021,7 @@ fn centrality(ctx: &Ctx, a: CentralityArgs) -> Result<i32> {
         Kind::File => &["pagerank", "degree", "betweenness", "file"],
         Kind::Package => &["pagerank", "dependents", "package"],
     };
-    let mut text = text_table(header, &cells);
+    let mut text = text_table(header, &cells).trim_end().to_string();
     text.push('\n');
     text.push_str(&note);
     if let Some(k) = samples {

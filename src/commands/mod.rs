@@ -15,6 +15,7 @@ pub mod pii_scan;
 pub mod replay;
 pub mod report;
 pub mod repro;
+pub mod risk;
 pub mod route;
 pub mod sbom_diff;
 pub mod stats;

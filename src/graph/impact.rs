@@ -467,7 +467,7 @@ fn tests(g: &GraphData, changed: &BTreeSet<&str>, o: &Options) -> Vec<FailingTes
         }
         a.last = match (t.pr, &t.sha) {
             (Some(p), _) => format!("#{p}"),
-            (None, Some(s)) => s[..s.len().min(12)].to_string(),
+            (None, Some(s)) => s.chars().take(12).collect(),
             _ => t.run.clone(),
         };
     }
@@ -515,7 +515,7 @@ fn incidents(g: &GraphData, changed: &BTreeSet<&str>, o: &Options) -> Vec<PastIn
             let files: Vec<String> = files.iter().map(|s| s.to_string()).collect();
             let cause = match (i.pr, &i.commit) {
                 (Some(p), _) => format!("#{p}"),
-                (None, Some(c)) => c[..c.len().min(12)].to_string(),
+                (None, Some(c)) => c.chars().take(12).collect(),
                 (None, None) => unreachable!("files() needs a link"),
             };
             let title = if i.title.is_empty() {

@@ -91,7 +91,15 @@ struct Case {
 pub fn parse(text: &str, name: &str) -> Result<Vec<TestResult>> {
     let mut r = Reader::from_str(text);
     r.config_mut().check_end_names = true;
-    let line_at = |pos: u64| text[..(pos as usize).min(text.len())].matches('\n').count() + 1;
+    // Positions are byte offsets, not always on a character's boundary.
+    let line_at = |pos: u64| {
+        let end = (pos as usize).min(text.len());
+        text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    };
     let mut suites: Vec<String> = Vec::new();
     let mut open: Vec<(String, u64)> = Vec::new();
     let mut case: Option<Case> = None;
@@ -301,6 +309,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 1"), "{e}");
+    }
+
+    /// Found by the fuzzer: an error position inside a byte-order mark.
+    #[test]
+    fn an_error_inside_a_multibyte_character_is_reported_not_a_panic() {
+        let e = parse("\u{feff}*<", "r.xml").unwrap_err().to_string();
+        assert!(e.starts_with("r.xml: line 1"), "{e}");
     }
 
     #[test]

@@ -99,9 +99,14 @@ pub fn read(path: &Path) -> Result<Lock> {
 /// A TOML lockfile, or an error naming the file and line.
 fn toml_doc<T: serde::de::DeserializeOwned>(text: &str, name: &str, what: &str) -> Result<T> {
     toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e.span().map(|s| {
+            let end = s.start.min(text.len());
+            text.as_bytes()[..end]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1
+        });
         let at = line.map(|l| format!(" line {l}:")).unwrap_or_default();
         input(format!(
             "{name}:{at} not a {what} ({})",

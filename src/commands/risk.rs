@@ -1,0 +1,206 @@
+//! `maestro risk train | evaluate`.
+
+use super::Ctx;
+use crate::error::{input, Result, EXIT_OK};
+use crate::output::markdown::table;
+use crate::output::safe::one_line;
+use crate::risk::data::{self, Columns, Table};
+use crate::risk::metrics;
+use crate::risk::model::{self, CalibrationKind, Model, TrainOptions};
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+
+/// `maestro risk`.
+#[derive(Debug, Subcommand)]
+pub enum RiskCommand {
+    /// Train a model on labelled changes (CSV: one row per change).
+    Train(TrainArgs),
+    /// Measure a model on labelled changes it was not trained on.
+    Evaluate(EvaluateArgs),
+}
+
+/// The calibrator to fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Calibration {
+    /// Choose by the validation rows.
+    Auto,
+    /// Isotonic regression (pool adjacent violators).
+    Isotonic,
+    /// Platt scaling.
+    Platt,
+    /// None.
+    None,
+}
+
+/// Which columns of the CSV mean what.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// The changes: CSV with a header; every numeric column other than the
+    /// label and time is a feature (non-numeric ones, such as commit ids,
+    /// are left out).
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// The 0/1 label column (1: the change induced a defect).
+    #[arg(long, default_value = "label", value_name = "COL")]
+    pub label: String,
+    /// The time column, to order changes by (default: the file's order).
+    #[arg(long, value_name = "COL")]
+    pub time: Option<String>,
+    /// Columns to leave out.
+    #[arg(long, value_name = "COL", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+}
+
+/// `risk train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The labelled changes.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The calibrator.
+    #[arg(long, value_enum, default_value_t = Calibration::Auto)]
+    pub calibration: Calibration,
+    /// The newest share of the rows held out to choose the model and fit
+    /// the calibrator.
+    #[arg(long, default_value_t = 0.2)]
+    pub validation: f64,
+    /// Where to write the model.
+    #[arg(long, value_name = "MODEL.json")]
+    pub out: PathBuf,
+}
+
+/// `risk evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The model.
+    #[arg(long, value_name = "MODEL.json")]
+    pub model: PathBuf,
+    /// The labelled changes.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The threshold a change is flagged at.
+    #[arg(long, default_value_t = 0.7)]
+    pub threshold: f64,
+}
+
+/// Runs a risk subcommand.
+pub fn exec(ctx: &Ctx, c: RiskCommand) -> Result<i32> {
+    match c {
+        RiskCommand::Train(a) => train(ctx, a),
+        RiskCommand::Evaluate(a) => evaluate(ctx, a),
+    }
+}
+
+fn read(ctx: &Ctx, p: &Path) -> Result<String> {
+    std::fs::read_to_string(ctx.cwd.join(p)).map_err(|e| input(format!("{}: {e}", p.display())))
+}
+
+fn table_of(ctx: &Ctx, a: &DataArgs) -> Result<Table> {
+    data::read(
+        &read(ctx, &a.data)?,
+        &a.data.display().to_string(),
+        &Columns {
+            label: Some(&a.label),
+            time: a.time.as_deref(),
+            ignore: &a.ignore,
+        },
+    )
+}
+
+fn train(ctx: &Ctx, a: TrainArgs) -> Result<i32> {
+    if !(a.validation > 0.0 && a.validation < 0.5) {
+        return Err(input(format!(
+            "--validation {}: want a share above 0 and below 0.5",
+            a.validation
+        )));
+    }
+    let t = table_of(ctx, &a.data)?;
+    let m = model::train(
+        &t,
+        &TrainOptions {
+            calibration: match a.calibration {
+                Calibration::Auto => None,
+                Calibration::Isotonic => Some(CalibrationKind::Isotonic),
+                Calibration::Platt => Some(CalibrationKind::Platt),
+                Calibration::None => Some(CalibrationKind::None),
+            },
+            validation: a.validation,
+            threshold: 0.7,
+        },
+    )?;
+    ctx.out
+        .write_file(&ctx.cwd, &a.out, serde_json::to_string_pretty(&m)? + "\n")?;
+    let mut text = format!(
+        "{}: {} rows, base rate {:.3}; chose {}",
+        one_line(&a.out.display().to_string()),
+        m.training.rows,
+        m.training.base_rate,
+        m.training.chosen
+    );
+    if !t.skipped.is_empty() {
+        text.push_str(&format!(
+            "\nleft out (not numbers): {}",
+            one_line(&t.skipped.join(", "))
+        ));
+    }
+    if let Some(v) = &m.training.validation {
+        text.push_str(&format!(
+            "\nvalidation (newest {:.0} %): AUC {}, ECE {:.3}, Brier skill {:.3}",
+            a.validation * 100.0,
+            v.auc.map_or("-".into(), |x| format!("{x:.3}")),
+            v.ece,
+            v.brier_skill
+        ));
+    }
+    ctx.out.result(&m.training, &text, None)?;
+    Ok(EXIT_OK)
+}
+
+fn evaluate(ctx: &Ctx, a: EvaluateArgs) -> Result<i32> {
+    if !(0.0..=1.0).contains(&a.threshold) {
+        return Err(input(format!(
+            "--threshold {}: want a probability from 0 to 1",
+            a.threshold
+        )));
+    }
+    let name = a.model.display().to_string();
+    let m = Model::parse(&read(ctx, &a.model)?, &name)?;
+    let t = table_of(ctx, &a.data)?;
+    let p = m
+        .predict(&t)
+        .map_err(|e| input(format!("{}: {e}", a.data.data.display())))?;
+    let r = metrics::metrics(&p, &t.labels, a.threshold);
+    let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
+    let rows = vec![vec![
+        r.rows.to_string(),
+        format!("{:.3}", r.base_rate),
+        format!("{:.3}", r.mean_probability),
+        f(r.auc),
+        format!("{:.3}", r.brier),
+        format!("{:.3}", r.brier_skill),
+        format!("{:.3}", r.ece),
+        format!(
+            "{} ({:.1} %)",
+            r.at_threshold.flagged,
+            r.at_threshold.flagged_share * 100.0
+        ),
+        f(r.at_threshold.precision),
+        f(r.at_threshold.recall),
+    ]];
+    let header = [
+        "rows",
+        "base rate",
+        "mean p",
+        "AUC",
+        "Brier",
+        "Brier skill",
+        "ECE",
+        &format!("flagged at {}", a.threshold),
+        "precision",
+        "recall",
+    ];
+    let text = crate::output::markdown::text_table(&header, &rows);
+    ctx.out
+        .result(&r, text.trim_end(), Some(&table(&header, &rows)))?;
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,8 @@
+//! `maestro risk`: a calibrated change-risk model (just-in-time defect
+//! prediction) trained on a repository's own history.
+
+pub mod calibrate;
+pub mod data;
+pub mod logistic;
+pub mod metrics;
+pub mod model;

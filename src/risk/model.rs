@@ -1,0 +1,322 @@
+//! The risk model: feature transforms, a learner, a calibrator, and what it
+//! was trained on, saved as one versioned JSON file.
+
+use super::calibrate::{self, Calibrator};
+use super::data::Table;
+use super::logistic::{self, Logistic};
+use super::metrics::{self, Metrics};
+use crate::error::{input, Result};
+use serde::{Deserialize, Serialize};
+
+/// The model file's format version.
+pub const FORMAT: u32 = 1;
+
+/// How one feature is turned into the learner's input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Transform {
+    /// The feature.
+    pub name: String,
+    /// `ln(1 + x)` first (counts and sizes; only for features never
+    /// negative in training).
+    pub log1p: bool,
+    /// Mean after the log, in training.
+    pub mean: f64,
+    /// Standard deviation after the log (1 for a constant feature).
+    pub std: f64,
+}
+
+impl Transform {
+    fn apply(&self, v: f64) -> f64 {
+        let v = if self.log1p { v.max(0.0).ln_1p() } else { v };
+        (v - self.mean) / self.std
+    }
+}
+
+/// How to train.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    /// The calibrator (`None`: choose by the validation split).
+    pub calibration: Option<CalibrationKind>,
+    /// The share of the newest training rows held out to choose the model
+    /// and fit the calibrator.
+    pub validation: f64,
+    /// The policy threshold, for the metrics.
+    pub threshold: f64,
+}
+
+/// A calibrator to fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CalibrationKind {
+    /// Pool adjacent violators.
+    Isotonic,
+    /// A logistic fit on the score.
+    Platt,
+    /// None.
+    None,
+}
+
+/// A trained model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// The features it reads, with their transforms, in order.
+    pub features: Vec<Transform>,
+    /// The learner.
+    pub learner: Learner,
+    /// The calibrator.
+    pub calibrator: Calibrator,
+    /// What it was trained on and how it did.
+    pub training: Training,
+}
+
+/// A learner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Learner {
+    /// L2-penalised logistic regression on the transformed features that
+    /// `use_features` marks.
+    Logistic {
+        /// The fit.
+        model: Logistic,
+        /// The penalty.
+        l2: f64,
+    },
+}
+
+/// Training metadata.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Training {
+    /// Rows trained on.
+    pub rows: usize,
+    /// Their base rate.
+    pub base_rate: f64,
+    /// The first and last time in the training data.
+    pub time_range: (f64, f64),
+    /// The candidates tried and their validation AUC, in order.
+    pub candidates: Vec<(String, Option<f64>)>,
+    /// The candidate chosen.
+    pub chosen: String,
+    /// Metrics on the validation rows (the model fitted without them).
+    pub validation: Option<Metrics>,
+}
+
+fn transforms(t: &Table) -> Vec<Transform> {
+    (0..t.features.len())
+        .map(|j| {
+            let col = || t.rows.iter().map(move |r| r[j]);
+            let log1p = col().all(|v| v >= 0.0);
+            let f = |v: f64| if log1p { v.ln_1p() } else { v };
+            let n = t.rows.len().max(1) as f64;
+            let mean = col().map(f).sum::<f64>() / n;
+            let var = col().map(|v| (f(v) - mean).powi(2)).sum::<f64>() / n;
+            Transform {
+                name: t.features[j].clone(),
+                log1p,
+                mean,
+                std: if var > 0.0 { var.sqrt() } else { 1.0 },
+            }
+        })
+        .collect()
+}
+
+fn design(tf: &[Transform], t: &Table, only: Option<usize>) -> Vec<Vec<f64>> {
+    t.rows
+        .iter()
+        .map(|r| match only {
+            Some(j) => vec![tf[j].apply(r[j])],
+            None => tf.iter().zip(r).map(|(f, &v)| f.apply(v)).collect(),
+        })
+        .collect()
+}
+
+/// A learner as trained on some rows: all features, or lines added alone.
+#[derive(Clone, Debug)]
+struct Fit {
+    only: Option<usize>,
+    l2: f64,
+    model: Logistic,
+}
+
+fn fit(tf: &[Transform], t: &Table, only: Option<usize>, l2: f64) -> Fit {
+    Fit {
+        only,
+        l2,
+        model: logistic::fit(&design(tf, t, only), &t.labels, None, l2),
+    }
+}
+
+fn predict(tf: &[Transform], f: &Fit, t: &Table) -> Vec<f64> {
+    design(tf, t, f.only)
+        .iter()
+        .map(|x| f.model.predict(x))
+        .collect()
+}
+
+/// Trains a model on `t` (labels required): candidates are fitted on the
+/// older rows and compared on the newest `validation` share by AUC; the
+/// chosen one is refitted on every row; the calibrator is fitted on the
+/// validation rows' out-of-time predictions.
+pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
+    if t.labels.iter().all(|&l| l) || t.labels.iter().all(|&l| !l) {
+        return Err(input(
+            "the training data needs both labels (0 and 1) to learn from",
+        ));
+    }
+    let order = t.by_time();
+    let cut = ((order.len() as f64) * (1.0 - o.validation)).round() as usize;
+    let (older, newer) = (t.subset(&order[..cut]), t.subset(&order[cut..]));
+    let usable = |s: &Table| s.labels.iter().any(|&l| l) && s.labels.iter().any(|&l| !l);
+    let la = t.features.iter().position(|f| f == "la");
+    let mut candidates: Vec<(Option<usize>, f64, String)> = [0.1, 1.0, 10.0]
+        .iter()
+        .map(|&l2| (None, l2, format!("logistic, all features, l2 {l2}")))
+        .collect();
+    if let Some(j) = la {
+        candidates.push((Some(j), 1.0, "logistic, lines added alone".into()));
+    }
+    let mut tried = Vec::new();
+    let (mut best, mut best_auc): (usize, f64) = (0, f64::NEG_INFINITY);
+    let mut held = None;
+    if usable(&older) && usable(&newer) {
+        let tf = transforms(&older);
+        for (k, (only, l2, name)) in candidates.iter().enumerate() {
+            let f = fit(&tf, &older, *only, *l2);
+            let p = predict(&tf, &f, &newer);
+            let a = metrics::auc(&p, &newer.labels);
+            tried.push((name.clone(), a));
+            if a.unwrap_or(0.5) > best_auc {
+                best_auc = a.unwrap_or(0.5);
+                best = k;
+                held = Some(p);
+            }
+        }
+    }
+    let (only, l2, name) = candidates[best].clone();
+    // The calibrator: on the held-out rows' out-of-time predictions.
+    let calibrator = match (&held, o.calibration) {
+        (_, Some(CalibrationKind::None)) | (None, _) => Calibrator::None,
+        (Some(p), Some(CalibrationKind::Platt)) => calibrate::platt(p, &newer.labels),
+        (Some(p), Some(CalibrationKind::Isotonic)) => calibrate::isotonic(p, &newer.labels),
+        // By default: Platt unless isotonic does better on the rows it was
+        // not fitted on (the second half of the held-out rows).
+        (Some(p), None) => choose_calibrator(p, &newer.labels),
+    };
+    let validation = held.as_ref().map(|p| {
+        let q: Vec<f64> = p.iter().map(|&v| calibrator.apply(v)).collect();
+        metrics::metrics(&q, &newer.labels, o.threshold)
+    });
+    let tf = transforms(t);
+    let f = fit(&tf, t, only, l2);
+    let mut features = tf;
+    if let Some(j) = only {
+        features = vec![features[j].clone()];
+    }
+    let n = t.rows.len() as f64;
+    Ok(Model {
+        format: FORMAT,
+        features,
+        learner: Learner::Logistic {
+            model: f.model,
+            l2: f.l2,
+        },
+        calibrator,
+        training: Training {
+            rows: t.rows.len(),
+            base_rate: t.labels.iter().filter(|&&l| l).count() as f64 / n,
+            time_range: (
+                t.times.iter().cloned().fold(f64::INFINITY, f64::min),
+                t.times.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            ),
+            candidates: tried,
+            chosen: name,
+            validation,
+        },
+    })
+}
+
+/// Platt or isotonic, whichever has the lower Brier score on the second
+/// half of the rows when fitted on the first (in time order).
+fn choose_calibrator(p: &[f64], y: &[bool]) -> Calibrator {
+    let half = p.len() / 2;
+    let (pa, pb, ya, yb) = (&p[..half], &p[half..], &y[..half], &y[half..]);
+    let score = |c: &Calibrator| {
+        let q: Vec<f64> = pb.iter().map(|&v| c.apply(v)).collect();
+        metrics::brier(&q, yb)
+    };
+    let both = ya.iter().any(|&v| v) && ya.iter().any(|&v| !v);
+    if both && score(&calibrate::isotonic(pa, ya)) < score(&calibrate::platt(pa, ya)) {
+        calibrate::isotonic(p, y)
+    } else {
+        calibrate::platt(p, y)
+    }
+}
+
+impl Model {
+    /// The calibrated probability of one row whose columns are `names`.
+    pub fn columns(&self, names: &[String]) -> Result<Vec<usize>> {
+        let missing: Vec<&str> = self
+            .features
+            .iter()
+            .filter(|f| !names.contains(&f.name))
+            .map(|f| f.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let extra: Vec<&str> = names
+                .iter()
+                .filter(|n| !self.features.iter().any(|f| &f.name == *n))
+                .map(String::as_str)
+                .collect();
+            return Err(input(format!(
+                "the data does not match the model's features: missing {}{}",
+                missing.join(", "),
+                if extra.is_empty() {
+                    String::new()
+                } else {
+                    format!("; not in the model: {}", extra.join(", "))
+                }
+            )));
+        }
+        Ok(self
+            .features
+            .iter()
+            .map(|f| names.iter().position(|n| *n == f.name).expect("checked"))
+            .collect())
+    }
+
+    /// The calibrated probability of each row of `t`.
+    pub fn predict(&self, t: &Table) -> Result<Vec<f64>> {
+        let cols = self.columns(&t.features)?;
+        let Learner::Logistic { model, .. } = &self.learner;
+        Ok(t.rows
+            .iter()
+            .map(|r| {
+                let x: Vec<f64> = self
+                    .features
+                    .iter()
+                    .zip(&cols)
+                    .map(|(f, &c)| f.apply(r[c]))
+                    .collect();
+                self.calibrator.apply(model.predict(&x))
+            })
+            .collect())
+    }
+
+    /// Reads a model file.
+    pub fn parse(text: &str, name: &str) -> Result<Model> {
+        let m: Model = serde_json::from_str(text).map_err(|e| {
+            input(format!(
+                "{name}: line {}: not a maestro risk model ({e})",
+                e.line()
+            ))
+        })?;
+        if m.format != FORMAT {
+            return Err(input(format!(
+                "{name}: model format {} (this maestro reads {FORMAT}): train it again",
+                m.format
+            )));
+        }
+        Ok(m)
+    }
+}
