@@ -516,3 +516,84 @@ pub fn lockfile_rows(
         .collect();
     (packages, depends)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn test_row() -> impl Strategy<Value = TestRow> {
+        (
+            0..3u8,
+            0..3u8,
+            0..4u8,
+            prop::sample::select(vec!["passed", "failed", "flaky", "skipped"]),
+            1..4i64,
+            prop::option::of("[a-z \n]{0,6}"),
+        )
+            .prop_map(|(run, suite, name, outcome, attempts, message)| TestRow {
+                run: format!("r{run}"),
+                sha: Some("abcdef1".into()),
+                pr: None,
+                suite: format!("s{suite}"),
+                name: format!("t{name}"),
+                file: None,
+                outcome: outcome.into(),
+                attempts,
+                message,
+            })
+    }
+
+    fn incident() -> impl Strategy<Value = Incident> {
+        (0..4u8, 0..1000i64, prop::option::of(1..5i64)).prop_map(|(id, at, pr)| Incident {
+            id: format!("INC-{id}"),
+            at_s: at,
+            severity: "SEV2".into(),
+            title: String::new(),
+            pr,
+            commit: None,
+        })
+    }
+
+    proptest! {
+        /// Whatever is ingested, in batches, once or twice: the graph holds
+        /// the last row of each key, and ingesting the same rows again
+        /// changes nothing.
+        #[test]
+        fn the_sqlite_sink_keeps_the_last_row_per_key_and_repeats_change_nothing(
+            batches in prop::collection::vec(
+                (prop::collection::vec(test_row(), 0..8), prop::collection::vec(incident(), 0..5)),
+                1..4,
+            ),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = crate::state::Store::open(&dir.path().join("s.db")).unwrap();
+            let mut tests: BTreeMap<(String, String, String), TestRow> = BTreeMap::new();
+            let mut incidents: BTreeMap<String, Incident> = BTreeMap::new();
+            for (t, i) in &batches {
+                store.write(|tx| {
+                    let mut s = Sqlite(tx);
+                    s.put_tests(t)?;
+                    s.put_incidents(i)
+                }).unwrap();
+                for r in t {
+                    tests.insert((r.run.clone(), r.suite.clone(), r.name.clone()), r.clone());
+                }
+                for r in i {
+                    incidents.insert(r.id.clone(), r.clone());
+                }
+            }
+            let g = load(store.conn()).unwrap();
+            prop_assert_eq!(&g.tests, &tests.into_values().collect::<Vec<_>>());
+            prop_assert_eq!(&g.incidents, &incidents.into_values().collect::<Vec<_>>());
+            let (t, i) = batches.last().unwrap();
+            store.write(|tx| {
+                let mut s = Sqlite(tx);
+                s.put_tests(t)?;
+                s.put_incidents(i)
+            }).unwrap();
+            prop_assert_eq!(load(store.conn()).unwrap(), g);
+        }
+    }
+}
