@@ -3,6 +3,7 @@
 
 pub mod calibrate;
 pub mod data;
+pub mod gbm;
 pub mod logistic;
 pub mod metrics;
 pub mod model;

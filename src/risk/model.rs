@@ -3,6 +3,7 @@
 
 use super::calibrate::{self, Calibrator};
 use super::data::Table;
+use super::gbm::{self, Gbm};
 use super::logistic::{self, Logistic};
 use super::metrics::{self, Metrics};
 use crate::error::{input, Result};
@@ -83,6 +84,11 @@ pub enum Learner {
         /// The penalty.
         l2: f64,
     },
+    /// Gradient-boosted trees on the transformed features.
+    Gbm {
+        /// The trees.
+        model: Gbm,
+    },
 }
 
 /// Training metadata.
@@ -131,33 +137,73 @@ fn design(tf: &[Transform], t: &Table, only: Option<usize>) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// A learner as trained on some rows: all features, or lines added alone.
+/// A candidate learner: logistic regression (on every feature, or on one)
+/// or boosted trees with at most `trees` rounds.
 #[derive(Clone, Debug)]
-struct Fit {
-    only: Option<usize>,
-    l2: f64,
-    model: Logistic,
+enum Candidate {
+    Logistic { only: Option<usize>, l2: f64 },
+    Gbm { trees: usize },
 }
 
-fn fit(tf: &[Transform], t: &Table, only: Option<usize>, l2: f64) -> Fit {
-    Fit {
-        only,
-        l2,
-        model: logistic::fit(&design(tf, t, only), &t.labels, None, l2),
+impl Candidate {
+    fn name(&self, t: &Table) -> String {
+        match self {
+            Candidate::Logistic { only: None, l2 } => format!("logistic, all features, l2 {l2}"),
+            Candidate::Logistic { only: Some(j), .. } => {
+                format!("logistic, {} alone", t.features[*j])
+            }
+            Candidate::Gbm { trees } => format!("boosted trees, {trees} rounds"),
+        }
+    }
+
+    /// Fits on `t`; boosted trees stop early on `stop` when given, and the
+    /// candidate returned says how many rounds were kept.
+    fn fit(
+        &self,
+        tf: &[Transform],
+        t: &Table,
+        stop: Option<&Table>,
+    ) -> (Learner, Candidate, Option<usize>) {
+        match *self {
+            Candidate::Logistic { only, l2 } => (
+                Learner::Logistic {
+                    model: logistic::fit(&design(tf, t, only), &t.labels, None, l2),
+                    l2,
+                },
+                self.clone(),
+                only,
+            ),
+            Candidate::Gbm { trees } => {
+                let params = gbm::Params {
+                    trees,
+                    ..gbm::Params::default()
+                };
+                let held = stop.map(|s| (design(tf, s, None), s.labels.clone()));
+                let (model, kept) = gbm::fit(
+                    &design(tf, t, None),
+                    &t.labels,
+                    &params,
+                    held.as_ref().map(|(x, y)| (x.as_slice(), y.as_slice())),
+                );
+                (Learner::Gbm { model }, Candidate::Gbm { trees: kept }, None)
+            }
+        }
     }
 }
 
-fn predict(tf: &[Transform], f: &Fit, t: &Table) -> Vec<f64> {
-    design(tf, t, f.only)
-        .iter()
-        .map(|x| f.model.predict(x))
+fn predict_with(learner: &Learner, rows: &[Vec<f64>]) -> Vec<f64> {
+    rows.iter()
+        .map(|x| match learner {
+            Learner::Logistic { model, .. } => model.predict(x),
+            Learner::Gbm { model } => model.predict(x),
+        })
         .collect()
 }
 
 /// Trains a model on `t` (labels required): candidates are fitted on the
-/// older rows and compared on the newest `validation` share by AUC; the
-/// chosen one is refitted on every row; the calibrator is fitted on the
-/// validation rows' out-of-time predictions.
+/// older rows and compared on the newest `validation` share by AUC (boosted
+/// trees also stop on it); the chosen one is refitted on every row; the
+/// calibrator is fitted on the validation rows' out-of-time predictions.
 pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
     if t.labels.iter().all(|&l| l) || t.labels.iter().all(|&l| !l) {
         return Err(input(
@@ -168,39 +214,44 @@ pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
     let cut = ((order.len() as f64) * (1.0 - o.validation)).round() as usize;
     let (older, newer) = (t.subset(&order[..cut]), t.subset(&order[cut..]));
     let usable = |s: &Table| s.labels.iter().any(|&l| l) && s.labels.iter().any(|&l| !l);
-    let la = t.features.iter().position(|f| f == "la");
-    let mut candidates: Vec<(Option<usize>, f64, String)> = [0.1, 1.0, 10.0]
+    let mut candidates: Vec<Candidate> = [0.1, 1.0, 10.0]
         .iter()
-        .map(|&l2| (None, l2, format!("logistic, all features, l2 {l2}")))
+        .map(|&l2| Candidate::Logistic { only: None, l2 })
         .collect();
-    if let Some(j) = la {
-        candidates.push((Some(j), 1.0, "logistic, lines added alone".into()));
+    if let Some(j) = t.features.iter().position(|f| f == "la") {
+        candidates.push(Candidate::Logistic {
+            only: Some(j),
+            l2: 1.0,
+        });
     }
+    candidates.push(Candidate::Gbm { trees: 400 });
     let mut tried = Vec::new();
-    let (mut best, mut best_auc): (usize, f64) = (0, f64::NEG_INFINITY);
-    let mut held = None;
+    let mut chosen: Option<(Candidate, f64, Vec<f64>)> = None;
     if usable(&older) && usable(&newer) {
         let tf = transforms(&older);
-        for (k, (only, l2, name)) in candidates.iter().enumerate() {
-            let f = fit(&tf, &older, *only, *l2);
-            let p = predict(&tf, &f, &newer);
+        for c in &candidates {
+            let (learner, fitted, only) = c.fit(&tf, &older, Some(&newer));
+            let p = predict_with(&learner, &design(&tf, &newer, only));
             let a = metrics::auc(&p, &newer.labels);
-            tried.push((name.clone(), a));
-            if a.unwrap_or(0.5) > best_auc {
-                best_auc = a.unwrap_or(0.5);
-                best = k;
-                held = Some(p);
+            tried.push((fitted.name(t), a));
+            if chosen
+                .as_ref()
+                .is_none_or(|(_, best, _)| a.unwrap_or(0.5) > *best)
+            {
+                chosen = Some((fitted, a.unwrap_or(0.5), p));
             }
         }
     }
-    let (only, l2, name) = candidates[best].clone();
+    let (candidate, held) = match chosen {
+        Some((c, _, p)) => (c, Some(p)),
+        None => (candidates[1].clone(), None),
+    };
+    let name = candidate.name(t);
     // The calibrator: on the held-out rows' out-of-time predictions.
     let calibrator = match (&held, o.calibration) {
         (_, Some(CalibrationKind::None)) | (None, _) => Calibrator::None,
         (Some(p), Some(CalibrationKind::Platt)) => calibrate::platt(p, &newer.labels),
         (Some(p), Some(CalibrationKind::Isotonic)) => calibrate::isotonic(p, &newer.labels),
-        // By default: Platt unless isotonic does better on the rows it was
-        // not fitted on (the second half of the held-out rows).
         (Some(p), None) => choose_calibrator(p, &newer.labels),
     };
     let validation = held.as_ref().map(|p| {
@@ -208,7 +259,7 @@ pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
         metrics::metrics(&q, &newer.labels, o.threshold)
     });
     let tf = transforms(t);
-    let f = fit(&tf, t, only, l2);
+    let (learner, _, only) = candidate.fit(&tf, t, None);
     let mut features = tf;
     if let Some(j) = only {
         features = vec![features[j].clone()];
@@ -217,10 +268,7 @@ pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
     Ok(Model {
         format: FORMAT,
         features,
-        learner: Learner::Logistic {
-            model: f.model,
-            l2: f.l2,
-        },
+        learner,
         calibrator,
         training: Training {
             rows: t.rows.len(),
@@ -288,18 +336,20 @@ impl Model {
     /// The calibrated probability of each row of `t`.
     pub fn predict(&self, t: &Table) -> Result<Vec<f64>> {
         let cols = self.columns(&t.features)?;
-        let Learner::Logistic { model, .. } = &self.learner;
-        Ok(t.rows
+        let rows: Vec<Vec<f64>> = t
+            .rows
             .iter()
             .map(|r| {
-                let x: Vec<f64> = self
-                    .features
+                self.features
                     .iter()
                     .zip(&cols)
                     .map(|(f, &c)| f.apply(r[c]))
-                    .collect();
-                self.calibrator.apply(model.predict(&x))
+                    .collect()
             })
+            .collect();
+        Ok(predict_with(&self.learner, &rows)
+            .into_iter()
+            .map(|p| self.calibrator.apply(p))
             .collect())
     }
 
