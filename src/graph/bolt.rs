@@ -149,17 +149,6 @@ impl Bolt {
             .map_err(|e| self.fail(e))
     }
 
-    /// Runs `cypher` once per batch of `rows`.
-    fn unwind(&self, cypher: &str, rows: Vec<BoltType>) -> Result<()> {
-        let mut rows = rows;
-        while !rows.is_empty() {
-            let rest = rows.split_off(rows.len().min(self.cfg.batch.max(1)));
-            self.exec(cypher, Some(rows))?;
-            rows = rest;
-        }
-        Ok(())
-    }
-
     /// Runs each statement over its rows, in batches, all in one
     /// transaction: the whole of it is written or none.
     fn atomic(&self, statements: Vec<(&str, Vec<BoltType>)>) -> Result<()> {
@@ -570,33 +559,40 @@ impl Sink for Bolt {
                     .done()
             })
             .collect::<Vec<_>>();
-        self.unwind(
-            "UNWIND $rows AS r
-             MERGE (t:Test {key: r.test}) SET t.suite = r.suite, t.name = r.name, t.file = r.file
-             MERGE (x:TestResult {key: r.key})
-             SET x.run = r.run, x.sha = r.sha, x.pr = r.pr, x.suite = r.suite, x.name = r.name,
-                 x.file = r.file, x.outcome = r.outcome, x.attempts = r.attempts, x.message = r.message
-             MERGE (x)-[:OF]->(t)",
-            maps.clone(),
-        )?;
-        let failed: Vec<BoltType> = rows
+        let failed = |t: &TestRow| t.outcome == "failed" || t.outcome == "flaky";
+        let on_commit: Vec<BoltType> = rows
             .iter()
-            .zip(maps)
-            .filter(|(t, _)| t.outcome == "failed" || t.outcome == "flaky")
-            .map(|(_, m)| m)
+            .zip(&maps)
+            .filter(|(t, _)| failed(t) && t.sha.is_some())
+            .map(|(_, m)| m.clone())
             .collect();
-        self.unwind(
-            "UNWIND $rows AS r MATCH (t:Test {key: r.test}) MATCH (c:Commit)
-             WHERE r.sha IS NOT NULL AND c.sha = r.sha
-             MERGE (t)-[f:FAILS {run: r.run}]->(c) SET f.outcome = r.outcome",
-            failed.clone(),
-        )?;
-        self.unwind(
-            "UNWIND $rows AS r MATCH (t:Test {key: r.test}) MATCH (p:PR)
-             WHERE r.pr IS NOT NULL AND p.number = r.pr
-             MERGE (t)-[f:FAILS {run: r.run}]->(p) SET f.outcome = r.outcome",
-            failed,
-        )
+        let on_pr: Vec<BoltType> = rows
+            .iter()
+            .zip(&maps)
+            .filter(|(t, _)| failed(t) && t.pr.is_some())
+            .map(|(_, m)| m.clone())
+            .collect();
+        self.atomic(vec![
+            (
+                "UNWIND $rows AS r
+                 MERGE (t:Test {key: r.test}) SET t.suite = r.suite, t.name = r.name, t.file = r.file
+                 MERGE (x:TestResult {key: r.key})
+                 SET x.run = r.run, x.sha = r.sha, x.pr = r.pr, x.suite = r.suite, x.name = r.name,
+                     x.file = r.file, x.outcome = r.outcome, x.attempts = r.attempts, x.message = r.message
+                 MERGE (x)-[:OF]->(t)",
+                maps,
+            ),
+            (
+                "UNWIND $rows AS r MATCH (t:Test {key: r.test}) MATCH (c:Commit {sha: r.sha})
+                 MERGE (t)-[f:FAILS {run: r.run}]->(c) SET f.outcome = r.outcome",
+                on_commit,
+            ),
+            (
+                "UNWIND $rows AS r MATCH (t:Test {key: r.test}) MATCH (p:PR {number: r.pr})
+                 MERGE (t)-[f:FAILS {run: r.run}]->(p) SET f.outcome = r.outcome",
+                on_pr,
+            ),
+        ])
     }
 
     fn put_incidents(&mut self, rows: &[Incident]) -> Result<()> {
@@ -613,21 +609,37 @@ impl Sink for Bolt {
                     .done()
             })
             .collect::<Vec<_>>();
-        self.unwind(
-            "UNWIND $rows AS r MERGE (x:Incident {id: r.id})
-             SET x.at_s = r.at_s, x.severity = r.severity, x.title = r.title, x.pr = r.pr, x.sha = r.sha",
-            maps.clone(),
-        )?;
-        self.unwind(
-            "UNWIND $rows AS r MATCH (x:Incident {id: r.id}) MATCH (p:PR)
-             WHERE r.pr IS NOT NULL AND p.number = r.pr MERGE (p)-[:CAUSES]->(x)",
-            maps.clone(),
-        )?;
-        self.unwind(
-            "UNWIND $rows AS r MATCH (x:Incident {id: r.id}) MATCH (c:Commit)
-             WHERE r.sha IS NOT NULL AND c.sha STARTS WITH r.sha MERGE (c)-[:CAUSES]->(x)",
-            maps,
-        )
+        let with_pr: Vec<BoltType> = rows
+            .iter()
+            .zip(&maps)
+            .filter(|(i, _)| i.pr.is_some())
+            .map(|(_, m)| m.clone())
+            .collect();
+        let with_commit: Vec<BoltType> = rows
+            .iter()
+            .zip(&maps)
+            .filter(|(i, _)| i.commit.is_some())
+            .map(|(_, m)| m.clone())
+            .collect();
+        self.atomic(vec![
+            (
+                "UNWIND $rows AS r MERGE (x:Incident {id: r.id})
+                 SET x.at_s = r.at_s, x.severity = r.severity, x.title = r.title, x.pr = r.pr, x.sha = r.sha",
+                maps,
+            ),
+            (
+                "UNWIND $rows AS r MATCH (x:Incident {id: r.id}) MATCH (p:PR {number: r.pr})
+                 MERGE (p)-[:CAUSES]->(x)",
+                with_pr,
+            ),
+            // An abbreviated hash: a prefix scan, for the few incidents that
+            // name a commit.
+            (
+                "UNWIND $rows AS r MATCH (x:Incident {id: r.id}) MATCH (c:Commit)
+                 WHERE c.sha STARTS WITH r.sha MERGE (c)-[:CAUSES]->(x)",
+                with_commit,
+            ),
+        ])
     }
 
     fn put_pr(&mut self, p: &PullRequest) -> Result<bool> {
@@ -671,10 +683,6 @@ impl Sink for Bolt {
         packages: &[PackageRow],
         depends: &[DependRow],
     ) -> Result<()> {
-        self.exec(
-            "UNWIND $rows AS r MATCH (p:Package {lockfile: r.lockfile}) DETACH DELETE p",
-            Some(vec![Map::new().s("lockfile", lockfile).done()]),
-        )?;
         let key = |l: &str, e: &str, n: &str, v: &str| format!("{l}\u{1f}{e}\u{1f}{n}\u{1f}{v}");
         let rows = packages
             .iter()
@@ -689,13 +697,7 @@ impl Sink for Bolt {
                     .done()
             })
             .collect();
-        self.unwind(
-            "UNWIND $rows AS r MERGE (p:Package {key: r.key})
-             SET p.lockfile = r.lockfile, p.ecosystem = r.ecosystem, p.name = r.name,
-                 p.version = r.version, p.dir = r.dir",
-            rows,
-        )?;
-        let rows = depends
+        let edges = depends
             .iter()
             .map(|d| {
                 Map::new()
@@ -710,10 +712,21 @@ impl Sink for Bolt {
                     .done()
             })
             .collect();
-        self.unwind(
-            "UNWIND $rows AS r MATCH (a:Package {key: r.a}) MATCH (b:Package {key: r.b})
-             MERGE (a)-[:DEPENDS_ON]->(b)",
-            rows,
-        )
+        self.atomic(vec![
+            (
+                "UNWIND $rows AS r MATCH (p:Package {lockfile: r.lockfile}) DETACH DELETE p",
+                vec![Map::new().s("lockfile", lockfile).done()],
+            ),
+            (
+                "UNWIND $rows AS r CREATE (p:Package {key: r.key, lockfile: r.lockfile,
+                 ecosystem: r.ecosystem, name: r.name, version: r.version, dir: r.dir})",
+                rows,
+            ),
+            (
+                "UNWIND $rows AS r MATCH (a:Package {key: r.a}) MATCH (b:Package {key: r.b})
+                 CREATE (a)-[:DEPENDS_ON]->(b)",
+                edges,
+            ),
+        ])
     }
 }
