@@ -114,6 +114,8 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         "--no-renames",            // git log
         "--numstat",               // git log
         "--use-mailmap",           // git log
+        "--show-prefix",           // git rev-parse
+        "--junitxml",              // pytest
         "--prepare",               // hyperfine
         "--maestro",               // scripts/eval/pii_*.py
         "--tree",                  // scripts/eval/pii_*.py
