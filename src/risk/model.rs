@@ -76,8 +76,7 @@ pub struct Model {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Learner {
-    /// L2-penalised logistic regression on the transformed features that
-    /// `use_features` marks.
+    /// L2-penalised logistic regression on the transformed features.
     Logistic {
         /// The fit.
         model: Logistic,
@@ -88,6 +87,13 @@ pub enum Learner {
     Gbm {
         /// The trees.
         model: Gbm,
+    },
+    /// The mean of a logistic regression's and boosted trees' probabilities.
+    Blend {
+        /// The logistic regression.
+        logistic: Logistic,
+        /// The trees.
+        gbm: Gbm,
     },
 }
 
@@ -143,6 +149,7 @@ fn design(tf: &[Transform], t: &Table, only: Option<usize>) -> Vec<Vec<f64>> {
 enum Candidate {
     Logistic { only: Option<usize>, l2: f64 },
     Gbm { trees: usize },
+    Blend { l2: f64, trees: usize },
 }
 
 impl Candidate {
@@ -153,6 +160,9 @@ impl Candidate {
                 format!("logistic, {} alone", t.features[*j])
             }
             Candidate::Gbm { trees } => format!("boosted trees, {trees} rounds"),
+            Candidate::Blend { l2, trees } => {
+                format!("mean of logistic (l2 {l2}) and boosted trees ({trees} rounds)")
+            }
         }
     }
 
@@ -187,6 +197,27 @@ impl Candidate {
                 );
                 (Learner::Gbm { model }, Candidate::Gbm { trees: kept }, None)
             }
+            Candidate::Blend { l2, trees } => {
+                let (
+                    Learner::Logistic {
+                        model: logistic, ..
+                    },
+                    ..,
+                ) = Candidate::Logistic { only: None, l2 }.fit(tf, t, stop)
+                else {
+                    unreachable!("a logistic candidate fits a logistic model")
+                };
+                let (Learner::Gbm { model: gbm }, Candidate::Gbm { trees: kept }, _) =
+                    Candidate::Gbm { trees }.fit(tf, t, stop)
+                else {
+                    unreachable!("a trees candidate fits trees")
+                };
+                (
+                    Learner::Blend { logistic, gbm },
+                    Candidate::Blend { l2, trees: kept },
+                    None,
+                )
+            }
         }
     }
 }
@@ -196,9 +227,14 @@ fn predict_with(learner: &Learner, rows: &[Vec<f64>]) -> Vec<f64> {
         .map(|x| match learner {
             Learner::Logistic { model, .. } => model.predict(x),
             Learner::Gbm { model } => model.predict(x),
+            Learner::Blend { logistic, gbm } => (logistic.predict(x) + gbm.predict(x)) / 2.0,
         })
         .collect()
 }
+
+/// A blend's parts as judged: the logistic regression's predictions, and
+/// the trees' rounds and predictions.
+type Parts = (Option<Vec<f64>>, Option<(usize, Vec<f64>)>);
 
 /// Trains a model on `t` (labels required): candidates are fitted on the
 /// older rows and compared on the newest `validation` share by AUC (boosted
@@ -225,13 +261,42 @@ pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
         });
     }
     candidates.push(Candidate::Gbm { trees: 400 });
+    candidates.push(Candidate::Blend {
+        l2: 1.0,
+        trees: 400,
+    });
     let mut tried = Vec::new();
     let mut chosen: Option<(Candidate, f64, Vec<f64>)> = None;
     if usable(&older) && usable(&newer) {
         let tf = transforms(&older);
+        // A blend is judged on its parts' predictions, fitted once each.
+        let mut parts: Parts = (None, None);
         for c in &candidates {
-            let (learner, fitted, only) = c.fit(&tf, &older, Some(&newer));
-            let p = predict_with(&learner, &design(&tf, &newer, only));
+            let (fitted, p) = match c {
+                Candidate::Blend { .. } => {
+                    let (Some(pl), Some((kept, pg))) = (&parts.0, &parts.1) else {
+                        continue;
+                    };
+                    let p: Vec<f64> = pl.iter().zip(pg).map(|(a, b)| (a + b) / 2.0).collect();
+                    let Candidate::Blend { l2, .. } = *c else {
+                        unreachable!()
+                    };
+                    (Candidate::Blend { l2, trees: *kept }, p)
+                }
+                _ => {
+                    let (learner, fitted, only) = c.fit(&tf, &older, Some(&newer));
+                    let p = predict_with(&learner, &design(&tf, &newer, only));
+                    (fitted, p)
+                }
+            };
+            match (&fitted, candidates.last()) {
+                (
+                    Candidate::Logistic { only: None, l2 },
+                    Some(Candidate::Blend { l2: blend_l2, .. }),
+                ) if l2 == blend_l2 => parts.0 = Some(p.clone()),
+                (Candidate::Gbm { trees }, _) => parts.1 = Some((*trees, p.clone())),
+                _ => {}
+            }
             let a = metrics::auc(&p, &newer.labels);
             tried.push((fitted.name(t), a));
             if chosen
