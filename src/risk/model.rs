@@ -432,6 +432,146 @@ impl Model {
                 m.format
             )));
         }
+        m.check()
+            .map_err(|why| input(format!("{name}: not a usable model: {why}")))?;
         Ok(m)
+    }
+
+    /// Whether the model can score without an index out of range or a loop:
+    /// sizes agree, every tree's children come after their parent.
+    fn check(&self) -> std::result::Result<(), String> {
+        let p = self.features.len();
+        if self
+            .features
+            .iter()
+            .any(|f| !(f.std.is_finite() && f.std > 0.0 && f.mean.is_finite()))
+        {
+            return Err(
+                "a feature transform without a finite mean and a positive deviation".into(),
+            );
+        }
+        let logistic = |l: &Logistic| {
+            if l.coef.len() == p {
+                Ok(())
+            } else {
+                Err(format!("{} coefficients for {p} features", l.coef.len()))
+            }
+        };
+        let trees = |g: &Gbm| {
+            for (k, t) in g.trees.iter().enumerate() {
+                if t.is_empty() {
+                    return Err(format!("tree {k} is empty"));
+                }
+                for (i, n) in t.iter().enumerate() {
+                    if let gbm::Node::Split {
+                        feature,
+                        left,
+                        right,
+                        ..
+                    } = n
+                    {
+                        if *feature >= p
+                            || *left <= i
+                            || *right <= i
+                            || *left >= t.len()
+                            || *right >= t.len()
+                        {
+                            return Err(format!("tree {k} node {i} points outside the tree"));
+                        }
+                    }
+                }
+            }
+            Ok(())
+        };
+        match &self.learner {
+            Learner::Logistic { model, .. } => logistic(model)?,
+            Learner::Gbm { model } => trees(model)?,
+            Learner::Blend {
+                logistic: l,
+                gbm: g,
+            } => {
+                logistic(l)?;
+                trees(g)?;
+            }
+        }
+        if let Calibrator::Isotonic { x, y } = &self.calibrator {
+            if x.len() != y.len() || x.is_empty() {
+                return Err("an isotonic calibrator whose points do not pair up".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(learner: Learner) -> String {
+        serde_json::to_string(&Model {
+            format: FORMAT,
+            features: vec![Transform {
+                name: "la".into(),
+                log1p: true,
+                mean: 0.0,
+                std: 1.0,
+            }],
+            learner,
+            calibrator: Calibrator::None,
+            training: Training {
+                rows: 1,
+                base_rate: 0.5,
+                time_range: (0.0, 1.0),
+                candidates: Vec::new(),
+                chosen: String::new(),
+                validation: None,
+            },
+        })
+        .unwrap()
+    }
+
+    /// A hand-edited model must not make scoring loop or index out of range.
+    #[test]
+    fn a_model_that_cannot_score_is_refused() {
+        let split = |left, right, feature| gbm::Node::Split {
+            feature,
+            threshold: 1.0,
+            left,
+            right,
+        };
+        let leaf = gbm::Node::Leaf { value: 0.1 };
+        let ok = Learner::Gbm {
+            model: Gbm {
+                base: 0.0,
+                trees: vec![vec![split(1, 2, 0), leaf.clone(), leaf.clone()]],
+            },
+        };
+        assert!(Model::parse(&model(ok), "m.json").is_ok());
+        for bad in [
+            vec![split(0, 2, 0), leaf.clone(), leaf.clone()],
+            vec![split(1, 5, 0), leaf.clone()],
+            vec![split(1, 2, 3), leaf.clone(), leaf.clone()],
+            vec![],
+        ] {
+            let m = Learner::Gbm {
+                model: Gbm {
+                    base: 0.0,
+                    trees: vec![bad],
+                },
+            };
+            let e = Model::parse(&model(m), "m.json").unwrap_err().to_string();
+            assert!(e.starts_with("m.json: not a usable model"), "{e}");
+        }
+        let wrong = Learner::Logistic {
+            model: Logistic {
+                intercept: 0.0,
+                coef: vec![1.0, 2.0],
+            },
+            l2: 1.0,
+        };
+        let e = Model::parse(&model(wrong), "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 coefficients for 1 features"), "{e}");
     }
 }
