@@ -94,7 +94,7 @@ pub enum Command {
     /// The engineering knowledge graph: ingest git history, CODEOWNERS, JUnit runs, lockfiles, incidents and pull requests; impact, stats, coupling, hotspots, centrality.
     #[command(subcommand)]
     Graph(commands::graph::GraphCommand),
-    /// Change risk: train a calibrated model on labelled changes, and measure it.
+    /// Change risk: train a calibrated model on labelled changes, measure it, score a change with reasons.
     #[command(subcommand)]
     Risk(commands::risk::RiskCommand),
     /// Reproducible-build checks: compare two artifact trees, or build twice.

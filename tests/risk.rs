@@ -222,3 +222,108 @@ fn beats_lines_added_alone_on_a_public_jit_set() {
     assert!(auc > 0.8, "{e}");
     assert!(e["ece"].as_f64().unwrap() < 0.1, "{e}");
 }
+
+#[test]
+fn score_gives_the_probability_reasons_and_the_policy_verdict() {
+    let p = Project::new("");
+    changes(&p, "train.csv", 0..3000);
+    p.json(&[
+        "risk",
+        "train",
+        "--data",
+        "train.csv",
+        "--time",
+        "commit_ts",
+        "--out",
+        "m.json",
+    ]);
+    // Risk grows with lines added and with fixes (the generator's rule).
+    std::fs::write(
+        p.path().join("big.json"),
+        r#"{"la": 480, "nf": 3, "fix": 1}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        p.path().join("small.json"),
+        r#"{"la": 0, "nf": 3, "fix": 0}"#,
+    )
+    .unwrap();
+    let big = p.json(&[
+        "risk",
+        "score",
+        "--model",
+        "m.json",
+        "--features",
+        "big.json",
+    ]);
+    let small = p.json(&[
+        "risk",
+        "score",
+        "--model",
+        "m.json",
+        "--features",
+        "small.json",
+    ]);
+    let (pb, ps) = (
+        big["probability"].as_f64().unwrap(),
+        small["probability"].as_f64().unwrap(),
+    );
+    assert!(pb > 0.6 && ps < 0.2, "{big} {small}");
+    // The generator's true rate here is 0.05 + 480/700 + 0.2 = 0.94.
+    assert_eq!(big["verdict"], "warn", "warn at 0.7 by default; {big}");
+    assert_eq!(big["reasons"][0]["feature"], "la", "{big}");
+    assert!(
+        big["reasons"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("adds 480 lines (top "),
+        "{big}"
+    );
+    assert_eq!(small["verdict"], "pass");
+    // Enforced over the threshold: exit 1; warned: exit 0; off: no verdict.
+    let run = |policy: &str| {
+        p.cmd()
+            .args([
+                "risk",
+                "score",
+                "--model",
+                "m.json",
+                "--features",
+                "big.json",
+                "--threshold",
+                "0.5",
+                "--policy",
+                policy,
+            ])
+            .output()
+            .unwrap()
+    };
+    let enforce = run("enforce");
+    assert_eq!(enforce.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&enforce.stdout).contains("(fail at 0.50, policy enforce)"));
+    assert_eq!(run("warn").status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&run("off").stdout).contains("(off at 0.50"));
+    // Missing features, or a value that is not a number: exit 2.
+    std::fs::write(p.path().join("few.json"), r#"{"la": 1}"#).unwrap();
+    std::fs::write(
+        p.path().join("text.json"),
+        r#"{"la": "many", "nf": 1, "fix": 0}"#,
+    )
+    .unwrap();
+    for (file, want) in [
+        (
+            "few.json",
+            "few.json: the data does not match the model's features: missing",
+        ),
+        ("text.json", "text.json: la: \"many\" is not a number"),
+    ] {
+        let out = p
+            .cmd()
+            .args(["risk", "score", "--model", "m.json", "--features", file])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+}

@@ -17,6 +17,41 @@ pub enum RiskCommand {
     Train(TrainArgs),
     /// Measure a model on labelled changes it was not trained on.
     Evaluate(EvaluateArgs),
+    /// Score one change: its probability, the features that drive it in
+    /// words, and the policy's verdict.
+    Score(ScoreArgs),
+}
+
+/// What a score over the threshold does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Policy {
+    /// Print the score only.
+    Off,
+    /// Warn (an Actions warning), exit 0.
+    Warn,
+    /// Fail: exit 1.
+    Enforce,
+}
+
+/// `risk score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The model.
+    #[arg(long, value_name = "MODEL.json")]
+    pub model: PathBuf,
+    /// The change's features: a JSON object of numbers by feature name, in
+    /// a file (`-`: standard input).
+    #[arg(long, value_name = "FILE.json")]
+    pub features: PathBuf,
+    /// The policy over the threshold.
+    #[arg(long, value_enum, default_value_t = Policy::Warn)]
+    pub policy: Policy,
+    /// The threshold.
+    #[arg(long, default_value_t = 0.7)]
+    pub threshold: f64,
+    /// Reasons printed.
+    #[arg(long, default_value_t = 3)]
+    pub top: usize,
 }
 
 /// The calibrator to fit.
@@ -88,6 +123,7 @@ pub fn exec(ctx: &Ctx, c: RiskCommand) -> Result<i32> {
     match c {
         RiskCommand::Train(a) => train(ctx, a),
         RiskCommand::Evaluate(a) => evaluate(ctx, a),
+        RiskCommand::Score(a) => score(ctx, a),
     }
 }
 
@@ -203,4 +239,95 @@ fn evaluate(ctx: &Ctx, a: EvaluateArgs) -> Result<i32> {
     ctx.out
         .result(&r, text.trim_end(), Some(&table(&header, &rows)))?;
     Ok(EXIT_OK)
+}
+
+fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
+    if !(0.0..=1.0).contains(&a.threshold) {
+        return Err(input(format!(
+            "--threshold {}: want a probability from 0 to 1",
+            a.threshold
+        )));
+    }
+    let name = a.model.display().to_string();
+    let m = Model::parse(&read(ctx, &a.model)?, &name)?;
+    let fname = a.features.display().to_string();
+    let text = if a.features.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| input(format!("-: {e}")))?;
+        s
+    } else {
+        read(ctx, &a.features)?
+    };
+    let obj: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| {
+            input(format!(
+                "{fname}: line {}: want a JSON object of numbers ({e})",
+                e.line()
+            ))
+        })?;
+    let mut names = Vec::new();
+    let mut row = Vec::new();
+    for (k, v) in &obj {
+        let x = match v {
+            serde_json::Value::Number(n) => n.as_f64(),
+            serde_json::Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            _ => None,
+        }
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| input(format!("{fname}: {}: {v} is not a number", one_line(k))))?;
+        names.push(k.clone());
+        row.push(x);
+    }
+    let e = m
+        .explain(&names, &row)
+        .map_err(|e| input(format!("{fname}: {e}")))?;
+    let over = e.probability >= a.threshold;
+    let verdict = match (a.policy, over) {
+        (Policy::Off, _) => "off",
+        (_, false) => "pass",
+        (Policy::Warn, true) => "warn",
+        (Policy::Enforce, true) => "fail",
+    };
+    let top: Vec<&crate::risk::model::Reason> = e.reasons.iter().take(a.top).collect();
+    let mut text = format!(
+        "risk {:.2} ({verdict} at {:.2}, policy {})",
+        e.probability,
+        a.threshold,
+        format!("{:?}", a.policy).to_lowercase()
+    );
+    for r in &top {
+        text.push_str(&format!("\n  {}", one_line(&r.text)));
+    }
+    let v = serde_json::json!({
+        "probability": e.probability,
+        "threshold": a.threshold,
+        "policy": format!("{:?}", a.policy).to_lowercase(),
+        "verdict": verdict,
+        "reasons": e.reasons,
+    });
+    ctx.out.result(&v, &text, None)?;
+    ctx.out.outputs(&[
+        ("risk", format!("{:.4}", e.probability)),
+        ("verdict", verdict.to_string()),
+    ])?;
+    if verdict == "warn" || verdict == "fail" {
+        let why: Vec<&str> = top.iter().map(|r| r.text.as_str()).collect();
+        ctx.out.annotate(
+            verdict == "fail",
+            &fname,
+            1,
+            &format!(
+                "change risk {:.2} is at or over {:.2}: {}",
+                e.probability,
+                a.threshold,
+                why.join("; ")
+            ),
+        );
+    }
+    Ok(if verdict == "fail" {
+        crate::error::EXIT_GATE
+    } else {
+        EXIT_OK
+    })
 }

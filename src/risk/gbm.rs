@@ -317,37 +317,16 @@ pub fn expected_values(m: &Gbm, x: &[Vec<f64>]) -> Vec<Vec<f64>> {
         .map(|t| {
             let mut sum = vec![0.0; t.len()];
             let mut count = vec![0.0; t.len()];
+            let mut path = Vec::with_capacity(8);
             for row in x {
+                path.clear();
                 let mut at = 0;
-                loop {
-                    count[at] += 1.0;
+                // Walk to the leaf, then credit its value to every node on
+                // the way.
+                let value = loop {
+                    path.push(at);
                     match &t[at] {
-                        Node::Leaf { value } => {
-                            // Credit the leaf's value to every node on the path.
-                            let mut k = 0;
-                            loop {
-                                sum[k] += value;
-                                if k == at {
-                                    break;
-                                }
-                                k = match &t[k] {
-                                    Node::Split {
-                                        feature,
-                                        threshold,
-                                        left,
-                                        right,
-                                    } => {
-                                        if row[*feature] <= *threshold {
-                                            *left
-                                        } else {
-                                            *right
-                                        }
-                                    }
-                                    Node::Leaf { .. } => unreachable!("a leaf ends the path"),
-                                };
-                            }
-                            break;
-                        }
+                        Node::Leaf { value } => break *value,
                         Node::Split {
                             feature,
                             threshold,
@@ -361,6 +340,10 @@ pub fn expected_values(m: &Gbm, x: &[Vec<f64>]) -> Vec<Vec<f64>> {
                             }
                         }
                     }
+                };
+                for &k in &path {
+                    sum[k] += value;
+                    count[k] += 1.0;
                 }
             }
             sum.iter()

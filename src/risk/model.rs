@@ -24,9 +24,18 @@ pub struct Transform {
     pub mean: f64,
     /// Standard deviation after the log (1 for a constant feature).
     pub std: f64,
+    /// The training values' percentiles 1 to 99 (for reasons in words).
+    #[serde(default)]
+    pub percentiles: Vec<f64>,
 }
 
 impl Transform {
+    /// The share (0–100) of training values below `v`.
+    fn percentile(&self, v: f64) -> Option<f64> {
+        (!self.percentiles.is_empty())
+            .then(|| self.percentiles.iter().filter(|&&q| q < v).count() as f64)
+    }
+
     fn apply(&self, v: f64) -> f64 {
         let v = if self.log1p { v.max(0.0).ln_1p() } else { v };
         (v - self.mean) / self.std
@@ -87,6 +96,9 @@ pub enum Learner {
     Gbm {
         /// The trees.
         model: Gbm,
+        /// Each node's mean value over the training rows (for reasons).
+        #[serde(default)]
+        expected: Vec<Vec<f64>>,
     },
     /// The mean of a logistic regression's and boosted trees' probabilities.
     Blend {
@@ -94,7 +106,76 @@ pub enum Learner {
         logistic: Logistic,
         /// The trees.
         gbm: Gbm,
+        /// Each node's mean value over the training rows (for reasons).
+        #[serde(default)]
+        expected: Vec<Vec<f64>>,
     },
+}
+
+/// A scored change.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Explained {
+    /// The calibrated probability that the change induces a defect.
+    pub probability: f64,
+    /// Every feature's part, largest first.
+    pub reasons: Vec<Reason>,
+}
+
+/// One feature's part in a score.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reason {
+    /// The feature.
+    pub feature: String,
+    /// Its value for this change.
+    pub value: f64,
+    /// The share (0–100) of training changes with a lower value.
+    pub percentile: Option<f64>,
+    /// Its part in the logit (positive raises the risk).
+    pub part: f64,
+    /// In words.
+    pub text: String,
+}
+
+/// A reason in words: what the feature says of the change (for the Kamei
+/// change metrics by name), where its value stands among the training
+/// changes, and which way it moves the risk.
+fn words(r: &Reason) -> String {
+    let v = r.value;
+    let n = if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.2}")
+    };
+    let what = match r.feature.as_str() {
+        "la" => format!("adds {n} lines"),
+        "ld" => format!("deletes {n} lines"),
+        "nf" => format!("touches {n} files"),
+        "nd" => format!("touches {n} directories"),
+        "ns" => format!("touches {n} subsystems"),
+        "entropy" | "ent" => format!("spreads its changes across files (entropy {n})"),
+        "lt" => format!("changes files of {n} lines"),
+        "fix" => {
+            if v > 0.0 {
+                "is a bug fix".into()
+            } else {
+                "is not a bug fix".into()
+            }
+        }
+        "ndev" => format!("changes files {n} developers touched before"),
+        "age" => format!("changes files last changed {n} days before, on average"),
+        "nuc" => format!("changes files changed {n} times before"),
+        "exp" => format!("is by an author with {n} earlier changes"),
+        "rexp" => format!("is by an author with recent experience {n}"),
+        "sexp" => format!("is by an author with {n} earlier changes to these subsystems"),
+        other => format!("{other} = {n}"),
+    };
+    let rank = match r.percentile {
+        Some(p) if p >= 90.0 => format!(" (top {:.0} % of the training changes)", 100.0 - p),
+        Some(p) if p <= 10.0 => format!(" (bottom {:.0} % of the training changes)", p.max(1.0)),
+        _ => String::new(),
+    };
+    let way = if r.part > 0.0 { "raises" } else { "lowers" };
+    format!("{what}{rank}: {way} the risk")
 }
 
 /// Training metadata.
@@ -123,11 +204,17 @@ fn transforms(t: &Table) -> Vec<Transform> {
             let n = t.rows.len().max(1) as f64;
             let mean = col().map(f).sum::<f64>() / n;
             let var = col().map(|v| (f(v) - mean).powi(2)).sum::<f64>() / n;
+            let mut sorted: Vec<f64> = col().collect();
+            sorted.sort_by(f64::total_cmp);
+            let percentiles = (1..100)
+                .map(|k| sorted[(k * (sorted.len() - 1)) / 100])
+                .collect();
             Transform {
                 name: t.features[j].clone(),
                 log1p,
                 mean,
                 std: if var > 0.0 { var.sqrt() } else { 1.0 },
+                percentiles,
             }
         })
         .collect()
@@ -195,7 +282,17 @@ impl Candidate {
                     &params,
                     held.as_ref().map(|(x, y)| (x.as_slice(), y.as_slice())),
                 );
-                (Learner::Gbm { model }, Candidate::Gbm { trees: kept }, None)
+                // Expected values serve the final model's reasons only.
+                let expected = if stop.is_none() {
+                    gbm::expected_values(&model, &design(tf, t, None))
+                } else {
+                    Vec::new()
+                };
+                (
+                    Learner::Gbm { model, expected },
+                    Candidate::Gbm { trees: kept },
+                    None,
+                )
             }
             Candidate::Blend { l2, trees } => {
                 let (
@@ -207,13 +304,23 @@ impl Candidate {
                 else {
                     unreachable!("a logistic candidate fits a logistic model")
                 };
-                let (Learner::Gbm { model: gbm }, Candidate::Gbm { trees: kept }, _) =
-                    Candidate::Gbm { trees }.fit(tf, t, stop)
+                let (
+                    Learner::Gbm {
+                        model: gbm,
+                        expected,
+                    },
+                    Candidate::Gbm { trees: kept },
+                    _,
+                ) = Candidate::Gbm { trees }.fit(tf, t, stop)
                 else {
                     unreachable!("a trees candidate fits trees")
                 };
                 (
-                    Learner::Blend { logistic, gbm },
+                    Learner::Blend {
+                        logistic,
+                        gbm,
+                        expected,
+                    },
                     Candidate::Blend { l2, trees: kept },
                     None,
                 )
@@ -226,8 +333,8 @@ fn predict_with(learner: &Learner, rows: &[Vec<f64>]) -> Vec<f64> {
     rows.iter()
         .map(|x| match learner {
             Learner::Logistic { model, .. } => model.predict(x),
-            Learner::Gbm { model } => model.predict(x),
-            Learner::Blend { logistic, gbm } => (logistic.predict(x) + gbm.predict(x)) / 2.0,
+            Learner::Gbm { model, .. } => model.predict(x),
+            Learner::Blend { logistic, gbm, .. } => (logistic.predict(x) + gbm.predict(x)) / 2.0,
         })
         .collect()
 }
@@ -418,6 +525,64 @@ impl Model {
             .collect())
     }
 
+    /// One change's calibrated probability and each feature's part in it
+    /// (on the logit scale, against the average training change: exact for
+    /// logistic regression, path attribution for trees, the mean of both
+    /// for a blend).
+    pub fn explain(&self, names: &[String], row: &[f64]) -> Result<Explained> {
+        let cols = self.columns(names)?;
+        let x: Vec<f64> = self
+            .features
+            .iter()
+            .zip(&cols)
+            .map(|(f, &c)| f.apply(row[c]))
+            .collect();
+        let linear =
+            |l: &Logistic| -> Vec<f64> { l.coef.iter().zip(&x).map(|(c, v)| c * v).collect() };
+        let trees = |g: &Gbm, e: &Vec<Vec<f64>>| -> Vec<f64> {
+            if e.is_empty() {
+                vec![0.0; x.len()]
+            } else {
+                g.contributions(&x, e)
+            }
+        };
+        let parts = match &self.learner {
+            Learner::Logistic { model, .. } => linear(model),
+            Learner::Gbm { model, expected } => trees(model, expected),
+            Learner::Blend {
+                logistic,
+                gbm,
+                expected,
+            } => linear(logistic)
+                .iter()
+                .zip(trees(gbm, expected))
+                .map(|(a, b)| (a + b) / 2.0)
+                .collect(),
+        };
+        let p = self.calibrator.apply(predict_with(&self.learner, &[x])[0]);
+        let mut reasons: Vec<Reason> = self
+            .features
+            .iter()
+            .zip(&cols)
+            .zip(parts)
+            .map(|((f, &c), part)| Reason {
+                feature: f.name.clone(),
+                value: row[c],
+                percentile: f.percentile(row[c]),
+                part,
+                text: String::new(),
+            })
+            .collect();
+        reasons.sort_by(|a, b| b.part.abs().total_cmp(&a.part.abs()));
+        for r in &mut reasons {
+            r.text = words(r);
+        }
+        Ok(Explained {
+            probability: p,
+            reasons,
+        })
+    }
+
     /// Reads a model file.
     pub fn parse(text: &str, name: &str) -> Result<Model> {
         let m: Model = serde_json::from_str(text).map_err(|e| {
@@ -457,6 +622,17 @@ impl Model {
                 Err(format!("{} coefficients for {p} features", l.coef.len()))
             }
         };
+        // Expected values, when there are any, have one per node.
+        let shapes = |g: &Gbm, e: &Vec<Vec<f64>>| {
+            if e.is_empty()
+                || (e.len() == g.trees.len()
+                    && e.iter().zip(&g.trees).all(|(a, b)| a.len() == b.len()))
+            {
+                Ok(())
+            } else {
+                Err("expected values that do not match the trees".to_string())
+            }
+        };
         let trees = |g: &Gbm| {
             for (k, t) in g.trees.iter().enumerate() {
                 if t.is_empty() {
@@ -485,13 +661,18 @@ impl Model {
         };
         match &self.learner {
             Learner::Logistic { model, .. } => logistic(model)?,
-            Learner::Gbm { model } => trees(model)?,
+            Learner::Gbm { model, expected } => {
+                trees(model)?;
+                shapes(model, expected)?;
+            }
             Learner::Blend {
                 logistic: l,
                 gbm: g,
+                expected,
             } => {
                 logistic(l)?;
                 trees(g)?;
+                shapes(g, expected)?;
             }
         }
         if let Calibrator::Isotonic { x, y } = &self.calibrator {
@@ -515,6 +696,7 @@ mod tests {
                 log1p: true,
                 mean: 0.0,
                 std: 1.0,
+                percentiles: Vec::new(),
             }],
             learner,
             calibrator: Calibrator::None,
@@ -545,6 +727,7 @@ mod tests {
                 base: 0.0,
                 trees: vec![vec![split(1, 2, 0), leaf.clone(), leaf.clone()]],
             },
+            expected: Vec::new(),
         };
         assert!(Model::parse(&model(ok), "m.json").is_ok());
         for bad in [
@@ -558,6 +741,7 @@ mod tests {
                     base: 0.0,
                     trees: vec![bad],
                 },
+                expected: Vec::new(),
             };
             let e = Model::parse(&model(m), "m.json").unwrap_err().to_string();
             assert!(e.starts_with("m.json: not a usable model"), "{e}");
