@@ -303,6 +303,38 @@ fn score_gives_the_probability_reasons_and_the_policy_verdict() {
     assert!(String::from_utf8_lossy(&enforce.stdout).contains("(fail at 0.50, policy enforce)"));
     assert_eq!(run("warn").status.code(), Some(0));
     assert!(String::from_utf8_lossy(&run("off").stdout).contains("(off at 0.50"));
+    // The same from maestro.toml's [risk], and from the environment.
+    std::fs::write(
+        p.path().join("maestro.toml"),
+        "[risk]\npolicy = \"enforce\"\nthreshold = 0.5\n",
+    )
+    .unwrap();
+    let score = [
+        "risk",
+        "score",
+        "--model",
+        "m.json",
+        "--features",
+        "big.json",
+    ];
+    assert_eq!(p.cmd().args(score).output().unwrap().status.code(), Some(1));
+    let env = p
+        .cmd()
+        .env("MAESTRO_RISK_THRESHOLD", "0.99")
+        .args(score)
+        .output()
+        .unwrap();
+    assert_eq!(
+        env.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&env.stdout)
+    );
+    std::fs::write(p.path().join("maestro.toml"), "[risk]\nthreshold = 1.5\n").unwrap();
+    let bad = p.cmd().args(score).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("risk.threshold"));
+    std::fs::write(p.path().join("maestro.toml"), "").unwrap();
     // Missing features, or a value that is not a number: exit 2.
     std::fs::write(p.path().join("few.json"), r#"{"la": 1}"#).unwrap();
     std::fs::write(

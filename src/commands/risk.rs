@@ -1,6 +1,7 @@
 //! `maestro risk train | evaluate`.
 
 use super::Ctx;
+use crate::config::RiskPolicy as Policy;
 use crate::error::{input, Result, EXIT_OK};
 use crate::output::markdown::table;
 use crate::output::safe::one_line;
@@ -22,17 +23,6 @@ pub enum RiskCommand {
     Score(ScoreArgs),
 }
 
-/// What a score over the threshold does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Policy {
-    /// Print the score only.
-    Off,
-    /// Warn (an Actions warning), exit 0.
-    Warn,
-    /// Fail: exit 1.
-    Enforce,
-}
-
 /// `risk score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
@@ -43,12 +33,12 @@ pub struct ScoreArgs {
     /// a file (`-`: standard input).
     #[arg(long, value_name = "FILE.json")]
     pub features: PathBuf,
-    /// The policy over the threshold.
-    #[arg(long, value_enum, default_value_t = Policy::Warn)]
-    pub policy: Policy,
-    /// The threshold.
-    #[arg(long, default_value_t = 0.7)]
-    pub threshold: f64,
+    /// The policy over the threshold [config: risk.policy, default warn].
+    #[arg(long, value_enum)]
+    pub policy: Option<Policy>,
+    /// The threshold [config: risk.threshold, default 0.7].
+    #[arg(long)]
+    pub threshold: Option<f64>,
     /// Reasons printed.
     #[arg(long, default_value_t = 3)]
     pub top: usize,
@@ -242,10 +232,11 @@ fn evaluate(ctx: &Ctx, a: EvaluateArgs) -> Result<i32> {
 }
 
 fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
-    if !(0.0..=1.0).contains(&a.threshold) {
+    let threshold = a.threshold.unwrap_or(ctx.cfg().risk.threshold);
+    let policy = a.policy.unwrap_or(ctx.cfg().risk.policy);
+    if !(0.0..=1.0).contains(&threshold) {
         return Err(input(format!(
-            "--threshold {}: want a probability from 0 to 1",
-            a.threshold
+            "--threshold {threshold}: want a probability from 0 to 1"
         )));
     }
     let name = a.model.display().to_string();
@@ -282,8 +273,8 @@ fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
     let e = m
         .explain(&names, &row)
         .map_err(|e| input(format!("{fname}: {e}")))?;
-    let over = e.probability >= a.threshold;
-    let verdict = match (a.policy, over) {
+    let over = e.probability >= threshold;
+    let verdict = match (policy, over) {
         (Policy::Off, _) => "off",
         (_, false) => "pass",
         (Policy::Warn, true) => "warn",
@@ -293,16 +284,16 @@ fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
     let mut text = format!(
         "risk {:.2} ({verdict} at {:.2}, policy {})",
         e.probability,
-        a.threshold,
-        format!("{:?}", a.policy).to_lowercase()
+        threshold,
+        format!("{:?}", policy).to_lowercase()
     );
     for r in &top {
         text.push_str(&format!("\n  {}", one_line(&r.text)));
     }
     let v = serde_json::json!({
         "probability": e.probability,
-        "threshold": a.threshold,
-        "policy": format!("{:?}", a.policy).to_lowercase(),
+        "threshold": threshold,
+        "policy": format!("{:?}", policy).to_lowercase(),
         "verdict": verdict,
         "reasons": e.reasons,
     });
@@ -320,7 +311,7 @@ fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
             &format!(
                 "change risk {:.2} is at or over {:.2}: {}",
                 e.probability,
-                a.threshold,
+                threshold,
                 why.join("; ")
             ),
         );

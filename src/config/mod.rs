@@ -9,7 +9,8 @@ mod validate;
 
 pub use resolve::{discover, env_var, parse, parse_table, toml_error, Overrides, Resolved, Source};
 pub use types::{
-    ArmConfig, BudgetConfig, CacheConfig, Config, EnvHashConfig, ObjectiveKind, RouterConfig, Tier,
+    ArmConfig, BudgetConfig, CacheConfig, Config, EnvHashConfig, ObjectiveKind, RiskConfig,
+    RiskPolicy, RouterConfig, Tier,
 };
 pub use validate::{
     check_range, validate, validate_arm_id, validate_prior, MAX_PRIOR_WEIGHT, MAX_TOKENS, MAX_USD,

@@ -62,6 +62,8 @@ const KEYS: &[(&str, Kind)] = &[
     ("env_hash.lockfiles", Kind::List),
     ("cache.store", Kind::Str),
     ("cache.level", Kind::Int),
+    ("risk.policy", Kind::Str),
+    ("risk.threshold", Kind::Float),
 ];
 
 /// The environment variable for a key: `router.half_life` → `MAESTRO_ROUTER_HALF_LIFE`.

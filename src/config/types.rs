@@ -194,6 +194,38 @@ impl ArmConfig {
     }
 }
 
+/// What `risk score` does with a change over the threshold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskPolicy {
+    /// Print the score only.
+    Off,
+    /// Warn (an Actions warning), exit 0.
+    #[default]
+    Warn,
+    /// Fail: exit 1.
+    Enforce,
+}
+
+/// `[risk]` settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RiskConfig {
+    /// The policy over the threshold.
+    pub policy: RiskPolicy,
+    /// The probability a change is flagged at.
+    pub threshold: f64,
+}
+
+impl Default for RiskConfig {
+    fn default() -> Self {
+        RiskConfig {
+            policy: RiskPolicy::Warn,
+            threshold: 0.7,
+        }
+    }
+}
+
 /// The whole resolved configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -210,6 +242,8 @@ pub struct Config {
     pub env_hash: EnvHashConfig,
     /// Build cache.
     pub cache: CacheConfig,
+    /// Change risk.
+    pub risk: RiskConfig,
 }
 
 impl Default for Config {
@@ -221,6 +255,7 @@ impl Default for Config {
             arms: Vec::new(),
             env_hash: EnvHashConfig::default(),
             cache: CacheConfig::default(),
+            risk: RiskConfig::default(),
         }
     }
 }

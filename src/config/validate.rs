@@ -61,6 +61,7 @@ pub fn validate(c: &Config) -> std::result::Result<(), String> {
     if c.state.trim().is_empty() {
         return Err("state must not be empty".into());
     }
+    check_unit("risk.threshold", c.risk.threshold)?;
     if !(1..=22).contains(&c.cache.level) {
         return Err(format!(
             "cache.level = {} must be between 1 and 22",
