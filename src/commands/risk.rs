@@ -7,7 +7,8 @@ use crate::output::markdown::table;
 use crate::output::safe::one_line;
 use crate::risk::data::{self, Columns, Table};
 use crate::risk::metrics;
-use crate::risk::model::{self, CalibrationKind, Model, TrainOptions};
+use crate::risk::model::Model;
+use crate::risk::train::{self, CalibrationKind, TrainOptions};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -141,7 +142,7 @@ fn train(ctx: &Ctx, a: TrainArgs) -> Result<i32> {
         )));
     }
     let t = table_of(ctx, &a.data)?;
-    let m = model::train(
+    let m = train::train(
         &t,
         &TrainOptions {
             calibration: match a.calibration {
@@ -280,7 +281,7 @@ fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
         (Policy::Warn, true) => "warn",
         (Policy::Enforce, true) => "fail",
     };
-    let top: Vec<&crate::risk::model::Reason> = e.reasons.iter().take(a.top).collect();
+    let top: Vec<&crate::risk::reasons::Reason> = e.reasons.iter().take(a.top).collect();
     let mut text = format!(
         "risk {:.2} ({verdict} at {:.2}, policy {})",
         e.probability,

@@ -7,3 +7,5 @@ pub mod gbm;
 pub mod logistic;
 pub mod metrics;
 pub mod model;
+pub mod reasons;
+pub mod train;

@@ -1,11 +1,12 @@
 //! The risk model: feature transforms, a learner, a calibrator, and what it
-//! was trained on, saved as one versioned JSON file.
+//! was trained on, saved as one versioned JSON file; reading it back and
+//! scoring with it.
 
-use super::calibrate::{self, Calibrator};
+use super::calibrate::Calibrator;
 use super::data::Table;
 use super::gbm::{self, Gbm};
-use super::logistic::{self, Logistic};
-use super::metrics::{self, Metrics};
+use super::logistic::Logistic;
+use super::metrics::Metrics;
 use crate::error::{input, Result};
 use serde::{Deserialize, Serialize};
 
@@ -31,39 +32,15 @@ pub struct Transform {
 
 impl Transform {
     /// The share (0–100) of training values below `v`.
-    fn percentile(&self, v: f64) -> Option<f64> {
+    pub(super) fn percentile(&self, v: f64) -> Option<f64> {
         (!self.percentiles.is_empty())
             .then(|| self.percentiles.iter().filter(|&&q| q < v).count() as f64)
     }
 
-    fn apply(&self, v: f64) -> f64 {
+    pub(super) fn apply(&self, v: f64) -> f64 {
         let v = if self.log1p { v.max(0.0).ln_1p() } else { v };
         (v - self.mean) / self.std
     }
-}
-
-/// How to train.
-#[derive(Clone, Debug)]
-pub struct TrainOptions {
-    /// The calibrator (`None`: choose by the validation split).
-    pub calibration: Option<CalibrationKind>,
-    /// The share of the newest training rows held out to choose the model
-    /// and fit the calibrator.
-    pub validation: f64,
-    /// The policy threshold, for the metrics.
-    pub threshold: f64,
-}
-
-/// A calibrator to fit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CalibrationKind {
-    /// Pool adjacent violators.
-    Isotonic,
-    /// A logistic fit on the score.
-    Platt,
-    /// None.
-    None,
 }
 
 /// A trained model.
@@ -112,72 +89,6 @@ pub enum Learner {
     },
 }
 
-/// A scored change.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Explained {
-    /// The calibrated probability that the change induces a defect.
-    pub probability: f64,
-    /// Every feature's part, largest first.
-    pub reasons: Vec<Reason>,
-}
-
-/// One feature's part in a score.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Reason {
-    /// The feature.
-    pub feature: String,
-    /// Its value for this change.
-    pub value: f64,
-    /// The share (0–100) of training changes with a lower value.
-    pub percentile: Option<f64>,
-    /// Its part in the logit (positive raises the risk).
-    pub part: f64,
-    /// In words.
-    pub text: String,
-}
-
-/// A reason in words: what the feature says of the change (for the Kamei
-/// change metrics by name), where its value stands among the training
-/// changes, and which way it moves the risk.
-fn words(r: &Reason) -> String {
-    let v = r.value;
-    let n = if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v:.2}")
-    };
-    let what = match r.feature.as_str() {
-        "la" => format!("adds {n} lines"),
-        "ld" => format!("deletes {n} lines"),
-        "nf" => format!("touches {n} files"),
-        "nd" => format!("touches {n} directories"),
-        "ns" => format!("touches {n} subsystems"),
-        "entropy" | "ent" => format!("spreads its changes across files (entropy {n})"),
-        "lt" => format!("changes files of {n} lines"),
-        "fix" => {
-            if v > 0.0 {
-                "is a bug fix".into()
-            } else {
-                "is not a bug fix".into()
-            }
-        }
-        "ndev" => format!("changes files {n} developers touched before"),
-        "age" => format!("changes files last changed {n} days before, on average"),
-        "nuc" => format!("changes files changed {n} times before"),
-        "exp" => format!("is by an author with {n} earlier changes"),
-        "rexp" => format!("is by an author with recent experience {n}"),
-        "sexp" => format!("is by an author with {n} earlier changes to these subsystems"),
-        other => format!("{other} = {n}"),
-    };
-    let rank = match r.percentile {
-        Some(p) if p >= 90.0 => format!(" (top {:.0} % of the training changes)", 100.0 - p),
-        Some(p) if p <= 10.0 => format!(" (bottom {:.0} % of the training changes)", p.max(1.0)),
-        _ => String::new(),
-    };
-    let way = if r.part > 0.0 { "raises" } else { "lowers" };
-    format!("{what}{rank}: {way} the risk")
-}
-
 /// Training metadata.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Training {
@@ -195,141 +106,7 @@ pub struct Training {
     pub validation: Option<Metrics>,
 }
 
-fn transforms(t: &Table) -> Vec<Transform> {
-    (0..t.features.len())
-        .map(|j| {
-            let col = || t.rows.iter().map(move |r| r[j]);
-            let log1p = col().all(|v| v >= 0.0);
-            let f = |v: f64| if log1p { v.ln_1p() } else { v };
-            let n = t.rows.len().max(1) as f64;
-            let mean = col().map(f).sum::<f64>() / n;
-            let var = col().map(|v| (f(v) - mean).powi(2)).sum::<f64>() / n;
-            let mut sorted: Vec<f64> = col().collect();
-            sorted.sort_by(f64::total_cmp);
-            let percentiles = (1..100)
-                .map(|k| sorted[(k * (sorted.len() - 1)) / 100])
-                .collect();
-            Transform {
-                name: t.features[j].clone(),
-                log1p,
-                mean,
-                std: if var > 0.0 { var.sqrt() } else { 1.0 },
-                percentiles,
-            }
-        })
-        .collect()
-}
-
-fn design(tf: &[Transform], t: &Table, only: Option<usize>) -> Vec<Vec<f64>> {
-    t.rows
-        .iter()
-        .map(|r| match only {
-            Some(j) => vec![tf[j].apply(r[j])],
-            None => tf.iter().zip(r).map(|(f, &v)| f.apply(v)).collect(),
-        })
-        .collect()
-}
-
-/// A candidate learner: logistic regression (on every feature, or on one)
-/// or boosted trees with at most `trees` rounds.
-#[derive(Clone, Debug)]
-enum Candidate {
-    Logistic { only: Option<usize>, l2: f64 },
-    Gbm { trees: usize },
-    Blend { l2: f64, trees: usize },
-}
-
-impl Candidate {
-    fn name(&self, t: &Table) -> String {
-        match self {
-            Candidate::Logistic { only: None, l2 } => format!("logistic, all features, l2 {l2}"),
-            Candidate::Logistic { only: Some(j), .. } => {
-                format!("logistic, {} alone", t.features[*j])
-            }
-            Candidate::Gbm { trees } => format!("boosted trees, {trees} rounds"),
-            Candidate::Blend { l2, trees } => {
-                format!("mean of logistic (l2 {l2}) and boosted trees ({trees} rounds)")
-            }
-        }
-    }
-
-    /// Fits on `t`; boosted trees stop early on `stop` when given, and the
-    /// candidate returned says how many rounds were kept.
-    fn fit(
-        &self,
-        tf: &[Transform],
-        t: &Table,
-        stop: Option<&Table>,
-    ) -> (Learner, Candidate, Option<usize>) {
-        match *self {
-            Candidate::Logistic { only, l2 } => (
-                Learner::Logistic {
-                    model: logistic::fit(&design(tf, t, only), &t.labels, None, l2),
-                    l2,
-                },
-                self.clone(),
-                only,
-            ),
-            Candidate::Gbm { trees } => {
-                let params = gbm::Params {
-                    trees,
-                    ..gbm::Params::default()
-                };
-                let held = stop.map(|s| (design(tf, s, None), s.labels.clone()));
-                let (model, kept) = gbm::fit(
-                    &design(tf, t, None),
-                    &t.labels,
-                    &params,
-                    held.as_ref().map(|(x, y)| (x.as_slice(), y.as_slice())),
-                );
-                // Expected values serve the final model's reasons only.
-                let expected = if stop.is_none() {
-                    gbm::expected_values(&model, &design(tf, t, None))
-                } else {
-                    Vec::new()
-                };
-                (
-                    Learner::Gbm { model, expected },
-                    Candidate::Gbm { trees: kept },
-                    None,
-                )
-            }
-            Candidate::Blend { l2, trees } => {
-                let (
-                    Learner::Logistic {
-                        model: logistic, ..
-                    },
-                    ..,
-                ) = Candidate::Logistic { only: None, l2 }.fit(tf, t, stop)
-                else {
-                    unreachable!("a logistic candidate fits a logistic model")
-                };
-                let (
-                    Learner::Gbm {
-                        model: gbm,
-                        expected,
-                    },
-                    Candidate::Gbm { trees: kept },
-                    _,
-                ) = Candidate::Gbm { trees }.fit(tf, t, stop)
-                else {
-                    unreachable!("a trees candidate fits trees")
-                };
-                (
-                    Learner::Blend {
-                        logistic,
-                        gbm,
-                        expected,
-                    },
-                    Candidate::Blend { l2, trees: kept },
-                    None,
-                )
-            }
-        }
-    }
-}
-
-fn predict_with(learner: &Learner, rows: &[Vec<f64>]) -> Vec<f64> {
+pub(super) fn predict_with(learner: &Learner, rows: &[Vec<f64>]) -> Vec<f64> {
     rows.iter()
         .map(|x| match learner {
             Learner::Logistic { model, .. } => model.predict(x),
@@ -337,140 +114,6 @@ fn predict_with(learner: &Learner, rows: &[Vec<f64>]) -> Vec<f64> {
             Learner::Blend { logistic, gbm, .. } => (logistic.predict(x) + gbm.predict(x)) / 2.0,
         })
         .collect()
-}
-
-/// A blend's parts as judged: the logistic regression's predictions, and
-/// the trees' rounds and predictions.
-type Parts = (Option<Vec<f64>>, Option<(usize, Vec<f64>)>);
-
-/// Trains a model on `t` (labels required): candidates are fitted on the
-/// older rows and compared on the newest `validation` share by AUC (boosted
-/// trees also stop on it); the chosen one is refitted on every row; the
-/// calibrator is fitted on the validation rows' out-of-time predictions.
-pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
-    if t.labels.iter().all(|&l| l) || t.labels.iter().all(|&l| !l) {
-        return Err(input(
-            "the training data needs both labels (0 and 1) to learn from",
-        ));
-    }
-    let order = t.by_time();
-    let cut = ((order.len() as f64) * (1.0 - o.validation)).round() as usize;
-    let (older, newer) = (t.subset(&order[..cut]), t.subset(&order[cut..]));
-    let usable = |s: &Table| s.labels.iter().any(|&l| l) && s.labels.iter().any(|&l| !l);
-    let mut candidates: Vec<Candidate> = [0.1, 1.0, 10.0]
-        .iter()
-        .map(|&l2| Candidate::Logistic { only: None, l2 })
-        .collect();
-    if let Some(j) = t.features.iter().position(|f| f == "la") {
-        candidates.push(Candidate::Logistic {
-            only: Some(j),
-            l2: 1.0,
-        });
-    }
-    candidates.push(Candidate::Gbm { trees: 400 });
-    candidates.push(Candidate::Blend {
-        l2: 1.0,
-        trees: 400,
-    });
-    let mut tried = Vec::new();
-    let mut chosen: Option<(Candidate, f64, Vec<f64>)> = None;
-    if usable(&older) && usable(&newer) {
-        let tf = transforms(&older);
-        // A blend is judged on its parts' predictions, fitted once each.
-        let mut parts: Parts = (None, None);
-        for c in &candidates {
-            let (fitted, p) = match c {
-                Candidate::Blend { .. } => {
-                    let (Some(pl), Some((kept, pg))) = (&parts.0, &parts.1) else {
-                        continue;
-                    };
-                    let p: Vec<f64> = pl.iter().zip(pg).map(|(a, b)| (a + b) / 2.0).collect();
-                    let Candidate::Blend { l2, .. } = *c else {
-                        unreachable!()
-                    };
-                    (Candidate::Blend { l2, trees: *kept }, p)
-                }
-                _ => {
-                    let (learner, fitted, only) = c.fit(&tf, &older, Some(&newer));
-                    let p = predict_with(&learner, &design(&tf, &newer, only));
-                    (fitted, p)
-                }
-            };
-            match (&fitted, candidates.last()) {
-                (
-                    Candidate::Logistic { only: None, l2 },
-                    Some(Candidate::Blend { l2: blend_l2, .. }),
-                ) if l2 == blend_l2 => parts.0 = Some(p.clone()),
-                (Candidate::Gbm { trees }, _) => parts.1 = Some((*trees, p.clone())),
-                _ => {}
-            }
-            let a = metrics::auc(&p, &newer.labels);
-            tried.push((fitted.name(t), a));
-            if chosen
-                .as_ref()
-                .is_none_or(|(_, best, _)| a.unwrap_or(0.5) > *best)
-            {
-                chosen = Some((fitted, a.unwrap_or(0.5), p));
-            }
-        }
-    }
-    let (candidate, held) = match chosen {
-        Some((c, _, p)) => (c, Some(p)),
-        None => (candidates[1].clone(), None),
-    };
-    let name = candidate.name(t);
-    // The calibrator: on the held-out rows' out-of-time predictions.
-    let calibrator = match (&held, o.calibration) {
-        (_, Some(CalibrationKind::None)) | (None, _) => Calibrator::None,
-        (Some(p), Some(CalibrationKind::Platt)) => calibrate::platt(p, &newer.labels),
-        (Some(p), Some(CalibrationKind::Isotonic)) => calibrate::isotonic(p, &newer.labels),
-        (Some(p), None) => choose_calibrator(p, &newer.labels),
-    };
-    let validation = held.as_ref().map(|p| {
-        let q: Vec<f64> = p.iter().map(|&v| calibrator.apply(v)).collect();
-        metrics::metrics(&q, &newer.labels, o.threshold)
-    });
-    let tf = transforms(t);
-    let (learner, _, only) = candidate.fit(&tf, t, None);
-    let mut features = tf;
-    if let Some(j) = only {
-        features = vec![features[j].clone()];
-    }
-    let n = t.rows.len() as f64;
-    Ok(Model {
-        format: FORMAT,
-        features,
-        learner,
-        calibrator,
-        training: Training {
-            rows: t.rows.len(),
-            base_rate: t.labels.iter().filter(|&&l| l).count() as f64 / n,
-            time_range: (
-                t.times.iter().cloned().fold(f64::INFINITY, f64::min),
-                t.times.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
-            ),
-            candidates: tried,
-            chosen: name,
-            validation,
-        },
-    })
-}
-
-/// Platt or isotonic, whichever has the lower Brier score on the second
-/// half of the rows when fitted on the first (in time order).
-fn choose_calibrator(p: &[f64], y: &[bool]) -> Calibrator {
-    let half = p.len() / 2;
-    let (pa, pb, ya, yb) = (&p[..half], &p[half..], &y[..half], &y[half..]);
-    let score = |c: &Calibrator| {
-        let q: Vec<f64> = pb.iter().map(|&v| c.apply(v)).collect();
-        metrics::brier(&q, yb)
-    };
-    let both = ya.iter().any(|&v| v) && ya.iter().any(|&v| !v);
-    if both && score(&calibrate::isotonic(pa, ya)) < score(&calibrate::platt(pa, ya)) {
-        calibrate::isotonic(p, y)
-    } else {
-        calibrate::platt(p, y)
-    }
 }
 
 impl Model {
@@ -523,64 +166,6 @@ impl Model {
             .into_iter()
             .map(|p| self.calibrator.apply(p))
             .collect())
-    }
-
-    /// One change's calibrated probability and each feature's part in it
-    /// (on the logit scale, against the average training change: exact for
-    /// logistic regression, path attribution for trees, the mean of both
-    /// for a blend).
-    pub fn explain(&self, names: &[String], row: &[f64]) -> Result<Explained> {
-        let cols = self.columns(names)?;
-        let x: Vec<f64> = self
-            .features
-            .iter()
-            .zip(&cols)
-            .map(|(f, &c)| f.apply(row[c]))
-            .collect();
-        let linear =
-            |l: &Logistic| -> Vec<f64> { l.coef.iter().zip(&x).map(|(c, v)| c * v).collect() };
-        let trees = |g: &Gbm, e: &Vec<Vec<f64>>| -> Vec<f64> {
-            if e.is_empty() {
-                vec![0.0; x.len()]
-            } else {
-                g.contributions(&x, e)
-            }
-        };
-        let parts = match &self.learner {
-            Learner::Logistic { model, .. } => linear(model),
-            Learner::Gbm { model, expected } => trees(model, expected),
-            Learner::Blend {
-                logistic,
-                gbm,
-                expected,
-            } => linear(logistic)
-                .iter()
-                .zip(trees(gbm, expected))
-                .map(|(a, b)| (a + b) / 2.0)
-                .collect(),
-        };
-        let p = self.calibrator.apply(predict_with(&self.learner, &[x])[0]);
-        let mut reasons: Vec<Reason> = self
-            .features
-            .iter()
-            .zip(&cols)
-            .zip(parts)
-            .map(|((f, &c), part)| Reason {
-                feature: f.name.clone(),
-                value: row[c],
-                percentile: f.percentile(row[c]),
-                part,
-                text: String::new(),
-            })
-            .collect();
-        reasons.sort_by(|a, b| b.part.abs().total_cmp(&a.part.abs()));
-        for r in &mut reasons {
-            r.text = words(r);
-        }
-        Ok(Explained {
-            probability: p,
-            reasons,
-        })
     }
 
     /// Reads a model file.
