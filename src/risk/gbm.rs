@@ -86,18 +86,7 @@ impl Gbm {
         let mut out = vec![0.0; features];
         for (t, e) in self.trees.iter().zip(expected) {
             let mut at = 0;
-            while let Node::Split {
-                feature,
-                threshold,
-                left,
-                right,
-            } = &t[at]
-            {
-                let next = if x[*feature] <= *threshold {
-                    *left
-                } else {
-                    *right
-                };
+            while let (Some(next), Node::Split { feature, .. }) = (t[at].next(x), &t[at]) {
                 out[*feature] += e[next] - e[at];
                 at = next;
             }
@@ -108,21 +97,30 @@ impl Gbm {
 
 fn leaf(t: &[Node], x: &[f64]) -> f64 {
     let mut at = 0;
-    loop {
-        match &t[at] {
-            Node::Leaf { value } => return *value,
+    while let Some(next) = t[at].next(x) {
+        at = next;
+    }
+    match t[at] {
+        Node::Leaf { value } => value,
+        Node::Split { .. } => unreachable!("next() ends at a leaf"),
+    }
+}
+
+impl Node {
+    /// The child row `x` goes to from this node, or `None` at a leaf.
+    fn next(&self, x: &[f64]) -> Option<usize> {
+        match self {
+            Node::Leaf { .. } => None,
             Node::Split {
                 feature,
                 threshold,
                 left,
                 right,
-            } => {
-                at = if x[*feature] <= *threshold {
-                    *left
-                } else {
-                    *right
-                }
-            }
+            } => Some(if x[*feature] <= *threshold {
+                *left
+            } else {
+                *right
+            }),
         }
     }
 }
@@ -325,20 +323,12 @@ pub fn expected_values(m: &Gbm, x: &[Vec<f64>]) -> Vec<Vec<f64>> {
                 // the way.
                 let value = loop {
                     path.push(at);
-                    match &t[at] {
-                        Node::Leaf { value } => break *value,
-                        Node::Split {
-                            feature,
-                            threshold,
-                            left,
-                            right,
-                        } => {
-                            at = if row[*feature] <= *threshold {
-                                *left
-                            } else {
-                                *right
-                            }
-                        }
+                    match t[at].next(row) {
+                        Some(next) => at = next,
+                        None => match t[at] {
+                            Node::Leaf { value } => break value,
+                            Node::Split { .. } => unreachable!("next() is None at a leaf"),
+                        },
                     }
                 };
                 for &k in &path {
