@@ -1,6 +1,9 @@
-//! `maestro graph`: the engineering knowledge graph. Commits and the pull
-//! requests they landed, their authors and the files they touched, read from
-//! git into the state's own tables (SQLite, no server needed).
+//! `maestro graph`: the engineering knowledge graph. Commits, the pull
+//! requests they landed, their authors and the files they touched (from
+//! git), CODEOWNERS rules, CI test results, lockfile packages, incidents and
+//! pull request events, in the state's own tables (SQLite, no server needed)
+//! or on a Bolt server ([`bolt`]); every analysis runs on the rows read back
+//! ([`GraphData`]).
 
 pub mod bolt;
 pub mod centrality;
