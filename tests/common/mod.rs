@@ -222,7 +222,7 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data")
         .join(rel);
-    if d.is_dir() {
+    if d.exists() {
         return Some(d);
     }
     assert!(
