@@ -64,6 +64,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("cache.level", Kind::Int),
     ("risk.policy", Kind::Str),
     ("risk.threshold", Kind::Float),
+    ("risk.fix_pattern", Kind::Str),
 ];
 
 /// The environment variable for a key: `router.half_life` → `MAESTRO_ROUTER_HALF_LIFE`.

@@ -215,6 +215,9 @@ pub struct RiskConfig {
     pub policy: RiskPolicy,
     /// The probability a change is flagged at.
     pub threshold: f64,
+    /// What names a fix in a commit message (a regular expression; the
+    /// default: fix, bug, defect or patch as a word).
+    pub fix_pattern: Option<String>,
 }
 
 impl Default for RiskConfig {
@@ -222,6 +225,7 @@ impl Default for RiskConfig {
         RiskConfig {
             policy: RiskPolicy::Warn,
             threshold: 0.7,
+            fix_pattern: None,
         }
     }
 }

@@ -22,7 +22,8 @@ pub struct Commit {
     pub author: String,
     /// Author email (after `.mailmap`).
     pub email: String,
-    /// Author time, seconds since the epoch.
+    /// Author time, seconds since the epoch (the commit time when the
+    /// format asked for `%ct`).
     pub at: i64,
     /// The whole message.
     pub message: String,
@@ -67,13 +68,18 @@ impl Commit {
 
     /// The commit this one reverts (`This reverts commit SHA.`).
     pub fn reverts(&self) -> Option<String> {
-        let at = self.message.find("This reverts commit ")?;
-        let sha: String = self.message[at + "This reverts commit ".len()..]
-            .chars()
-            .take_while(char::is_ascii_hexdigit)
-            .collect();
-        (sha.len() >= 7).then_some(sha)
+        reverted(&self.message)
     }
+}
+
+/// The commit a message says it reverts (`This reverts commit SHA.`).
+pub fn reverted(message: &str) -> Option<String> {
+    let at = message.find("This reverts commit ")?;
+    let sha: String = message[at + "This reverts commit ".len()..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    (sha.len() >= 7).then_some(sha)
 }
 
 /// The `git log` arguments for the first-parent history of `range`: each
@@ -118,13 +124,24 @@ pub fn stream(
     since: Option<&str>,
     lines: bool,
     renames: bool,
-    mut each: impl FnMut(Commit) -> Result<()>,
+    each: impl FnMut(Commit) -> Result<()>,
 ) -> Result<Option<String>> {
     for rev in range.split("..").filter(|r| !r.is_empty()) {
         crate::git::check_revision(rev)?;
     }
+    run(repo, &log_args(range, since, lines, renames), each)
+}
+
+/// Runs git with `args` (a `log` in this module's record format) in `repo`
+/// and hands each commit to `each`; as [`stream`]. The caller has checked
+/// any revisions in `args`.
+pub fn run(
+    repo: &Path,
+    args: &[String],
+    mut each: impl FnMut(Commit) -> Result<()>,
+) -> Result<Option<String>> {
     let mut child = Command::new("git")
-        .args(log_args(range, since, lines, renames))
+        .args(args)
         .current_dir(repo)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -278,6 +295,22 @@ impl<R: BufRead> Parser<R> {
             message: String::from_utf8_lossy(&msg).into_owned(),
             files,
         }))
+    }
+
+    /// Every entry up to the end of input: `git diff --numstat -z` or
+    /// `--name-status -z` output.
+    pub fn touches(&mut self) -> Result<Vec<Touch>> {
+        let mut out = Vec::new();
+        loop {
+            match self.byte()? {
+                None => return Ok(out),
+                Some(b'\n') => {}
+                Some(b) => {
+                    self.peeked = Some(b);
+                    out.push(self.entry()?);
+                }
+            }
+        }
     }
 
     /// One `--name-status` entry (`M\0path\0`, `R100\0old\0new\0`) or

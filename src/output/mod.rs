@@ -132,13 +132,23 @@ impl Output {
     /// An annotation on a file and line in Actions (within GitHub's limits;
     /// the rest are counted for the overflow notice). Outside Actions, nothing.
     pub fn annotate(&self, error: bool, file: &str, line: usize, msg: &str) {
+        self.annotation(error, Some((file, line)), msg);
+    }
+
+    /// An annotation on the run rather than a file (in Actions; else nothing).
+    pub fn annotate_run(&self, error: bool, msg: &str) {
+        self.annotation(error, None, msg);
+    }
+
+    fn annotation(&self, error: bool, at: Option<(&str, usize)>, msg: &str) {
         if let Some(g) = &self.github {
             let level = if error {
                 github::Level::Error
             } else {
                 github::Level::Warning
             };
-            if let Some(cmd) = g.annotation(level, Some(file), Some(line as u32), msg) {
+            let (file, line) = (at.map(|a| a.0), at.map(|a| a.1 as u32));
+            if let Some(cmd) = g.annotation(level, file, line, msg) {
                 eprintln!("{cmd}");
             }
         }

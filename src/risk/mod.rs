@@ -3,7 +3,10 @@
 
 pub mod calibrate;
 pub mod data;
+pub mod features;
 pub mod gbm;
+pub mod history;
+pub mod label;
 pub mod logistic;
 pub mod metrics;
 pub mod model;

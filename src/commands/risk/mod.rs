@@ -1,4 +1,6 @@
-//! `maestro risk train | evaluate`.
+//! `maestro risk`: features and labels from git, train, evaluate, score.
+
+mod git;
 
 use super::Ctx;
 use crate::config::RiskPolicy as Policy;
@@ -15,6 +17,14 @@ use std::path::{Path, PathBuf};
 /// `maestro risk`.
 #[derive(Debug, Subcommand)]
 pub enum RiskCommand {
+    /// The 14 change metrics of Kamei et al. from git: of one change
+    /// (--range, --commit) or of every commit (--history, with --labels the
+    /// training table).
+    Features(git::FeaturesArgs),
+    /// Label commits from the history: reverted, blamed by a later fix
+    /// (SZZ), or named by an incident; censored while younger than the
+    /// maturity horizon.
+    Label(git::LabelArgs),
     /// Train a model on labelled changes (CSV: one row per change).
     Train(TrainArgs),
     /// Measure a model on labelled changes it was not trained on.
@@ -32,8 +42,18 @@ pub struct ScoreArgs {
     pub model: PathBuf,
     /// The change's features: a JSON object of numbers by feature name, in
     /// a file (`-`: standard input).
-    #[arg(long, value_name = "FILE.json")]
-    pub features: PathBuf,
+    #[arg(long, value_name = "FILE.json", required_unless_present_any = ["range", "commit"], conflicts_with_all = ["range", "commit"])]
+    pub features: Option<PathBuf>,
+    /// Or measure the change from git: a range as one diff from the merge
+    /// base (a pull request), against the history before it.
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with = "commit")]
+    pub range: Option<String>,
+    /// Or one commit, against its first parent.
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// The repository (with --range or --commit) and fix pattern.
+    #[command(flatten)]
+    pub source: git::Source,
     /// The policy over the threshold [config: risk.policy, default warn].
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
@@ -112,6 +132,8 @@ pub struct EvaluateArgs {
 /// Runs a risk subcommand.
 pub fn exec(ctx: &Ctx, c: RiskCommand) -> Result<i32> {
     match c {
+        RiskCommand::Features(a) => git::features(ctx, a),
+        RiskCommand::Label(a) => git::label(ctx, a),
         RiskCommand::Train(a) => train(ctx, a),
         RiskCommand::Evaluate(a) => evaluate(ctx, a),
         RiskCommand::Score(a) => score(ctx, a),
@@ -232,24 +254,16 @@ fn evaluate(ctx: &Ctx, a: EvaluateArgs) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
-    let threshold = a.threshold.unwrap_or(ctx.cfg().risk.threshold);
-    let policy = a.policy.unwrap_or(ctx.cfg().risk.policy);
-    if !(0.0..=1.0).contains(&threshold) {
-        return Err(input(format!(
-            "--threshold {threshold}: want a probability from 0 to 1"
-        )));
-    }
-    let name = a.model.display().to_string();
-    let m = Model::parse(&read(ctx, &a.model)?, &name)?;
-    let fname = a.features.display().to_string();
-    let text = if a.features.as_os_str() == "-" {
+/// The feature names and values of a JSON object in `f` (`-`: stdin).
+fn features_file(ctx: &Ctx, f: &Path) -> Result<(Vec<String>, Vec<f64>)> {
+    let fname = f.display().to_string();
+    let text = if f.as_os_str() == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
             .map_err(|e| input(format!("-: {e}")))?;
         s
     } else {
-        read(ctx, &a.features)?
+        read(ctx, f)?
     };
     let obj: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&text).map_err(|e| {
@@ -271,6 +285,34 @@ fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
         names.push(k.clone());
         row.push(x);
     }
+    Ok((names, row))
+}
+
+fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
+    let threshold = a.threshold.unwrap_or(ctx.cfg().risk.threshold);
+    let policy = a.policy.unwrap_or(ctx.cfg().risk.policy);
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(input(format!(
+            "--threshold {threshold}: want a probability from 0 to 1"
+        )));
+    }
+    let name = a.model.display().to_string();
+    let m = Model::parse(&read(ctx, &a.model)?, &name)?;
+    let (fname, names, row) = match &a.features {
+        Some(f) => {
+            let (names, row) = features_file(ctx, f)?;
+            (f.display().to_string(), names, row)
+        }
+        None => {
+            let r = git::change_features(ctx, &a.source, a.range.as_deref(), a.commit.as_deref())?;
+            let names = crate::risk::features::NAMES.map(String::from).to_vec();
+            (
+                a.range.clone().or(a.commit.clone()).unwrap_or_default(),
+                names,
+                r.values.to_vec(),
+            )
+        }
+    };
     let e = m
         .explain(&names, &row)
         .map_err(|e| input(format!("{fname}: {e}")))?;
@@ -305,12 +347,11 @@ fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
     ])?;
     if verdict == "warn" || verdict == "fail" {
         let why: Vec<&str> = top.iter().map(|r| r.text.as_str()).collect();
-        ctx.out.annotate(
+        ctx.out.annotate_run(
             verdict == "fail",
-            &fname,
-            1,
             &format!(
-                "change risk {:.2} is at or over {:.2}: {}",
+                "{}: change risk {:.2} is at or over {:.2}: {}",
+                fname,
                 e.probability,
                 threshold,
                 why.join("; ")

@@ -1,0 +1,387 @@
+//! `maestro risk features | label`: a repository's changes measured and
+//! labelled from its own git history.
+
+use super::super::Ctx;
+use crate::error::{input, Result, EXIT_OK};
+use crate::output::safe::one_line;
+use crate::risk::features::{FixPattern, NAMES};
+use crate::risk::history::{self, Row};
+use crate::risk::label::{self, Horizon, Labelled};
+use clap::{Args, ValueEnum};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Where the changes come from.
+#[derive(Debug, Args)]
+pub struct Source {
+    /// The repository.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub repo: PathBuf,
+    /// What names a fix in a commit message (a regular expression) [config:
+    /// risk.fix_pattern; default: fix, bug, defect or patch as a word].
+    #[arg(long, value_name = "REGEX")]
+    pub fix_pattern: Option<String>,
+}
+
+/// The table's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// CSV with a header (`risk train` reads it).
+    Csv,
+    /// A JSON array of objects.
+    Json,
+}
+
+/// `risk features`.
+#[derive(Debug, Args)]
+pub struct FeaturesArgs {
+    /// The repository and fix pattern.
+    #[command(flatten)]
+    pub source: Source,
+    /// One change: the range's files and lines as one diff from the merge
+    /// base (as a pull request is reviewed), against the history before it.
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with_all = ["commit", "history"])]
+    pub range: Option<String>,
+    /// One commit, against its first parent.
+    #[arg(long, value_name = "SHA", conflicts_with = "history")]
+    pub commit: Option<String>,
+    /// Every commit of HEAD's history except merges, oldest first.
+    #[arg(long)]
+    pub history: bool,
+    /// With --history: only rows from this date (YYYY-MM-DD) on; earlier
+    /// commits still count as history.
+    #[arg(long, value_name = "DATE", requires = "history")]
+    pub since: Option<String>,
+    /// With --history: add each commit's label (`risk label`), leaving out
+    /// commits younger than the maturity horizon; the CSV `risk train` takes.
+    #[arg(long, requires = "history")]
+    pub labels: bool,
+    /// The label options, with --labels.
+    #[command(flatten)]
+    pub label: LabelOptions,
+    /// CSV (default) or JSON; `--json` gives JSON too.
+    #[arg(long, value_enum)]
+    pub format: Option<TableFormat>,
+    /// Write the table here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// How labels are reached.
+#[derive(Debug, Args)]
+pub struct LabelOptions {
+    /// How long a commit must have been in the history before no evidence
+    /// counts as clean: `auto` (the time within which 80 % of this
+    /// history's fixes came, from 30 days to a year) or a duration (`90d`).
+    #[arg(long, default_value = "auto", value_name = "auto|DURATION")]
+    pub horizon: String,
+    /// Fixes touching more files than this are left out of SZZ (mass edits
+    /// and merges of branches say little about which line was wrong).
+    #[arg(long, default_value_t = 100)]
+    pub max_fix_files: usize,
+    /// Incidents (`graph ingest incidents`) that name a commit or pull
+    /// request label it; this graph file instead of the state's tables.
+    #[arg(long, value_name = "PATH")]
+    pub graph: Option<PathBuf>,
+}
+
+/// `risk label`.
+#[derive(Debug, Args)]
+pub struct LabelArgs {
+    /// The repository and fix pattern.
+    #[command(flatten)]
+    pub source: Source,
+    /// The label options.
+    #[command(flatten)]
+    pub label: LabelOptions,
+    /// CSV (default) or JSON; `--json` gives JSON too.
+    #[arg(long, value_enum)]
+    pub format: Option<TableFormat>,
+    /// Write the table here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+fn repo(ctx: &Ctx, s: &Source) -> Result<PathBuf> {
+    let dir = ctx.cwd.join(&s.repo);
+    if !dir.join(".git").exists() && crate::git::toplevel(&dir).is_err() {
+        return Err(input(format!("{}: not a git repository", s.repo.display())));
+    }
+    Ok(dir)
+}
+
+fn fix_pattern(ctx: &Ctx, s: &Source) -> Result<FixPattern> {
+    FixPattern::new(
+        s.fix_pattern
+            .as_deref()
+            .or(ctx.cfg().risk.fix_pattern.as_deref()),
+    )
+}
+
+/// The features of one change (`--range` or `--commit`), by name.
+pub fn change_features(
+    ctx: &Ctx,
+    s: &Source,
+    range: Option<&str>,
+    commit: Option<&str>,
+) -> Result<Row> {
+    let dir = repo(ctx, s)?;
+    let fix = fix_pattern(ctx, s)?;
+    let (base, head) = history::endpoints(&dir, range, commit)?;
+    history::measure_change(&dir, &base, &head, &fix)
+}
+
+fn json_format(ctx: &Ctx, f: Option<TableFormat>) -> bool {
+    f == Some(TableFormat::Json) || (f.is_none() && ctx.out.format == crate::output::Format::Json)
+}
+
+/// A number as the table prints it: integers bare, others to 6 places.
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x:.6}")
+    }
+}
+
+/// CSV rows or a JSON array; `extra` adds columns per row.
+fn table(
+    rows: &[Row],
+    json: bool,
+    extra_names: &[&str],
+    extra: impl Fn(&Row) -> Vec<String>,
+) -> String {
+    if json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                let mut o = serde_json::Map::new();
+                o.insert("commit_id".into(), r.sha.clone().into());
+                o.insert("commit_ts".into(), r.at.into());
+                for (n, x) in NAMES.iter().zip(r.values) {
+                    o.insert((*n).into(), serde_json::json!(x));
+                }
+                for (n, x) in extra_names.iter().zip(extra(r)) {
+                    let value = x
+                        .parse::<i64>()
+                        .map(serde_json::Value::from)
+                        .unwrap_or_else(|_| x.into());
+                    o.insert((*n).into(), value);
+                }
+                serde_json::Value::Object(o)
+            })
+            .collect();
+        return serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
+    }
+    let mut s = String::from("commit_id,commit_ts,");
+    s.push_str(&NAMES.join(","));
+    for n in extra_names {
+        let _ = write!(s, ",{n}");
+    }
+    s.push('\n');
+    for r in rows {
+        let _ = write!(s, "{},{}", r.sha, r.at);
+        for x in r.values {
+            let _ = write!(s, ",{}", num(x));
+        }
+        for x in extra(r) {
+            let _ = write!(s, ",{}", csv_field(&x));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn csv_field(x: &str) -> String {
+    if x.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", x.replace('"', "\"\""))
+    } else {
+        x.to_string()
+    }
+}
+
+fn emit(ctx: &Ctx, out: Option<&Path>, text: String) -> Result<()> {
+    match out {
+        Some(p) => ctx.out.write_file(&ctx.cwd, p, text),
+        None => Ok(ctx.out.print(text.trim_end())?),
+    }
+}
+
+fn since_seconds(s: &str) -> Result<i64> {
+    let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|e| input(format!("--since {s}: {e} (expected YYYY-MM-DD)")))?;
+    Ok(d.midnight().assume_utc().unix_timestamp())
+}
+
+/// `risk features`.
+pub fn features(ctx: &Ctx, a: FeaturesArgs) -> Result<i32> {
+    let json = json_format(ctx, a.format);
+    if !a.history {
+        let row = change_features(ctx, &a.source, a.range.as_deref(), a.commit.as_deref())?;
+        emit(ctx, a.out.as_deref(), table(&[row], json, &[], |_| vec![]))?;
+        return Ok(EXIT_OK);
+    }
+    let dir = repo(ctx, &a.source)?;
+    let fix = fix_pattern(ctx, &a.source)?;
+    let from = a.since.as_deref().map(since_seconds).transpose()?;
+    let mut rows = Vec::new();
+    let warning = history::history(
+        &dir,
+        "HEAD",
+        &fix,
+        |at| from.is_none_or(|f| at >= f),
+        |r| {
+            rows.push(r);
+            Ok(())
+        },
+    )?;
+    if let Some(w) = warning {
+        ctx.out.warn(&w);
+    }
+    let text = if a.labels {
+        let l = labels(ctx, &dir, &fix, &a.label)?;
+        let by: HashMap<&str, &label::Label> =
+            l.labels.iter().map(|x| (x.sha.as_str(), x)).collect();
+        let before = rows.len();
+        rows.retain(|r| by.get(r.sha.as_str()).is_some_and(|x| x.label.is_some()));
+        ctx.out.note(&format!(
+            "{} commits labelled ({} defect-inducing); {} younger than the {}-day horizon left out",
+            rows.len(),
+            rows.iter()
+                .filter(|r| by[r.sha.as_str()].label == Some(1))
+                .count(),
+            before - rows.len(),
+            l.horizon / 86_400
+        ));
+        table(&rows, json, &["label"], |r| {
+            vec![by[r.sha.as_str()].label.unwrap_or(0).to_string()]
+        })
+    } else {
+        table(&rows, json, &[], |_| vec![])
+    };
+    emit(ctx, a.out.as_deref(), text)?;
+    Ok(EXIT_OK)
+}
+
+fn labels(ctx: &Ctx, dir: &Path, fix: &FixPattern, o: &LabelOptions) -> Result<Labelled> {
+    let horizon: Horizon = label::parse_horizon(&o.horizon)?;
+    let incidents = incidents(ctx, dir, o.graph.as_deref())?;
+    let l = label::label(
+        dir,
+        "HEAD",
+        &label::Options {
+            fix,
+            horizon,
+            max_fix_files: o.max_fix_files,
+            incidents: &incidents,
+        },
+    )?;
+    if l.large_fixes > 0 {
+        ctx.out.note(&format!(
+            "{} of {} fix commits touch more than {} files: left out of SZZ",
+            l.large_fixes, l.fixes, o.max_fix_files
+        ));
+    }
+    Ok(l)
+}
+
+/// `(commit, incident id)` for each incident in the graph that names a
+/// commit, or a pull request whose commits the graph knows; a merge stands
+/// for the commits it brought in.
+fn incidents(ctx: &Ctx, dir: &Path, graph: Option<&Path>) -> Result<Vec<(String, String)>> {
+    let g = match graph {
+        Some(p) => {
+            let full = ctx.cwd.join(p);
+            if !full.exists() {
+                return Err(input(format!("{}: no such graph file", p.display())));
+            }
+            crate::graph::data::load(crate::state::Store::open_read(&full)?.conn())?
+        }
+        None => ctx.read_state(|st| crate::graph::data::load(st.conn()))?,
+    };
+    let mut out = Vec::new();
+    for i in &g.incidents {
+        let mut shas: Vec<String> = i.commit.iter().cloned().collect();
+        if let Some(pr) = i.pr {
+            shas.extend(
+                g.commits
+                    .iter()
+                    .filter(|c| c.pr == Some(pr))
+                    .map(|c| c.sha.clone()),
+            );
+        }
+        for sha in shas {
+            crate::git::check_revision(&sha)?;
+            let parents = crate::git::run(
+                dir,
+                &["rev-list", "--parents", "-n", "1", "--end-of-options", &sha],
+            )
+            .unwrap_or_default();
+            let p: Vec<&str> = parents.split_whitespace().collect();
+            if p.len() > 2 {
+                let brought = crate::git::rev_list(dir, &format!("{}..{}", p[1], p[0]))?;
+                out.extend(
+                    brought
+                        .into_iter()
+                        .filter(|s| s != p[0])
+                        .map(|s| (s, i.id.clone())),
+                );
+            } else {
+                out.push((sha, i.id.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `risk label`.
+pub fn label(ctx: &Ctx, a: LabelArgs) -> Result<i32> {
+    let dir = repo(ctx, &a.source)?;
+    let fix = fix_pattern(ctx, &a.source)?;
+    let l = labels(ctx, &dir, &fix, &a.label)?;
+    let json = json_format(ctx, a.format);
+    let text = if json {
+        let v: Vec<serde_json::Value> = l
+            .labels
+            .iter()
+            .map(|x| {
+                serde_json::json!({
+                    "commit_id": x.sha,
+                    "commit_ts": x.at,
+                    "label": x.label,
+                    "reasons": x.evidence.iter().map(label::Evidence::describe).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::to_string_pretty(&serde_json::json!({
+            "horizon_days": l.horizon / 86_400,
+            "fixes": l.fixes,
+            "commits": v,
+        }))? + "\n"
+    } else {
+        let mut s = String::from("commit_id,commit_ts,label,reason\n");
+        for x in &l.labels {
+            let reasons: Vec<String> = x.evidence.iter().map(label::Evidence::describe).collect();
+            let _ = writeln!(
+                s,
+                "{},{},{},{}",
+                x.sha,
+                x.at,
+                x.label.map_or(String::new(), |v| v.to_string()),
+                csv_field(&one_line(&reasons.join("; ")))
+            );
+        }
+        s
+    };
+    let positive = l.labels.iter().filter(|x| x.label == Some(1)).count();
+    let censored = l.labels.iter().filter(|x| x.label.is_none()).count();
+    ctx.out.note(&format!(
+        "{} commits: {positive} defect-inducing, {censored} younger than the {}-day horizon (no label); {} fix commits examined",
+        l.labels.len(),
+        l.horizon / 86_400,
+        l.fixes
+    ));
+    emit(ctx, a.out.as_deref(), text)?;
+    Ok(EXIT_OK)
+}
