@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """How maestro's git features agree with the ISSTA'21 (zeng2021) data set.
 
-Usage: risk_features_vs_zeng.py MAESTRO.csv ZENG.csv
+Usage: risk_features_vs_zeng.py MAESTRO.csv ZENG.csv [REPO]
 
 MAESTRO.csv: `maestro risk features --history` of one of the data set's
 repositories (e.g. golang/tools for go.csv). For the commits in both files:
-the share whose size metrics are equal (entropy to 1e-3) and the Pearson and
-Spearman correlation of the history metrics. Standard library only."""
+the share whose values are equal (entropy, age and rexp to 1e-3 relative)
+and the Pearson and Spearman correlations. With REPO (that repository), the
+same again for the commits that add no file: the data set's extraction
+leaves added files out of a change (see docs/risk.md). Standard library
+only."""
 import csv
 import math
+import subprocess
 import sys
+
+METRICS = ["ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix",
+           "ndev", "age", "nuc", "exp", "rexp", "sexp"]
 
 
 def read(path):
@@ -41,19 +48,29 @@ def ranks(v):
     return r
 
 
-def main():
-    ours, theirs = read(sys.argv[1]), read(sys.argv[2])
-    both = [c for c in theirs if c in ours]
-    print(f"commits in both: {len(both)} of {len(theirs)} in the data set")
+def table(ours, theirs, both):
     print("| metric | equal | Pearson | Spearman |")
     print("|---|---|---|---|")
-    for m in ["ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix",
-              "ndev", "age", "nuc", "exp", "rexp", "sexp"]:
+    for m in METRICS:
         x = [float(ours[c][m]) for c in both]
         y = [float(theirs[c][m]) for c in both]
         tol = 1e-3 if m in ("entropy", "age", "rexp") else 0
         eq = sum(abs(a - b) <= tol * max(1, abs(b)) for a, b in zip(x, y)) / len(both)
         print(f"| {m} | {eq:.3f} | {pearson(x, y):.3f} | {pearson(ranks(x), ranks(y)):.3f} |")
+
+
+def main():
+    ours, theirs = read(sys.argv[1]), read(sys.argv[2])
+    both = [c for c in theirs if c in ours]
+    print(f"commits in both: {len(both)} of {len(theirs)} in the data set\n")
+    table(ours, theirs, both)
+    if len(sys.argv) > 3:
+        adds = set(subprocess.run(
+            ["git", "log", "--no-merges", "--diff-filter=A", "--format=%H"],
+            cwd=sys.argv[3], capture_output=True, text=True, check=True).stdout.split())
+        kept = [c for c in both if c not in adds]
+        print(f"\ncommits that add no file: {len(kept)}\n")
+        table(ours, theirs, kept)
 
 
 if __name__ == "__main__":
