@@ -87,6 +87,37 @@ fn trains_a_calibrated_model_that_ranks_held_out_changes_and_round_trips() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&md.stdout).starts_with("| rows | base rate |"));
+    // The pictures: well-formed SVG carrying the figures reported.
+    p.ok(&[
+        "risk",
+        "evaluate",
+        "--model",
+        "m.json",
+        "--data",
+        "test.csv",
+        "--reliability-out",
+        "plots/rel.svg",
+        "--roc-out",
+        "plots/roc.svg",
+    ]);
+    for (f, want) in [
+        ("rel.svg", format!("ECE {:.3}", e["ece"].as_f64().unwrap())),
+        ("roc.svg", format!("AUC {auc:.3}")),
+    ] {
+        let svg = std::fs::read_to_string(p.path().join("plots").join(f)).unwrap();
+        assert!(svg.contains(&want), "{f}: {want}");
+        let mut r = quick_xml::Reader::from_str(&svg);
+        let mut depth = 0i32;
+        loop {
+            match r.read_event().unwrap() {
+                quick_xml::events::Event::Start(_) => depth += 1,
+                quick_xml::events::Event::End(_) => depth -= 1,
+                quick_xml::events::Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert_eq!(depth, 0, "{f} is balanced");
+    }
 }
 
 #[test]

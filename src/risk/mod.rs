@@ -10,5 +10,6 @@ pub mod label;
 pub mod logistic;
 pub mod metrics;
 pub mod model;
+pub mod plot;
 pub mod reasons;
 pub mod train;

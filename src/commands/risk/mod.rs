@@ -127,6 +127,13 @@ pub struct EvaluateArgs {
     /// The threshold a change is flagged at.
     #[arg(long, default_value_t = 0.7)]
     pub threshold: f64,
+    /// Write the reliability diagram (observed rate against the predicted
+    /// probability, per tenth) here as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub reliability_out: Option<PathBuf>,
+    /// Write the ROC curve here as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub roc_out: Option<PathBuf>,
 }
 
 /// Runs a risk subcommand.
@@ -219,6 +226,19 @@ fn evaluate(ctx: &Ctx, a: EvaluateArgs) -> Result<i32> {
         .predict(&t)
         .map_err(|e| input(format!("{}: {e}", a.data.data.display())))?;
     let r = metrics::metrics(&p, &t.labels, a.threshold);
+    if let Some(f) = &a.reliability_out {
+        let bins = crate::risk::plot::reliability(&p, &t.labels, 10);
+        ctx.out.write_file(
+            &ctx.cwd,
+            f,
+            crate::risk::plot::reliability_svg(&bins, r.ece),
+        )?;
+    }
+    if let Some(f) = &a.roc_out {
+        let curve = crate::risk::plot::roc(&p, &t.labels);
+        ctx.out
+            .write_file(&ctx.cwd, f, crate::risk::plot::roc_svg(&curve, r.auc))?;
+    }
     let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
     let rows = vec![vec![
         r.rows.to_string(),
