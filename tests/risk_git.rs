@@ -279,3 +279,107 @@ fn bad_input_is_exit_2_with_a_message() {
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+/// The graph's features as of each change: owners from CODEOWNERS, test
+/// failures and incidents of earlier changes to the files (an incident
+/// only once it has happened).
+#[test]
+fn graph_features_count_only_what_came_before() {
+    let r = scripted();
+    let d = r.p.path();
+    std::fs::write(d.join("CODEOWNERS"), "/src/ @org/core @ann\n").unwrap();
+    r.p.ok(&["graph", "ingest", "codeowners", "CODEOWNERS"]);
+    std::fs::write(
+        d.join("junit.xml"),
+        r#"<testsuite name="s"><testcase classname="s" name="t"><failure message="boom"/></testcase></testsuite>"#,
+    )
+    .unwrap();
+    r.p.ok(&[
+        "graph",
+        "ingest",
+        "junit",
+        "junit.xml",
+        "--commit",
+        &r.shas[1],
+        "--run",
+        "r1",
+    ]);
+    let day = |n: i64| T0 + n * DAY;
+    let inc = format!(
+        "id,time,severity,commit\nINC-1,{},SEV2,{}\nINC-2,{},SEV1,{}\n",
+        day(15),
+        r.shas[1],
+        day(500),
+        r.shas[0]
+    );
+    std::fs::write(d.join("inc.csv"), inc).unwrap();
+    r.p.ok(&["graph", "ingest", "incidents", "inc.csv"]);
+    let t = rows(&stdout(
+        &r.p,
+        &["risk", "features", "--history", "--graph-features"],
+    ));
+    let v = |i: usize, k: &str| t[i][k].parse::<f64>().unwrap();
+    // start: src/a.rs owned by two owners, README by none; nothing earlier.
+    assert_eq!((v(0, "owners"), v(0, "unowned")), (2.0, 1.0));
+    assert_eq!(
+        (v(0, "prior_failures"), v(0, "prior_incidents")),
+        (0.0, 0.0)
+    );
+    // bob's change: after ann's start, whose incident comes on day 500.
+    assert_eq!(
+        (v(1, "prior_failures"), v(1, "prior_incidents")),
+        (0.0, 0.0)
+    );
+    // ann's fix on day 20: bob's change failed a test and caused INC-1.
+    assert_eq!(
+        (v(2, "prior_failures"), v(2, "prior_incidents")),
+        (1.0, 1.0)
+    );
+    // README on day 400: INC-2 has not happened yet.
+    assert_eq!((v(5, "prior_incidents"), v(5, "unowned")), (0.0, 1.0));
+    // One commit alone gives the same graph features as the replay.
+    let one = rows(&stdout(
+        &r.p,
+        &[
+            "risk",
+            "features",
+            "--commit",
+            &r.shas[2],
+            "--graph-features",
+        ],
+    ));
+    assert_eq!(one[0], t[2]);
+}
+
+/// Coupling: files that changed together at least twice; a partner the
+/// change leaves out; a deleted file is no one's partner.
+#[test]
+fn coupling_features_follow_co_changes_and_deletions() {
+    let p = Project::new("");
+    let d = p.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    commit_at(
+        d,
+        "ann",
+        0,
+        &[("a", "1\n"), ("b", "1\n"), ("c", "1\n")],
+        "one",
+    );
+    commit_at(d, "ann", 1, &[("a", "2\n"), ("b", "2\n")], "two");
+    commit_at(d, "ann", 2, &[("a", "3\n")], "three");
+    run_at(d, "ann", 3, &["rm", "-q", "b"]);
+    run_at(d, "ann", 3, &["commit", "-q", "-m", "drop b"]);
+    commit_at(d, "ann", 4, &[("a", "4\n")], "five");
+    let t = rows(&stdout(
+        &p,
+        &["risk", "features", "--history", "--graph-features"],
+    ));
+    let v = |i: usize, k: &str| t[i][k].parse::<f64>().unwrap();
+    // two: a and b shared one commit (support 1): not yet coupled.
+    assert_eq!((v(1, "coupled"), v(1, "cochange_missed")), (0.0, 0.0));
+    // three: a alone; b shared both of a's commits: coupled and missed;
+    // c shared one.
+    assert_eq!((v(2, "coupled"), v(2, "cochange_missed")), (1.0, 1.0));
+    // five: b is gone.
+    assert_eq!((v(4, "coupled"), v(4, "cochange_missed")), (0.0, 0.0));
+}

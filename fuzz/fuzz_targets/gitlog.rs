@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         n += 1;
         let _ = (c.pr(), c.reverts(), c.subject());
         let change = Change {
+            sha: &c.sha,
             author: &c.email,
             at: c.at,
             message: &c.message,

@@ -42,6 +42,9 @@ pub struct Touch {
     pub added: Option<u64>,
     /// Lines deleted (`None` for a binary file).
     pub deleted: Option<u64>,
+    /// The commit deleted the file (`--name-status` says so; `--numstat`
+    /// does not, and leaves this false).
+    pub gone: bool,
 }
 
 impl Commit {
@@ -332,6 +335,7 @@ impl<R: BufRead> Parser<R> {
                 old_path,
                 added: None,
                 deleted: None,
+                gone: head.first() == Some(&b'D'),
             });
         }
         // numstat: `A\tD\tPATH` or `A\tD\t` then `OLD\0NEW\0`.
@@ -354,6 +358,7 @@ impl<R: BufRead> Parser<R> {
             old_path,
             added,
             deleted,
+            gone: false,
         })
     }
 

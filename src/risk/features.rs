@@ -19,10 +19,11 @@
 //!   1 / (1 + age in years); sexp: the author's earlier changes to these
 //!   subsystems.
 
+use super::graph_features::{self as graph, Evidence};
 use crate::error::{input, Result};
 use crate::graph::gitlog::Touch;
 use regex::Regex;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The metric names, in the order of a row.
 pub const NAMES: [&str; 14] = [
@@ -39,6 +40,8 @@ const YEAR: f64 = 365.25 * DAY;
 
 /// A change to measure: one commit, or a range taken as one.
 pub struct Change<'a> {
+    /// The commit (a range: its head), for the graph's evidence.
+    pub sha: &'a str,
     /// The author's identity (an email address after `.mailmap`).
     pub author: &'a str,
     /// When it landed, seconds since the epoch.
@@ -69,6 +72,14 @@ impl FixPattern {
 
 #[derive(Default)]
 struct FileState {
+    /// Its number, stable across renames.
+    id: u32,
+    /// Whether it exists now (a deleted file keeps its history, should its
+    /// path come back, but is no one's partner).
+    alive: bool,
+    /// Commits shared with each partner (by file number), with graph
+    /// features only.
+    partners: HashMap<u32, u32>,
     /// Lines now (tracked from lines added and deleted).
     lines: u64,
     /// Indices of the authors who changed it.
@@ -95,9 +106,9 @@ struct Union {
 }
 
 impl Union {
-    fn count<'a>(&mut self, lists: impl Iterator<Item = &'a [u32]>) -> usize {
+    /// Calls `f` once per distinct id.
+    fn each<'a>(&mut self, lists: impl Iterator<Item = &'a [u32]>, mut f: impl FnMut(u32)) {
         self.tick += 1;
-        let mut n = 0;
         for list in lists {
             for &id in list {
                 let i = id as usize;
@@ -106,10 +117,15 @@ impl Union {
                 }
                 if self.stamp[i] != self.tick {
                     self.stamp[i] = self.tick;
-                    n += 1;
+                    f(id);
                 }
             }
         }
+    }
+
+    fn count<'a>(&mut self, lists: impl Iterator<Item = &'a [u32]>) -> usize {
+        let mut n = 0;
+        self.each(lists, |_| n += 1);
         n
     }
 }
@@ -118,10 +134,16 @@ impl Union {
 #[derive(Default)]
 pub struct History {
     files: HashMap<String, FileState>,
+    next_file: u32,
     authors: HashMap<String, u32>,
     author_states: Vec<AuthorState>,
     changes: u32,
     union: Union,
+    /// The graph's evidence, when graph features are measured.
+    graph: Option<Evidence>,
+    /// Failed tests and incident times of recorded changes, by change.
+    failures: HashMap<u32, u32>,
+    incidents: HashMap<u32, Vec<i64>>,
 }
 
 /// The state of the file a touch changes (under its old name when renamed).
@@ -160,6 +182,23 @@ impl History {
         History::default()
     }
 
+    /// An empty history that measures the graph features too.
+    pub fn with_graph(e: Evidence) -> History {
+        History {
+            graph: Some(e),
+            ..History::default()
+        }
+    }
+
+    /// The names of what [`History::measure`] returns.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut n = NAMES.to_vec();
+        if self.graph.is_some() {
+            n.extend(graph::NAMES);
+        }
+        n
+    }
+
     /// Changes recorded so far.
     pub fn len(&self) -> usize {
         self.changes as usize
@@ -170,15 +209,16 @@ impl History {
         self.changes == 0
     }
 
-    /// The 14 metrics of `c` against the history so far, in [`NAMES`]
-    /// order. `lt` gives the lines each file had before the change when the
-    /// caller knows them exactly (else the tracked count is used).
+    /// The metrics of `c` against the history so far, in
+    /// [`History::names`] order. `lt` gives the lines each file had before
+    /// the change when the caller knows them exactly (else the tracked count
+    /// is used).
     pub fn measure(
         &mut self,
         c: &Change,
         fix: &FixPattern,
         lt: Option<&dyn Fn(&Touch) -> u64>,
-    ) -> [f64; 14] {
+    ) -> Vec<f64> {
         let mut subs: Vec<&str> = Vec::new();
         let mut dirs: Vec<&str> = Vec::new();
         let (mut la, mut ld, mut lines_before) = (0u64, 0u64, 0u64);
@@ -228,7 +268,39 @@ impl History {
             .files
             .iter()
             .map(|t| t.added.unwrap_or(0) + t.deleted.unwrap_or(0));
-        [
+        let graph = self.graph.as_ref().map(|ev| {
+            let (owners, unowned) = ev.ownership(c.files.iter().map(|t| t.path.as_str()));
+            let ids: HashSet<u32> = touched.iter().map(|f| f.id).collect();
+            let (mut coupled, mut missed) = (HashSet::new(), HashSet::new());
+            for f in &touched {
+                let n = f.changes.len().max(1) as f64;
+                for (&p, &k) in &f.partners {
+                    if k >= graph::MIN_SUPPORT && !ids.contains(&p) {
+                        coupled.insert(p);
+                        if f64::from(k) / n >= graph::MIN_CONFIDENCE {
+                            missed.insert(p);
+                        }
+                    }
+                }
+            }
+            let (mut failures, mut incidents) = (0u32, 0usize);
+            let (fails, incs) = (&self.failures, &self.incidents);
+            union.each(touched.iter().map(|f| f.changes.as_slice()), |id| {
+                failures += fails.get(&id).copied().unwrap_or(0);
+                incidents += incs
+                    .get(&id)
+                    .map_or(0, |v| v.iter().filter(|&&t| t < c.at).count());
+            });
+            [
+                owners as f64,
+                unowned as f64,
+                coupled.len() as f64,
+                missed.len() as f64,
+                f64::from(failures),
+                incidents as f64,
+            ]
+        });
+        let mut row = vec![
             subs.len() as f64,
             dirs.len() as f64,
             nf as f64,
@@ -243,7 +315,9 @@ impl History {
             exp as f64,
             rexp,
             sexp as f64,
-        ]
+        ];
+        row.extend(graph.iter().flatten());
+        row
     }
 
     /// Adds `c` to the history.
@@ -264,14 +338,33 @@ impl History {
                 list.push(id);
             }
         }
+        if let Some(ev) = &self.graph {
+            if let Some(&n) = ev.failures.get(c.sha) {
+                self.failures.insert(id, n);
+            }
+            if let Some(v) = ev.incidents.get(c.sha) {
+                self.incidents.insert(id, v.clone());
+            }
+        }
+        let mut ids = Vec::with_capacity(c.files.len());
         for t in c.files {
             let mut f = t
                 .old_path
                 .as_deref()
                 .and_then(|old| self.files.remove(old))
                 .or_else(|| self.files.remove(&t.path))
-                .unwrap_or_default();
+                .unwrap_or_else(|| {
+                    self.next_file += 1;
+                    FileState {
+                        id: self.next_file,
+                        ..FileState::default()
+                    }
+                });
+            let before = f.lines;
             f.lines = (f.lines + t.added.unwrap_or(0)).saturating_sub(t.deleted.unwrap_or(0));
+            // Deleted: said so, or every line it had removed and none added.
+            f.alive = !(t.gone
+                || (t.added == Some(0) && t.deleted.is_some_and(|d| d > 0 && d >= before)));
             if !f.devs.contains(&author) {
                 f.devs.push(author);
             }
@@ -279,7 +372,43 @@ impl History {
                 f.changes.push(id);
             }
             f.last = f.last.max(c.at);
+            if f.alive {
+                ids.push(f.id);
+            }
             self.files.insert(t.path.clone(), f);
+        }
+        if self.graph.is_some() {
+            self.couple(c, &ids);
+        }
+    }
+
+    /// Counts the pairs of a changeset of at most [`graph::MAX_CHANGESET`]
+    /// living files; a deleted file leaves its partners.
+    fn couple(&mut self, c: &Change, ids: &[u32]) {
+        let gone: Vec<u32> = c
+            .files
+            .iter()
+            .filter_map(|t| self.files.get(&t.path))
+            .filter(|f| !f.alive)
+            .map(|f| f.id)
+            .collect();
+        if !gone.is_empty() {
+            for f in self.files.values_mut() {
+                for g in &gone {
+                    f.partners.remove(g);
+                }
+            }
+        }
+        if ids.len() < 2 || ids.len() > graph::MAX_CHANGESET {
+            return;
+        }
+        for t in c.files {
+            if let Some(f) = self.files.get_mut(&t.path).filter(|f| f.alive) {
+                let me = f.id;
+                for &p in ids.iter().filter(|&&p| p != me) {
+                    *f.partners.entry(p).or_default() += 1;
+                }
+            }
         }
     }
 }
@@ -294,10 +423,11 @@ mod tests {
             old_path: None,
             added: Some(added),
             deleted: Some(deleted),
+            gone: false,
         }
     }
 
-    fn get(row: &[f64; 14], name: &str) -> f64 {
+    fn get(row: &[f64], name: &str) -> f64 {
         row[NAMES.iter().position(|n| *n == name).unwrap()]
     }
 
@@ -309,6 +439,7 @@ mod tests {
         let day = 86_400;
         let c1 = [touch("src/a.rs", 10, 0), touch("README", 5, 0)];
         let first = Change {
+            sha: "1",
             author: "ann",
             at: 0,
             message: "start",
@@ -326,6 +457,7 @@ mod tests {
         h.record(&first);
         let c2 = [touch("src/a.rs", 2, 3)];
         let second = Change {
+            sha: "2",
             author: "bob",
             at: 10 * day,
             message: "Fix the parser",
@@ -345,6 +477,7 @@ mod tests {
         renamed.old_path = Some("src/a.rs".into());
         let c3 = [renamed, touch("README", 1, 0)];
         let third = Change {
+            sha: "3",
             author: "ann",
             at: 365 * day + 6 * 3600,
             message: "prefix fixture; debugging",

@@ -20,8 +20,8 @@ pub struct Row {
     pub sha: String,
     /// When it landed (commit time), seconds since the epoch.
     pub at: i64,
-    /// The metrics, in `features::NAMES` order.
-    pub values: [f64; 14],
+    /// The metrics, in `History::names` order.
+    pub values: Vec<f64>,
 }
 
 /// `git log` over `rev`'s history, oldest first, without merges (a merge's
@@ -58,21 +58,23 @@ fn identity(name: &str, email: &str) -> String {
     }
 }
 
-/// Every commit of `rev`'s history, measured and handed to `each` (with
-/// `keep` saying which to measure), oldest first. Returns git's warning
-/// when it stopped early (a partial clone).
+/// Every commit of `rev`'s history, measured against `h` (empty, or with
+/// the graph's evidence) and handed to `each` (with `keep` saying which to
+/// measure), oldest first. Returns git's warning when it stopped early (a
+/// partial clone).
 pub fn history(
     repo: &Path,
     rev: &str,
     fix: &FixPattern,
+    mut h: History,
     keep: impl Fn(i64) -> bool,
     mut each: impl FnMut(Row) -> Result<()>,
 ) -> Result<Option<String>> {
     check_revision(rev)?;
-    let mut h = History::new();
     gitlog::run(repo, &log_args(rev, true), |c| {
         let author = identity(&c.author, &c.email);
         let change = Change {
+            sha: &c.sha,
             author: &author,
             at: c.at,
             message: &c.message,
@@ -91,16 +93,16 @@ pub fn history(
     })
 }
 
-/// The history of `rev` (paths only: the metrics of a later change need no
-/// earlier line counts).
-fn replay(repo: &Path, rev: &str) -> Result<History> {
-    let mut h = History::new();
+/// The history of `rev` recorded into `h` (paths only: the metrics of a
+/// later change need no earlier line counts).
+fn replay(repo: &Path, rev: &str, mut h: History) -> Result<History> {
     if rev == EMPTY_TREE {
         return Ok(h);
     }
     gitlog::run(repo, &log_args(rev, false), |c| {
         let author = identity(&c.author, &c.email);
         h.record(&Change {
+            sha: &c.sha,
             author: &author,
             at: c.at,
             message: &c.message,
@@ -109,6 +111,31 @@ fn replay(repo: &Path, rev: &str) -> Result<History> {
         Ok(())
     })?;
     Ok(h)
+}
+
+/// The commits a reference stands for: a commit itself, or a merge's
+/// brought-in commits (those of its other parents not reachable from its
+/// first). Empty when `rev` names no commit here.
+pub fn commits_of(repo: &Path, rev: &str) -> Vec<String> {
+    if check_revision(rev).is_err() {
+        return Vec::new();
+    }
+    let Ok(line) = git::run(
+        repo,
+        &["rev-list", "--parents", "-n", "1", "--end-of-options", rev],
+    ) else {
+        return Vec::new();
+    };
+    let p: Vec<&str> = line.split_whitespace().collect();
+    match p.as_slice() {
+        [] => Vec::new(),
+        [sha] | [sha, _] => vec![sha.to_string()],
+        [merge, first, ..] => git::rev_list(repo, &format!("{first}..{merge}"))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| s != merge)
+            .collect(),
+    }
 }
 
 /// A commit's first parent, or the empty tree for a root commit.
@@ -280,8 +307,14 @@ fn line_counts(repo: &Path, rev: &str, paths: &[&str]) -> Result<HashMap<String,
 /// from one diff, the lines the files had at `base`, the history as of
 /// `base`, the author and time of `head`, the messages of every commit in
 /// the range.
-pub fn measure_change(repo: &Path, base: &str, head: &str, fix: &FixPattern) -> Result<Row> {
-    let mut h = replay(repo, base)?;
+pub fn measure_change(
+    repo: &Path,
+    base: &str,
+    head: &str,
+    fix: &FixPattern,
+    h: History,
+) -> Result<Row> {
+    let mut h = replay(repo, base, h)?;
     let files = diff(repo, base, head)?;
     let olds: Vec<&str> = files
         .iter()
@@ -310,6 +343,7 @@ pub fn measure_change(repo: &Path, base: &str, head: &str, fix: &FixPattern) -> 
     let message = git::run(repo, &["log", "--format=%B", "--end-of-options", &span])?;
     let author = identity(name, email);
     let change = Change {
+        sha: head,
         author: &author,
         at,
         message: &message,

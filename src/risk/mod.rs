@@ -5,6 +5,7 @@ pub mod calibrate;
 pub mod data;
 pub mod features;
 pub mod gbm;
+pub mod graph_features;
 pub mod history;
 pub mod label;
 pub mod logistic;

@@ -4,7 +4,8 @@
 use super::super::Ctx;
 use crate::error::{input, Result, EXIT_OK};
 use crate::output::safe::one_line;
-use crate::risk::features::{FixPattern, NAMES};
+use crate::risk::features::{FixPattern, History};
+use crate::risk::graph_features::Evidence;
 use crate::risk::history::{self, Row};
 use crate::risk::label::{self, Horizon, Labelled};
 use clap::{Args, ValueEnum};
@@ -22,6 +23,11 @@ pub struct Source {
     /// risk.fix_pattern; default: fix, bug, defect or patch as a word].
     #[arg(long, value_name = "REGEX")]
     pub fix_pattern: Option<String>,
+    /// The knowledge graph (incidents for labels; owners, test failures
+    /// and incidents for graph features): this graph file instead of the
+    /// state's tables.
+    #[arg(long, value_name = "PATH")]
+    pub graph: Option<PathBuf>,
 }
 
 /// The table's format.
@@ -49,6 +55,12 @@ pub struct FeaturesArgs {
     /// Every commit of HEAD's history except merges, oldest first.
     #[arg(long)]
     pub history: bool,
+    /// Add the knowledge graph's features, each as of the change: owners
+    /// and unowned files (CODEOWNERS), coupled files and strong co-change
+    /// partners the change leaves out, test failures and incidents of
+    /// earlier changes to the files.
+    #[arg(long)]
+    pub graph_features: bool,
     /// With --history: only rows from this date (YYYY-MM-DD) on; earlier
     /// commits still count as history.
     #[arg(long, value_name = "DATE", requires = "history")]
@@ -80,10 +92,6 @@ pub struct LabelOptions {
     /// and merges of branches say little about which line was wrong).
     #[arg(long, default_value_t = 100)]
     pub max_fix_files: usize,
-    /// Incidents (`graph ingest incidents`) that name a commit or pull
-    /// request label it; this graph file instead of the state's tables.
-    #[arg(long, value_name = "PATH")]
-    pub graph: Option<PathBuf>,
 }
 
 /// `risk label`.
@@ -119,17 +127,77 @@ fn fix_pattern(ctx: &Ctx, s: &Source) -> Result<FixPattern> {
     )
 }
 
-/// The features of one change (`--range` or `--commit`), by name.
+/// The graph: the file `--graph` names, or the state's tables.
+fn graph_data(ctx: &Ctx, s: &Source) -> Result<crate::graph::data::GraphData> {
+    match &s.graph {
+        Some(p) => {
+            let full = ctx.cwd.join(p);
+            if !full.exists() {
+                return Err(input(format!("{}: no such graph file", p.display())));
+            }
+            crate::graph::data::load(crate::state::Store::open_read(&full)?.conn())
+        }
+        None => ctx.read_state(|st| crate::graph::data::load(st.conn())),
+    }
+}
+
+/// The commits each graph reference (a commit, a pull request) stands for.
+fn referenced(
+    dir: &Path,
+    g: &crate::graph::data::GraphData,
+) -> impl FnMut(Option<&str>, Option<i64>) -> Vec<String> {
+    let mut by_pr: HashMap<i64, Vec<String>> = HashMap::new();
+    for c in &g.commits {
+        if let Some(pr) = c.pr {
+            by_pr.entry(pr).or_default().push(c.sha.clone());
+        }
+    }
+    let dir = dir.to_path_buf();
+    let mut memo: HashMap<String, Vec<String>> = HashMap::new();
+    move |sha: Option<&str>, pr: Option<i64>| {
+        let mut refs: Vec<String> = sha.iter().map(|s| s.to_string()).collect();
+        if let Some(shas) = pr.and_then(|p| by_pr.get(&p)) {
+            refs.extend(shas.iter().cloned());
+        }
+        let mut out = Vec::new();
+        for r in refs {
+            let commits = memo
+                .entry(r.clone())
+                .or_insert_with(|| history::commits_of(&dir, &r));
+            out.extend(commits.iter().cloned());
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// An empty history, measuring the graph features when asked.
+fn new_history(ctx: &Ctx, s: &Source, dir: &Path, graph_features: bool) -> Result<History> {
+    if !graph_features {
+        return Ok(History::new());
+    }
+    let g = graph_data(ctx, s)?;
+    Ok(History::with_graph(Evidence::from_graph(
+        &g,
+        referenced(dir, &g),
+    )?))
+}
+
+/// The features of one change (`--range` or `--commit`), and their names.
 pub fn change_features(
     ctx: &Ctx,
     s: &Source,
     range: Option<&str>,
     commit: Option<&str>,
-) -> Result<Row> {
+    graph_features: bool,
+) -> Result<(Vec<&'static str>, Row)> {
     let dir = repo(ctx, s)?;
     let fix = fix_pattern(ctx, s)?;
     let (base, head) = history::endpoints(&dir, range, commit)?;
-    history::measure_change(&dir, &base, &head, &fix)
+    let h = new_history(ctx, s, &dir, graph_features)?;
+    let names = h.names();
+    Ok((names, history::measure_change(&dir, &base, &head, &fix, h)?))
 }
 
 fn json_format(ctx: &Ctx, f: Option<TableFormat>) -> bool {
@@ -148,6 +216,7 @@ fn num(x: f64) -> String {
 /// CSV rows or a JSON array; `extra` adds columns per row.
 fn table(
     rows: &[Row],
+    names: &[&str],
     json: bool,
     extra_names: &[&str],
     extra: impl Fn(&Row) -> Vec<String>,
@@ -159,7 +228,7 @@ fn table(
                 let mut o = serde_json::Map::new();
                 o.insert("commit_id".into(), r.sha.clone().into());
                 o.insert("commit_ts".into(), r.at.into());
-                for (n, x) in NAMES.iter().zip(r.values) {
+                for (n, x) in names.iter().zip(&r.values) {
                     o.insert((*n).into(), serde_json::json!(x));
                 }
                 for (n, x) in extra_names.iter().zip(extra(r)) {
@@ -175,14 +244,14 @@ fn table(
         return serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
     }
     let mut s = String::from("commit_id,commit_ts,");
-    s.push_str(&NAMES.join(","));
+    s.push_str(&names.join(","));
     for n in extra_names {
         let _ = write!(s, ",{n}");
     }
     s.push('\n');
     for r in rows {
         let _ = write!(s, "{},{}", r.sha, r.at);
-        for x in r.values {
+        for &x in &r.values {
             let _ = write!(s, ",{}", num(x));
         }
         for x in extra(r) {
@@ -218,18 +287,31 @@ fn since_seconds(s: &str) -> Result<i64> {
 pub fn features(ctx: &Ctx, a: FeaturesArgs) -> Result<i32> {
     let json = json_format(ctx, a.format);
     if !a.history {
-        let row = change_features(ctx, &a.source, a.range.as_deref(), a.commit.as_deref())?;
-        emit(ctx, a.out.as_deref(), table(&[row], json, &[], |_| vec![]))?;
+        let (names, row) = change_features(
+            ctx,
+            &a.source,
+            a.range.as_deref(),
+            a.commit.as_deref(),
+            a.graph_features,
+        )?;
+        emit(
+            ctx,
+            a.out.as_deref(),
+            table(&[row], &names, json, &[], |_| vec![]),
+        )?;
         return Ok(EXIT_OK);
     }
     let dir = repo(ctx, &a.source)?;
     let fix = fix_pattern(ctx, &a.source)?;
     let from = a.since.as_deref().map(since_seconds).transpose()?;
+    let h = new_history(ctx, &a.source, &dir, a.graph_features)?;
+    let names = h.names();
     let mut rows = Vec::new();
     let warning = history::history(
         &dir,
         "HEAD",
         &fix,
+        h,
         |at| from.is_none_or(|f| at >= f),
         |r| {
             rows.push(r);
@@ -240,7 +322,7 @@ pub fn features(ctx: &Ctx, a: FeaturesArgs) -> Result<i32> {
         ctx.out.warn(&w);
     }
     let text = if a.labels {
-        let l = labels(ctx, &dir, &fix, &a.label)?;
+        let l = labels(ctx, &dir, &fix, &a.source, &a.label)?;
         let by: HashMap<&str, &label::Label> =
             l.labels.iter().map(|x| (x.sha.as_str(), x)).collect();
         let before = rows.len();
@@ -254,19 +336,36 @@ pub fn features(ctx: &Ctx, a: FeaturesArgs) -> Result<i32> {
             before - rows.len(),
             l.horizon / 86_400
         ));
-        table(&rows, json, &["label"], |r| {
+        table(&rows, &names, json, &["label"], |r| {
             vec![by[r.sha.as_str()].label.unwrap_or(0).to_string()]
         })
     } else {
-        table(&rows, json, &[], |_| vec![])
+        table(&rows, &names, json, &[], |_| vec![])
     };
     emit(ctx, a.out.as_deref(), text)?;
     Ok(EXIT_OK)
 }
 
-fn labels(ctx: &Ctx, dir: &Path, fix: &FixPattern, o: &LabelOptions) -> Result<Labelled> {
+fn labels(
+    ctx: &Ctx,
+    dir: &Path,
+    fix: &FixPattern,
+    s: &Source,
+    o: &LabelOptions,
+) -> Result<Labelled> {
     let horizon: Horizon = label::parse_horizon(&o.horizon)?;
-    let incidents = incidents(ctx, dir, o.graph.as_deref())?;
+    let g = graph_data(ctx, s)?;
+    let mut commits = referenced(dir, &g);
+    let incidents: Vec<(String, String)> = g
+        .incidents
+        .iter()
+        .flat_map(|i| {
+            commits(i.commit.as_deref(), i.pr)
+                .into_iter()
+                .map(|c| (c, i.id.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let l = label::label(
         dir,
         "HEAD",
@@ -286,60 +385,11 @@ fn labels(ctx: &Ctx, dir: &Path, fix: &FixPattern, o: &LabelOptions) -> Result<L
     Ok(l)
 }
 
-/// `(commit, incident id)` for each incident in the graph that names a
-/// commit, or a pull request whose commits the graph knows; a merge stands
-/// for the commits it brought in.
-fn incidents(ctx: &Ctx, dir: &Path, graph: Option<&Path>) -> Result<Vec<(String, String)>> {
-    let g = match graph {
-        Some(p) => {
-            let full = ctx.cwd.join(p);
-            if !full.exists() {
-                return Err(input(format!("{}: no such graph file", p.display())));
-            }
-            crate::graph::data::load(crate::state::Store::open_read(&full)?.conn())?
-        }
-        None => ctx.read_state(|st| crate::graph::data::load(st.conn()))?,
-    };
-    let mut out = Vec::new();
-    for i in &g.incidents {
-        let mut shas: Vec<String> = i.commit.iter().cloned().collect();
-        if let Some(pr) = i.pr {
-            shas.extend(
-                g.commits
-                    .iter()
-                    .filter(|c| c.pr == Some(pr))
-                    .map(|c| c.sha.clone()),
-            );
-        }
-        for sha in shas {
-            crate::git::check_revision(&sha)?;
-            let parents = crate::git::run(
-                dir,
-                &["rev-list", "--parents", "-n", "1", "--end-of-options", &sha],
-            )
-            .unwrap_or_default();
-            let p: Vec<&str> = parents.split_whitespace().collect();
-            if p.len() > 2 {
-                let brought = crate::git::rev_list(dir, &format!("{}..{}", p[1], p[0]))?;
-                out.extend(
-                    brought
-                        .into_iter()
-                        .filter(|s| s != p[0])
-                        .map(|s| (s, i.id.clone())),
-                );
-            } else {
-                out.push((sha, i.id.clone()));
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// `risk label`.
 pub fn label(ctx: &Ctx, a: LabelArgs) -> Result<i32> {
     let dir = repo(ctx, &a.source)?;
     let fix = fix_pattern(ctx, &a.source)?;
-    let l = labels(ctx, &dir, &fix, &a.label)?;
+    let l = labels(ctx, &dir, &fix, &a.source, &a.label)?;
     let json = json_format(ctx, a.format);
     let text = if json {
         let v: Vec<serde_json::Value> = l

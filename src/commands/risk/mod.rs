@@ -324,12 +324,23 @@ fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
             (f.display().to_string(), names, row)
         }
         None => {
-            let r = git::change_features(ctx, &a.source, a.range.as_deref(), a.commit.as_deref())?;
-            let names = crate::risk::features::NAMES.map(String::from).to_vec();
+            // The graph's features when the model was trained on them.
+            let graph = m
+                .features
+                .iter()
+                .any(|f| crate::risk::graph_features::NAMES.contains(&f.name.as_str()));
+            let (names, r) = git::change_features(
+                ctx,
+                &a.source,
+                a.range.as_deref(),
+                a.commit.as_deref(),
+                graph,
+            )?;
+            let names = names.iter().map(|n| n.to_string()).collect();
             (
                 a.range.clone().or(a.commit.clone()).unwrap_or_default(),
                 names,
-                r.values.to_vec(),
+                r.values,
             )
         }
     };
