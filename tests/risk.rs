@@ -87,6 +87,27 @@ fn trains_a_calibrated_model_that_ranks_held_out_changes_and_round_trips() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&md.stdout).starts_with("| rows | base rate |"));
+    // A learner family chosen by name.
+    for (family, chosen) in [
+        ("logistic", "logistic"),
+        ("gbm", "boosted trees"),
+        ("blend", "mean of"),
+    ] {
+        let t = p.json(&[
+            "risk",
+            "train",
+            "--data",
+            "train.csv",
+            "--model",
+            family,
+            "--out",
+            "f.json",
+        ]);
+        assert!(
+            t["chosen"].as_str().unwrap().starts_with(chosen),
+            "{family}: {t}"
+        );
+    }
     // The pictures: well-formed SVG carrying the figures reported.
     p.ok(&[
         "risk",

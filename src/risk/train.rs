@@ -21,6 +21,19 @@ pub struct TrainOptions {
     pub validation: f64,
     /// The policy threshold, for the metrics.
     pub threshold: f64,
+    /// The learner family (`None`: every candidate).
+    pub learner: Option<LearnerKind>,
+}
+
+/// A family of candidate learners.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LearnerKind {
+    /// Logistic regression (every penalty, and lines added alone).
+    Logistic,
+    /// Boosted trees.
+    Gbm,
+    /// The mean of logistic regression and boosted trees.
+    Blend,
 }
 
 /// A calibrator to fit.
@@ -202,6 +215,15 @@ pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
         l2: 1.0,
         trees: 400,
     });
+    // A blend is judged on its parts, so asking for one keeps them too.
+    let keep = |c: &Candidate| match (o.learner, c) {
+        (None, _) | (Some(LearnerKind::Blend), _) => true,
+        (Some(LearnerKind::Logistic), Candidate::Logistic { .. }) => true,
+        (Some(LearnerKind::Gbm), Candidate::Gbm { .. }) => true,
+        _ => false,
+    };
+    candidates.retain(keep);
+    let only_blend = o.learner == Some(LearnerKind::Blend);
     let mut tried = Vec::new();
     let mut chosen: Option<(Candidate, f64, Vec<f64>)> = None;
     if usable(&older) && usable(&newer) {
@@ -236,6 +258,9 @@ pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
             }
             let a = metrics::auc(&p, &newer.labels);
             tried.push((fitted.name(t), a));
+            if only_blend && !matches!(fitted, Candidate::Blend { .. }) {
+                continue;
+            }
             if chosen
                 .as_ref()
                 .is_none_or(|(_, best, _)| a.unwrap_or(0.5) > *best)
@@ -246,7 +271,21 @@ pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
     }
     let (candidate, held) = match chosen {
         Some((c, _, p)) => (c, Some(p)),
-        None => (candidates[1].clone(), None),
+        // Too few rows of one label to judge: the first of the family.
+        None => (
+            candidates
+                .iter()
+                .find(|c| !matches!(c, Candidate::Logistic { only: Some(_), .. }))
+                .map(|c| match c {
+                    Candidate::Logistic { .. } => Candidate::Logistic {
+                        only: None,
+                        l2: 1.0,
+                    },
+                    other => other.clone(),
+                })
+                .expect("every family has a candidate"),
+            None,
+        ),
     };
     let name = candidate.name(t);
     // The calibrator: on the held-out rows' out-of-time predictions.

@@ -10,7 +10,7 @@ use crate::output::safe::one_line;
 use crate::risk::data::{self, Columns, Table};
 use crate::risk::metrics;
 use crate::risk::model::Model;
-use crate::risk::train::{self, CalibrationKind, TrainOptions};
+use crate::risk::train::{self, CalibrationKind, LearnerKind, TrainOptions};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -97,12 +97,28 @@ pub struct DataArgs {
     pub ignore: Vec<String>,
 }
 
+/// The learners `risk train` chooses among.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Family {
+    /// Every candidate, chosen by the validation rows.
+    Auto,
+    /// Logistic regression (three penalties, and lines added alone).
+    Logistic,
+    /// Gradient-boosted trees.
+    Gbm,
+    /// The mean of logistic regression and boosted trees.
+    Blend,
+}
+
 /// `risk train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// The labelled changes.
     #[command(flatten)]
     pub data: DataArgs,
+    /// The learners to choose among.
+    #[arg(long, value_enum, default_value_t = Family::Auto)]
+    pub model: Family,
     /// The calibrator.
     #[arg(long, value_enum, default_value_t = Calibration::Auto)]
     pub calibration: Calibration,
@@ -182,6 +198,12 @@ fn train(ctx: &Ctx, a: TrainArgs) -> Result<i32> {
             },
             validation: a.validation,
             threshold: 0.7,
+            learner: match a.model {
+                Family::Auto => None,
+                Family::Logistic => Some(LearnerKind::Logistic),
+                Family::Gbm => Some(LearnerKind::Gbm),
+                Family::Blend => Some(LearnerKind::Blend),
+            },
         },
     )?;
     ctx.out
