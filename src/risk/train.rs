@@ -216,11 +216,13 @@ pub fn train(t: &Table, o: &TrainOptions) -> Result<Model> {
         trees: 400,
     });
     // A blend is judged on its parts, so asking for one keeps them too.
-    let keep = |c: &Candidate| match (o.learner, c) {
-        (None, _) | (Some(LearnerKind::Blend), _) => true,
-        (Some(LearnerKind::Logistic), Candidate::Logistic { .. }) => true,
-        (Some(LearnerKind::Gbm), Candidate::Gbm { .. }) => true,
-        _ => false,
+    let keep = |c: &Candidate| {
+        matches!(
+            (o.learner, c),
+            (None | Some(LearnerKind::Blend), _)
+                | (Some(LearnerKind::Logistic), Candidate::Logistic { .. })
+                | (Some(LearnerKind::Gbm), Candidate::Gbm { .. })
+        )
     };
     candidates.retain(keep);
     let only_blend = o.learner == Some(LearnerKind::Blend);
