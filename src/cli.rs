@@ -72,6 +72,8 @@ pub enum Command {
     Arms(commands::arms::ArmsCommand),
     /// Per-arm statistics, exploration share, spend and downshift state.
     Stats(commands::stats::StatsArgs),
+    /// Run an agent, validate its JSON output against a JSON Schema, retry with the reasons.
+    Exec(commands::exec::ExecArgs),
     /// Evaluate routing policies offline on logged per-task outcomes.
     Replay(commands::replay::ReplayArgs),
     /// Restrict routing to cheaper tiers, or lift the restriction.
@@ -161,6 +163,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Report(a) => commands::report::exec(&ctx, a),
         Command::Arms(a) => commands::arms::exec(&ctx, a),
         Command::Stats(a) => commands::stats::exec(&ctx, a),
+        Command::Exec(a) => commands::exec::exec(&ctx, a),
         Command::Replay(a) => commands::replay::exec(&ctx, a),
         Command::Downshift(a) => commands::downshift::exec(&ctx, a),
         Command::Config(a) => commands::config::exec(&ctx, a),

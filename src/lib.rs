@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod envhash;
 pub mod error;
+pub mod exec;
 pub mod git;
 pub mod graph;
 pub mod lockfile;

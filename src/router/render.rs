@@ -99,11 +99,43 @@ fn headline(s: &Stats) -> Vec<String> {
 
 /// `stats` for people: the headline, then one row per arm.
 pub fn stats_text(s: &Stats) -> String {
-    format!(
+    let mut out = format!(
         "{}\n\n{}",
         headline(s).join("\n"),
         text_table(&HEADER, &rows(s))
-    )
+    );
+    if !s.schema.is_empty() {
+        out.push_str(&format!(
+            "\n\nschema-guarded exec:\n{}",
+            text_table(&SCHEMA_HEADER, &schema_rows(s))
+        ));
+    }
+    out
+}
+
+const SCHEMA_HEADER: [&str; 6] = [
+    "ARM",
+    "RUNS",
+    "VALID FIRST TRY",
+    "VALID",
+    "RETRIES P50",
+    "RETRIES P95",
+];
+
+fn schema_rows(s: &Stats) -> Vec<Vec<String>> {
+    s.schema
+        .iter()
+        .map(|l| {
+            vec![
+                l.arm.clone().unwrap_or_else(|| "(no decision)".into()),
+                l.runs.to_string(),
+                format!("{:.1}%", 100.0 * l.first_try_valid),
+                format!("{:.1}%", 100.0 * l.valid),
+                l.retries_p50.to_string(),
+                l.retries_p95.to_string(),
+            ]
+        })
+        .collect()
 }
 
 /// `stats` as markdown, for a PR comment or the step summary.
@@ -116,7 +148,14 @@ pub fn stats_markdown(s: &Stats) -> String {
             .collect::<Vec<_>>()
             .join("\n"),
         table(&HEADER, &rows(s))
-    )
+    ) + &if s.schema.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n\n#### schema-guarded exec\n\n{}",
+            table(&SCHEMA_HEADER, &schema_rows(s))
+        )
+    }
 }
 
 /// A decision for people: the arm on the first line (scripts read it), then

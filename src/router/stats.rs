@@ -60,6 +60,9 @@ pub struct Stats {
     pub downshift: Downshift,
     /// Per arm.
     pub arms: Vec<ArmLine>,
+    /// Schema-guarded `exec` runs per arm, then all together (empty when
+    /// there are none).
+    pub schema: Vec<crate::exec::record::SchemaLine>,
 }
 
 /// Collects `stats`.
@@ -121,5 +124,6 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
                 p_best: pb,
             })
             .collect(),
+        schema: crate::exec::record::schema_stats(conn)?,
     })
 }

@@ -230,6 +230,31 @@ CREATE TABLE graph_depends (
     PRIMARY KEY (lockfile, ecosystem, from_name, from_version, to_name, to_version)
 ) WITHOUT ROWID;
 "#,
+    r#"
+CREATE TABLE exec_runs (
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    decision_id  TEXT,
+    arm          TEXT,
+    schema_sha   TEXT NOT NULL,
+    attempts     INTEGER NOT NULL,
+    valid        INTEGER NOT NULL,
+    first_valid  INTEGER NOT NULL,
+    outcome      TEXT NOT NULL,
+    at_ms        INTEGER NOT NULL
+);
+CREATE INDEX exec_runs_by_decision ON exec_runs(decision_id);
+CREATE TABLE exec_attempts (
+    run_id       TEXT NOT NULL,
+    attempt      INTEGER NOT NULL,
+    outcome      TEXT NOT NULL,
+    method       TEXT,
+    violations   INTEGER NOT NULL,
+    exit_code    INTEGER,
+    duration_ms  INTEGER NOT NULL,
+    PRIMARY KEY (run_id, attempt)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this build writes.
