@@ -44,6 +44,7 @@ fn main() -> anyhow::Result<()> {
             cost_usd: if d.arm.ends_with("@large") { 0.8 } else { 0.1 },
             tokens_in: None,
             tokens_out: None,
+            eval_robust: None,
         };
         router::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &later)?;
         if (i + 1) % 20_000 == 0 {

@@ -74,6 +74,8 @@ pub enum Command {
     Stats(commands::stats::StatsArgs),
     /// Run an agent, validate its JSON output against a JSON Schema, retry with the reasons.
     Exec(commands::exec::ExecArgs),
+    /// One pull-request comment: arm and alternatives, eval, cost, risk, impact, SBOM, benchmarks, PII.
+    PrReport(commands::pr_report::PrReportArgs),
     /// Evaluate routing policies offline on logged per-task outcomes.
     Replay(commands::replay::ReplayArgs),
     /// Restrict routing to cheaper tiers, or lift the restriction.
@@ -111,9 +113,10 @@ impl Command {
     fn formats(&self) -> &'static [Format] {
         use Format::*;
         match self {
-            Command::Stats(_) | Command::Replay(_) | Command::BenchGate(_) => {
-                &[Text, Json, Markdown]
-            }
+            Command::Stats(_)
+            | Command::Replay(_)
+            | Command::BenchGate(_)
+            | Command::PrReport(_) => &[Text, Json, Markdown],
             Command::SbomDiff(a) if a.command.is_some() => &[Text, Json, Markdown],
             Command::SbomDiff(_) => &[Text, Json, Markdown, Sarif],
             Command::PiiScan(a) if a.command.is_some() => &[Text, Json],
@@ -164,6 +167,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Arms(a) => commands::arms::exec(&ctx, a),
         Command::Stats(a) => commands::stats::exec(&ctx, a),
         Command::Exec(a) => commands::exec::exec(&ctx, a),
+        Command::PrReport(a) => commands::pr_report::exec(&ctx, a),
         Command::Replay(a) => commands::replay::exec(&ctx, a),
         Command::Downshift(a) => commands::downshift::exec(&ctx, a),
         Command::Config(a) => commands::config::exec(&ctx, a),

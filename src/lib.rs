@@ -18,6 +18,7 @@ pub mod graph;
 pub mod lockfile;
 pub mod output;
 pub mod pii;
+pub mod prreport;
 pub mod repro;
 pub mod risk;
 pub mod router;

@@ -88,6 +88,7 @@ proptest! {
                     cost_usd: f64::from(*cost) * 0.25,
                     tokens_in: None,
                     tokens_out: None,
+                    eval_robust: None,
                 }),
                 Op::Repeat => match &last {
                     Some(l) => l.clone(),
@@ -192,6 +193,7 @@ fn drift_with(rule: &str) {
             cost_usd: 0.1,
             tokens_in: None,
             tokens_out: None,
+            eval_robust: None,
         };
         router::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock(i)).unwrap();
         picks.push(d.arm);
@@ -231,6 +233,7 @@ fn without_half_life_old_evidence_dominates_longer() {
                 cost_usd: 0.1,
                 tokens_in: None,
                 tokens_out: None,
+                eval_robust: None,
             };
             router::report(&mut store, &cfg, &ReportTarget::Task(task), &o, &clock(i)).unwrap();
             if i >= 300 && d.arm == "Y" {

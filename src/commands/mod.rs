@@ -13,6 +13,7 @@ pub mod env_hash;
 pub mod exec;
 pub mod graph;
 pub mod pii_scan;
+pub mod pr_report;
 pub mod replay;
 pub mod report;
 pub mod repro;

@@ -28,6 +28,10 @@ pub struct ReportArgs {
     /// Completion tokens.
     #[arg(long)]
     pub tokens_out: Option<u64>,
+    /// The eval on perturbed inputs, in [0, 1]: `pr-report` shows the
+    /// robustness delta (this minus --eval).
+    #[arg(long, allow_negative_numbers = true)]
+    pub eval_robust: Option<f64>,
 }
 
 /// Records the outcome of a routed task.
@@ -42,6 +46,7 @@ pub fn exec(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
         cost_usd: args.cost,
         tokens_in: args.tokens_in,
         tokens_out: args.tokens_out,
+        eval_robust: args.eval_robust,
     };
     let r = ctx.write_state(|s| router::report(s, ctx.cfg(), &target, &outcome, &Clock::now()))?;
     ctx.out.result(&r, &render::reported_text(&r), None)?;

@@ -30,6 +30,9 @@ pub struct Outcome {
     pub tokens_in: Option<u64>,
     /// Completion tokens.
     pub tokens_out: Option<u64>,
+    /// The eval on perturbed inputs (the robustness check), when run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval_robust: Option<f64>,
 }
 
 /// The result of `report`.
@@ -65,6 +68,9 @@ pub fn report(
     }
     if !(0.0..=1.0).contains(&outcome.eval) {
         return Err(input(format!("--eval {} must be in [0, 1]", outcome.eval)));
+    }
+    if let Some(r) = outcome.eval_robust.filter(|r| !(0.0..=1.0).contains(r)) {
+        return Err(input(format!("--eval-robust {r} must be in [0, 1]")));
     }
     check_range("--cost", outcome.cost_usd, MAX_USD).map_err(input)?;
     for (name, n) in [
@@ -124,7 +130,7 @@ pub fn report(
             Appended::New => {}
         }
         tx.execute(
-            "INSERT INTO outcomes (decision_id, arm, eval, cost_usd, tokens_in, tokens_out, day, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO outcomes (decision_id, arm, eval, cost_usd, tokens_in, tokens_out, day, at_ms, eval_robust) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 id,
                 arm,
@@ -133,7 +139,8 @@ pub fn report(
                 outcome.tokens_in.map(|v| v as i64),
                 outcome.tokens_out.map(|v| v as i64),
                 clock.day,
-                clock.now_ms
+                clock.now_ms,
+                outcome.eval_robust
             ],
         )?;
         tx.execute("UPDATE decisions SET status = 'reported' WHERE id = ?1", [&id])?;

@@ -254,6 +254,7 @@ CREATE TABLE exec_attempts (
     duration_ms  INTEGER NOT NULL,
     PRIMARY KEY (run_id, attempt)
 ) WITHOUT ROWID;
+ALTER TABLE outcomes ADD COLUMN eval_robust REAL;
 "#,
 ];
 
