@@ -119,6 +119,11 @@ fn end_to_end_one_comment_updated_in_place() {
     p.ok(&["arms", "add", "impl@small", "--tier", "small"]);
     p.ok(&["arms", "add", "impl@large", "--tier", "large"]);
     let r = p.json(&["route", "--task", "pr-7"]);
+    // The build cache: one entry stored, then restored.
+    std::fs::create_dir_all(d.join("target")).unwrap();
+    std::fs::write(d.join("target/out.bin"), "built").unwrap();
+    p.ok(&["cache", "put", "linux-abc", "target"]);
+    p.ok(&["cache", "get", "linux-abc", "--dest", "restored"]);
     // exec: an agent that gets it right on the second attempt.
     let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/schemas/implementer-out.json");
@@ -260,6 +265,8 @@ fn end_to_end_one_comment_updated_in_place() {
         &format!("arm `{}`", r["arm"].as_str().unwrap()),
         "| 0.800 | 0.700 | -0.100 | $0.0400 | 1200 in / 300 out | valid after 2 attempt(s) |",
         "Alternatives (2 arms)",
+        "**Build cache**: 1 of 1 get(s) hit",
+        "key `linux-abc`",
         "### Dependencies",
         "1 added, 0 removed, 1 changed",
         "### Benchmarks",

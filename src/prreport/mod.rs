@@ -63,7 +63,7 @@ pub fn routing(
     task: Option<&str>,
     alternatives: &[crate::router::stats::ArmLine],
 ) -> Result<Option<Section>> {
-    let q = "SELECT d.id, d.task, d.arm, d.explored, d.propensity, o.eval, o.eval_robust, o.cost_usd, o.tokens_in, o.tokens_out
+    let q = "SELECT d.id, d.task, d.arm, d.explored, d.propensity, o.eval, o.eval_robust, o.cost_usd, o.tokens_in, o.tokens_out, d.at_ms
              FROM decisions d LEFT JOIN outcomes o ON o.decision_id = d.id";
     type Row = (
         String,
@@ -76,6 +76,7 @@ pub fn routing(
         Option<f64>,
         Option<i64>,
         Option<i64>,
+        i64,
     );
     let get = |r: &rusqlite::Row| -> rusqlite::Result<Row> {
         Ok((
@@ -89,6 +90,7 @@ pub fn routing(
             r.get(7)?,
             r.get(8)?,
             r.get(9)?,
+            r.get(10)?,
         ))
     };
     let row = match (decision, task) {
@@ -104,7 +106,8 @@ pub fn routing(
             .optional()?,
         (None, None) => None,
     };
-    let Some((id, task, arm, explored, propensity, eval, robust, cost, tin, tout)) = row else {
+    let Some((id, task, arm, explored, propensity, eval, robust, cost, tin, tout, at_ms)) = row
+    else {
         return Ok(None);
     };
     let mut s = format!(
@@ -159,6 +162,21 @@ pub fn routing(
             schema,
         ]],
     ));
+    // The build cache since the decision was made (this run's gets).
+    let (gets, hits, saved, key): (i64, i64, i64, Option<String>) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(outcome IN ('hit', 'restore-hit')), 0), COALESCE(SUM(saved_millis), 0),
+                (SELECT key FROM cache_ops WHERE op = 'get' AND at_ms >= ?1 ORDER BY at_ms DESC LIMIT 1)
+         FROM cache_ops WHERE op = 'get' AND at_ms >= ?1",
+        [at_ms],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    if gets > 0 {
+        s.push_str(&format!(
+            "\n**Build cache**: {hits} of {gets} get(s) hit, {:.1} s saved; key {}\n",
+            saved as f64 / 1000.0,
+            code(key.as_deref().unwrap_or("?"))
+        ));
+    }
     let brief = s.clone();
     let arms: Vec<Vec<String>> = alternatives
         .iter()
