@@ -25,8 +25,10 @@ pub struct Row {
 }
 
 /// `git log` over `rev`'s history, oldest first, without merges (a merge's
-/// changes are its commits'), renames followed, commit time as the time.
-fn log_args(rev: &str, lines: bool) -> Vec<String> {
+/// changes are its commits'), commit time as the time; with `lines` the
+/// lines added and deleted, else paths and status; renames followed when
+/// asked.
+pub fn log_args(rev: &str, lines: bool, renames: bool) -> Vec<String> {
     [
         "-c",
         "core.quotepath=off",
@@ -36,7 +38,7 @@ fn log_args(rev: &str, lines: bool) -> Vec<String> {
         "--reverse",
         "--use-mailmap",
         if lines { "--numstat" } else { "--name-status" },
-        "-M",
+        if renames { "-M" } else { "--no-renames" },
         "-z",
         "--format=%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%ct%x1f%B%x1f",
         "--end-of-options",
@@ -71,7 +73,7 @@ pub fn history(
     mut each: impl FnMut(Row) -> Result<()>,
 ) -> Result<Option<String>> {
     check_revision(rev)?;
-    gitlog::run(repo, &log_args(rev, true), |c| {
+    gitlog::run(repo, &log_args(rev, true, true), |c| {
         let author = identity(&c.author, &c.email);
         let change = Change {
             sha: &c.sha,
@@ -99,7 +101,7 @@ fn replay(repo: &Path, rev: &str, mut h: History) -> Result<History> {
     if rev == EMPTY_TREE {
         return Ok(h);
     }
-    gitlog::run(repo, &log_args(rev, false), |c| {
+    gitlog::run(repo, &log_args(rev, false, true), |c| {
         let author = identity(&c.author, &c.email);
         h.record(&Change {
             sha: &c.sha,

@@ -99,24 +99,8 @@ struct Seen {
 /// Labels every non-merge commit of `rev`'s history.
 pub fn label(repo: &Path, rev: &str, o: &Options) -> Result<Labelled> {
     check_revision(rev)?;
-    let args: Vec<String> = [
-        "log",
-        "--no-merges",
-        "--date-order",
-        "--reverse",
-        "--name-status",
-        "--no-renames",
-        "-z",
-        "--format=%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%ct%x1f%B%x1f",
-        "--end-of-options",
-        rev,
-        "--",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
     let mut seen = Vec::new();
-    gitlog::run(repo, &args, |c| {
+    gitlog::run(repo, &super::history::log_args(rev, false, false), |c| {
         seen.push(Seen {
             parent: c.parents.first().cloned(),
             files: c.files.len(),

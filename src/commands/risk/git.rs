@@ -39,6 +39,17 @@ pub enum TableFormat {
     Json,
 }
 
+/// The table's format and file.
+#[derive(Debug, Args)]
+pub struct TableOutput {
+    /// CSV (default) or JSON; `--json` gives JSON too.
+    #[arg(long, value_enum)]
+    pub format: Option<TableFormat>,
+    /// Write the table here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
 /// `risk features`.
 #[derive(Debug, Args)]
 pub struct FeaturesArgs {
@@ -72,12 +83,9 @@ pub struct FeaturesArgs {
     /// The label options, with --labels.
     #[command(flatten)]
     pub label: LabelOptions,
-    /// CSV (default) or JSON; `--json` gives JSON too.
-    #[arg(long, value_enum)]
-    pub format: Option<TableFormat>,
-    /// Write the table here instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    /// Where the table goes.
+    #[command(flatten)]
+    pub output: TableOutput,
 }
 
 /// How labels are reached.
@@ -103,12 +111,9 @@ pub struct LabelArgs {
     /// The label options.
     #[command(flatten)]
     pub label: LabelOptions,
-    /// CSV (default) or JSON; `--json` gives JSON too.
-    #[arg(long, value_enum)]
-    pub format: Option<TableFormat>,
-    /// Write the table here instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    /// Where the table goes.
+    #[command(flatten)]
+    pub output: TableOutput,
 }
 
 fn repo(ctx: &Ctx, s: &Source) -> Result<PathBuf> {
@@ -285,7 +290,7 @@ fn since_seconds(s: &str) -> Result<i64> {
 
 /// `risk features`.
 pub fn features(ctx: &Ctx, a: FeaturesArgs) -> Result<i32> {
-    let json = json_format(ctx, a.format);
+    let json = json_format(ctx, a.output.format);
     if !a.history {
         let (names, row) = change_features(
             ctx,
@@ -296,7 +301,7 @@ pub fn features(ctx: &Ctx, a: FeaturesArgs) -> Result<i32> {
         )?;
         emit(
             ctx,
-            a.out.as_deref(),
+            a.output.out.as_deref(),
             table(&[row], &names, json, &[], |_| vec![]),
         )?;
         return Ok(EXIT_OK);
@@ -342,7 +347,7 @@ pub fn features(ctx: &Ctx, a: FeaturesArgs) -> Result<i32> {
     } else {
         table(&rows, &names, json, &[], |_| vec![])
     };
-    emit(ctx, a.out.as_deref(), text)?;
+    emit(ctx, a.output.out.as_deref(), text)?;
     Ok(EXIT_OK)
 }
 
@@ -390,7 +395,7 @@ pub fn label(ctx: &Ctx, a: LabelArgs) -> Result<i32> {
     let dir = repo(ctx, &a.source)?;
     let fix = fix_pattern(ctx, &a.source)?;
     let l = labels(ctx, &dir, &fix, &a.source, &a.label)?;
-    let json = json_format(ctx, a.format);
+    let json = json_format(ctx, a.output.format);
     let text = if json {
         let v: Vec<serde_json::Value> = l
             .labels
@@ -432,6 +437,6 @@ pub fn label(ctx: &Ctx, a: LabelArgs) -> Result<i32> {
         l.horizon / 86_400,
         l.fixes
     ));
-    emit(ctx, a.out.as_deref(), text)?;
+    emit(ctx, a.output.out.as_deref(), text)?;
     Ok(EXIT_OK)
 }
