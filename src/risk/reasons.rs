@@ -30,16 +30,32 @@ pub struct Reason {
     pub text: String,
 }
 
+/// A number for people: whole numbers with thousands separated
+/// (`1,240`), others to two places.
+fn number(v: f64) -> String {
+    if v.fract() != 0.0 || v.abs() >= 1e15 {
+        return format!("{v:.2}");
+    }
+    let digits = (v.abs() as i64).to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// A reason in words: what the feature says of the change (for the Kamei
 /// change metrics by name), where its value stands among the training
 /// changes, and which way it moves the risk.
 fn words(r: &Reason) -> String {
     let v = r.value;
-    let n = if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v:.2}")
-    };
+    let n = number(v);
     let what = match r.feature.as_str() {
         "la" => format!("adds {n} lines"),
         "ld" => format!("deletes {n} lines"),
@@ -56,7 +72,14 @@ fn words(r: &Reason) -> String {
             }
         }
         "ndev" => format!("changes files {n} developers touched before"),
-        "age" => format!("changes files last changed {n} days before, on average"),
+        "age" => format!(
+            "changes files last changed {} days before, on average",
+            if v >= 1.0 {
+                number(v.round())
+            } else {
+                format!("{v:.1}")
+            }
+        ),
         "nuc" => format!("changes files changed {n} times before"),
         "exp" => format!("is by an author with {n} earlier changes"),
         "rexp" => format!("is by an author with recent experience {n}"),
@@ -129,5 +152,20 @@ impl Model {
             probability: p,
             reasons,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn numbers_read_like_the_issue_says() {
+        assert_eq!(number(1240.0), "1,240");
+        assert_eq!(number(1_234_567.0), "1,234,567");
+        assert_eq!(number(999.0), "999");
+        assert_eq!(number(-1240.0), "-1,240");
+        assert_eq!(number(0.6), "0.60");
+        assert_eq!(number(0.0), "0");
     }
 }
