@@ -55,8 +55,7 @@ fn duration(s: &str) -> std::result::Result<Duration, String> {
 /// attempt did.
 pub fn exec(ctx: &Ctx, a: ExecArgs) -> Result<i32> {
     let name = a.schema.display().to_string();
-    let text = std::fs::read_to_string(ctx.cwd.join(&a.schema))
-        .map_err(|e| input(format!("{name}: {e}")))?;
+    let text = ctx.read_file(&a.schema)?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| input(format!("{name}: line {}: not JSON: {e}", e.line())))?;
     let schema = Schema::compile(&value, &name)?;

@@ -43,6 +43,21 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// A file the user named (against the working directory), or an input
+    /// error naming it as they wrote it.
+    pub fn read_file(&self, p: &std::path::Path) -> Result<String> {
+        std::fs::read_to_string(self.cwd.join(p))
+            .map_err(|e| crate::error::input(format!("{}: {e}", p.display())))
+    }
+
+    /// A JSON file the user named; malformed JSON is an input error naming
+    /// the file and line.
+    pub fn read_json(&self, p: &std::path::Path) -> Result<serde_json::Value> {
+        serde_json::from_str(&self.read_file(p)?).map_err(|e| {
+            crate::error::input(format!("{}: line {}: not JSON: {e}", p.display(), e.line()))
+        })
+    }
+
     /// The configuration values.
     pub fn cfg(&self) -> &Config {
         &self.resolved.config

@@ -202,8 +202,7 @@ fn scan_cmd(ctx: &Ctx, a: PiiScanArgs) -> Result<i32> {
         s.changed = Some(changed);
         root = r;
     } else if let Some(f) = &a.files_from {
-        let text = std::fs::read_to_string(ctx.cwd.join(f))
-            .map_err(|e| input(format!("{}: {e}", f.display())))?;
+        let text = ctx.read_file(f)?;
         only = Some(
             text.lines()
                 .map(str::trim)

@@ -4,7 +4,7 @@ use super::Ctx;
 use crate::error::{input, Result, EXIT_OK};
 use crate::prreport::{self, github, Section};
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// `maestro pr-report`.
@@ -41,13 +41,6 @@ pub struct PrReportArgs {
     /// OWNER/NAME (default: GITHUB_REPOSITORY).
     #[arg(long, requires = "post")]
     pub repo: Option<String>,
-}
-
-fn json_file(ctx: &Ctx, p: &Path) -> Result<serde_json::Value> {
-    let text = std::fs::read_to_string(ctx.cwd.join(p))
-        .map_err(|e| input(format!("{}: {e}", p.display())))?;
-    serde_json::from_str(&text)
-        .map_err(|e| input(format!("{}: line {}: not JSON: {e}", p.display(), e.line())))
 }
 
 /// Builds the comment; prints it, adds it to the step summary, and with
@@ -87,7 +80,7 @@ pub fn exec(ctx: &Ctx, a: PrReportArgs) -> Result<i32> {
     ];
     for (name, path, render) in files {
         if let Some(p) = path {
-            sections.push((name, render(&json_file(ctx, p)?)));
+            sections.push((name, render(&ctx.read_json(p)?)));
         }
     }
     if sections.is_empty() {

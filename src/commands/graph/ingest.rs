@@ -39,7 +39,7 @@ pub(super) fn ingest_git(ctx: &Ctx, a: GitArgs) -> Result<i32> {
 
 pub(super) fn ingest_codeowners(ctx: &Ctx, a: FileArgs) -> Result<i32> {
     let name = a.file.display().to_string();
-    let text = read_file(ctx, &a.file)?;
+    let text = ctx.read_file(&a.file)?;
     // Parsed before the graph is opened: a malformed file writes nothing.
     let owners = graph::codeowners::Owners::parse(&text, &name)?;
     let rows = graph::codeowner_rows(&owners);
@@ -82,7 +82,7 @@ pub(super) fn ingest_junit(ctx: &Ctx, a: JunitArgs) -> Result<i32> {
     let mut texts = Vec::new();
     let mut merged: BTreeMap<(String, String), graph::junit::TestResult> = BTreeMap::new();
     for f in &a.files {
-        let text = read_file(ctx, f)?;
+        let text = ctx.read_file(f)?;
         for t in graph::junit::parse(&text, &f.display().to_string())? {
             match merged.entry((t.suite.clone(), t.name.clone())) {
                 std::collections::btree_map::Entry::Vacant(e) => {
@@ -221,7 +221,7 @@ pub(super) fn ingest_lockfile(ctx: &Ctx, a: LockfileArgs) -> Result<i32> {
 
 pub(super) fn ingest_incidents(ctx: &Ctx, a: FileArgs) -> Result<i32> {
     let name = a.file.display().to_string();
-    let rows = graph::incidents::parse(&read_file(ctx, &a.file)?, &name)?;
+    let rows = graph::incidents::parse(&ctx.read_file(&a.file)?, &name)?;
     ingest(ctx, &a.target, |sink| sink.put_incidents(&rows))?;
     let linked = rows
         .iter()
@@ -239,7 +239,7 @@ pub(super) fn ingest_incidents(ctx: &Ctx, a: FileArgs) -> Result<i32> {
 
 pub(super) fn ingest_pr(ctx: &Ctx, a: PrArgs) -> Result<i32> {
     let name = a.file.display().to_string();
-    let pr = graph::pr_event::parse(&read_file(ctx, &a.file)?, &name)?;
+    let pr = graph::pr_event::parse(&ctx.read_file(&a.file)?, &name)?;
     let written = ingest(ctx, &a.target, |sink| sink.put_pr(&pr))?;
     let v = serde_json::json!({"pr": pr, "written": written});
     let text = if written {

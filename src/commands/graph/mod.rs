@@ -336,8 +336,3 @@ fn ingest<T>(ctx: &Ctx, t: &Target, mut f: impl FnMut(&mut dyn Sink) -> Result<T
         None => ctx.write_state(run),
     }
 }
-
-/// Reads a file the user named, or an input error naming it.
-fn read_file(ctx: &Ctx, p: &Path) -> Result<String> {
-    std::fs::read_to_string(ctx.cwd.join(p)).map_err(|e| input(format!("{}: {e}", p.display())))
-}

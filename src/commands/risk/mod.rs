@@ -163,13 +163,9 @@ pub fn exec(ctx: &Ctx, c: RiskCommand) -> Result<i32> {
     }
 }
 
-fn read(ctx: &Ctx, p: &Path) -> Result<String> {
-    std::fs::read_to_string(ctx.cwd.join(p)).map_err(|e| input(format!("{}: {e}", p.display())))
-}
-
 fn table_of(ctx: &Ctx, a: &DataArgs) -> Result<Table> {
     data::read(
-        &read(ctx, &a.data)?,
+        &ctx.read_file(&a.data)?,
         &a.data.display().to_string(),
         &Columns {
             label: Some(&a.label),
@@ -242,7 +238,7 @@ fn evaluate(ctx: &Ctx, a: EvaluateArgs) -> Result<i32> {
         )));
     }
     let name = a.model.display().to_string();
-    let m = Model::parse(&read(ctx, &a.model)?, &name)?;
+    let m = Model::parse(&ctx.read_file(&a.model)?, &name)?;
     let t = table_of(ctx, &a.data)?;
     let p = m
         .predict(&t)
@@ -305,7 +301,7 @@ fn features_file(ctx: &Ctx, f: &Path) -> Result<(Vec<String>, Vec<f64>)> {
             .map_err(|e| input(format!("-: {e}")))?;
         s
     } else {
-        read(ctx, f)?
+        ctx.read_file(f)?
     };
     let obj: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&text).map_err(|e| {
@@ -339,7 +335,7 @@ fn score(ctx: &Ctx, a: ScoreArgs) -> Result<i32> {
         )));
     }
     let name = a.model.display().to_string();
-    let m = Model::parse(&read(ctx, &a.model)?, &name)?;
+    let m = Model::parse(&ctx.read_file(&a.model)?, &name)?;
     let (fname, names, row) = match &a.features {
         Some(f) => {
             let (names, row) = features_file(ctx, f)?;
