@@ -4,7 +4,7 @@
 
 use super::{Execution, Outcome};
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, Transaction};
 use serde::Serialize;
 
 /// The decision an `exec` is linked to.
@@ -19,22 +19,11 @@ pub struct Link {
 /// The decision a `--decision ID` or `--task ID` names (the task's latest),
 /// or `None` when the state has none.
 pub fn link(conn: &Connection, decision: Option<&str>, task: Option<&str>) -> Result<Option<Link>> {
-    let row = match (decision, task) {
-        (Some(d), _) => conn
-            .query_row("SELECT id, arm FROM decisions WHERE id = ?1", [d], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?,
-        (None, Some(t)) => conn
-            .query_row(
-                "SELECT id, arm FROM decisions WHERE task = ?1 AND status != 'superseded' ORDER BY seq DESC LIMIT 1",
-                [t],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?,
-        (None, None) => None,
+    let Some(target) = crate::router::ReportTarget::from_flags(decision, task) else {
+        return Ok(None);
     };
-    Ok(row.map(|(decision, arm)| Link { decision, arm }))
+    Ok(crate::router::report::resolve(conn, &target)?
+        .map(|(decision, _, arm)| Link { decision, arm }))
 }
 
 /// Records a run and its attempts.

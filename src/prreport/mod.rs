@@ -9,7 +9,7 @@ pub mod github;
 
 use crate::error::Result;
 use crate::output::markdown::table;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::Value;
 
 /// The hidden marker that finds the comment again.
@@ -63,53 +63,39 @@ pub fn routing(
     task: Option<&str>,
     alternatives: &[crate::router::stats::ArmLine],
 ) -> Result<Option<Section>> {
-    let q = "SELECT d.id, d.task, d.arm, d.explored, d.propensity, o.eval, o.eval_robust, o.cost_usd, o.tokens_in, o.tokens_out, d.at_ms
-             FROM decisions d LEFT JOIN outcomes o ON o.decision_id = d.id";
-    type Row = (
-        String,
-        String,
-        String,
-        bool,
-        f64,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<i64>,
-        Option<i64>,
-        i64,
-    );
-    let get = |r: &rusqlite::Row| -> rusqlite::Result<Row> {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-            r.get(8)?,
-            r.get(9)?,
-            r.get(10)?,
-        ))
-    };
-    let row = match (decision, task) {
-        (Some(d), _) => conn
-            .query_row(&format!("{q} WHERE d.id = ?1"), [d], get)
-            .optional()?,
-        (None, Some(t)) => conn
-            .query_row(
-                &format!("{q} WHERE d.task = ?1 AND d.status != 'superseded' ORDER BY d.seq DESC LIMIT 1"),
-                [t],
-                get,
-            )
-            .optional()?,
-        (None, None) => None,
-    };
-    let Some((id, task, arm, explored, propensity, eval, robust, cost, tin, tout, at_ms)) = row
-    else {
+    let Some(target) = crate::router::ReportTarget::from_flags(decision, task) else {
         return Ok(None);
     };
+    let Some((id, task, arm)) = crate::router::report::resolve(conn, &target)? else {
+        return Ok(None);
+    };
+    type Row = (
+        bool,
+        f64,
+        i64,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let (explored, propensity, at_ms, eval, robust, cost, tin, tout): Row = conn.query_row(
+        "SELECT d.explored, d.propensity, d.at_ms, o.eval, o.eval_robust, o.cost_usd, o.tokens_in, o.tokens_out
+         FROM decisions d LEFT JOIN outcomes o ON o.decision_id = d.id WHERE d.id = ?1",
+        [&id],
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        },
+    )?;
     let mut s = format!(
         "**Agent**: arm {} for task {} ({}, propensity {:.2}; decision {})\n\n",
         code(&arm),

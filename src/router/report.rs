@@ -19,6 +19,38 @@ pub enum ReportTarget {
     Decision(String),
 }
 
+impl ReportTarget {
+    /// From `--decision` (first) or `--task`; `None` when neither is given.
+    pub fn from_flags(decision: Option<&str>, task: Option<&str>) -> Option<ReportTarget> {
+        match (decision, task) {
+            (Some(d), _) => Some(ReportTarget::Decision(d.to_string())),
+            (None, Some(t)) => Some(ReportTarget::Task(t.to_string())),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The decision a target names, as `(id, task, arm)`: by id, or the task's
+/// latest that was not superseded. `None` when there is none.
+pub fn resolve(
+    conn: &rusqlite::Connection,
+    target: &ReportTarget,
+) -> rusqlite::Result<Option<(String, String, String)>> {
+    let get = |r: &rusqlite::Row| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+    match target {
+        ReportTarget::Decision(id) => conn
+            .query_row("SELECT id, task, arm FROM decisions WHERE id = ?1", [id], get)
+            .optional(),
+        ReportTarget::Task(task) => conn
+            .query_row(
+                "SELECT id, task, arm FROM decisions WHERE task = ?1 AND status != 'superseded' ORDER BY seq DESC LIMIT 1",
+                [task],
+                get,
+            )
+            .optional(),
+    }
+}
+
 /// A reported outcome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -87,20 +119,7 @@ pub fn report(
     let half_life = cfg.router.half_life;
     let lambda = cfg.router.lambda;
     store.write(|tx| {
-        let row: Option<(String, String, String)> = match target {
-            ReportTarget::Decision(id) => tx
-                .query_row("SELECT id, task, arm FROM decisions WHERE id = ?1", [id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .optional()?,
-            ReportTarget::Task(task) => tx
-                .query_row(
-                    "SELECT id, task, arm FROM decisions WHERE task = ?1 AND status != 'superseded' ORDER BY seq DESC LIMIT 1",
-                    [task],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?,
-        };
+        let row = resolve(tx, target)?;
         let (id, task, arm) = row.ok_or_else(|| match target {
             ReportTarget::Decision(id) => input(format!("unknown decision `{id}`")),
             ReportTarget::Task(t) => input(format!("no decision for task `{t}`: run `maestro route --task {t}` first")),
