@@ -122,16 +122,12 @@ pub fn commits_of(repo: &Path, rev: &str) -> Vec<String> {
     if check_revision(rev).is_err() {
         return Vec::new();
     }
-    let Ok(line) = git::run(
-        repo,
-        &["rev-list", "--parents", "-n", "1", "--end-of-options", rev],
-    ) else {
+    let Ok(p) = with_parents(repo, rev) else {
         return Vec::new();
     };
-    let p: Vec<&str> = line.split_whitespace().collect();
     match p.as_slice() {
         [] => Vec::new(),
-        [sha] | [sha, _] => vec![sha.to_string()],
+        [sha] | [sha, _] => vec![sha.clone()],
         [merge, first, ..] => git::rev_list(repo, &format!("{first}..{merge}"))
             .unwrap_or_default()
             .into_iter()
@@ -140,17 +136,21 @@ pub fn commits_of(repo: &Path, rev: &str) -> Vec<String> {
     }
 }
 
+/// The commit `rev` names, then its parents.
+fn with_parents(repo: &Path, rev: &str) -> Result<Vec<String>> {
+    let line = git::run(
+        repo,
+        &["rev-list", "--parents", "-n", "1", "--end-of-options", rev],
+    )?;
+    Ok(line.split_whitespace().map(str::to_string).collect())
+}
+
 /// A commit's first parent, or the empty tree for a root commit.
 fn parent_of(repo: &Path, sha: &str) -> Result<String> {
-    let parents = git::run(
-        repo,
-        &["rev-list", "--parents", "-n", "1", "--end-of-options", sha],
-    )?;
-    Ok(parents
-        .split_whitespace()
+    Ok(with_parents(repo, sha)?
+        .into_iter()
         .nth(1)
-        .unwrap_or(EMPTY_TREE)
-        .to_string())
+        .unwrap_or_else(|| EMPTY_TREE.to_string()))
 }
 
 /// The base and head of `A..B` (base: their merge base, as a pull request
