@@ -88,6 +88,15 @@ const CONSTRAINTS: &[(&str, &str)] = &[
     ("Meta", "key"),
 ];
 
+/// A statement with `rows`, when given, as `$rows`.
+fn query(cypher: &str, rows: Option<Vec<BoltType>>) -> neo4rs::Query {
+    let q = neo4rs::query(cypher);
+    match rows {
+        Some(rows) => q.param("rows", BoltType::List(BoltList::from(rows))),
+        None => q,
+    }
+}
+
 impl Bolt {
     /// Connects and checks the server answers, within `cfg.timeout`: an
     /// unreachable server or a refused login is an infrastructure error.
@@ -136,15 +145,17 @@ impl Bolt {
         infra(format!("{}: {e}", self.cfg.uri))
     }
 
+    /// How long one statement may take: the connect timeout, at least a
+    /// minute.
+    fn statement_timeout(&self) -> Duration {
+        self.cfg.timeout.max(Duration::from_secs(60))
+    }
+
     /// Runs one statement in its own transaction, with `rows` as `$rows`.
     fn exec(&self, cypher: &str, rows: Option<Vec<BoltType>>) -> Result<()> {
-        let mut q = neo4rs::query(cypher);
-        if let Some(rows) = rows {
-            q = q.param("rows", BoltType::List(BoltList::from(rows)));
-        }
-        let t = self.cfg.timeout.max(Duration::from_secs(60));
+        let q = query(cypher, rows);
         self.rt
-            .block_on(bounded(t, async {
+            .block_on(bounded(self.statement_timeout(), async {
                 let mut txn = self.graph.start_txn().await?;
                 txn.run(q).await?;
                 txn.commit().await
@@ -156,16 +167,13 @@ impl Bolt {
     /// transaction: the whole of it is written or none.
     fn atomic(&self, statements: Vec<(&str, Vec<BoltType>)>) -> Result<()> {
         let size = self.cfg.batch.max(1);
-        let t = self.cfg.timeout.max(Duration::from_secs(60));
         self.rt
-            .block_on(bounded(t * 10, async {
+            .block_on(bounded(self.statement_timeout() * 10, async {
                 let mut txn = self.graph.start_txn().await?;
                 for (cypher, mut rows) in statements {
                     while !rows.is_empty() {
                         let rest = rows.split_off(rows.len().min(size));
-                        let q = neo4rs::query(cypher)
-                            .param("rows", BoltType::List(BoltList::from(rows)));
-                        txn.run(q).await?;
+                        txn.run(query(cypher, Some(rows))).await?;
                         rows = rest;
                     }
                 }
@@ -176,13 +184,9 @@ impl Bolt {
 
     /// The rows a read query returns.
     fn rows(&self, cypher: &str, rows: Option<Vec<BoltType>>) -> Result<Vec<Row>> {
-        let mut q = neo4rs::query(cypher);
-        if let Some(rows) = rows {
-            q = q.param("rows", BoltType::List(BoltList::from(rows)));
-        }
-        let t = self.cfg.timeout.max(Duration::from_secs(60));
+        let q = query(cypher, rows);
         self.rt
-            .block_on(bounded(t, async {
+            .block_on(bounded(self.statement_timeout(), async {
                 let mut txn = self.graph.start_txn().await?;
                 let mut out = Vec::new();
                 let mut s = txn.execute(q).await?;
