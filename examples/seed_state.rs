@@ -37,7 +37,9 @@ fn main() -> anyhow::Result<()> {
             context: Default::default(),
             fresh: false,
         };
-        let d = router::route(&mut store, &cfg, &req, &clock, &mut rng)?;
+        let d = router::route(&mut store, &cfg, &req, &clock, &mut rng)?
+            .decision()
+            .ok_or_else(|| anyhow::anyhow!("task {} is done", req.task))?;
         let eval = if d.arm.ends_with("@large") { 0.8 } else { 0.6 };
         let o = Outcome {
             eval: f64::from(u8::from(rng.gen::<f64>() < eval)),

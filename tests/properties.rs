@@ -38,7 +38,10 @@ fn route(
         context: Default::default(),
         fresh,
     };
-    router::route(store, cfg, &req, &clock(i), rng).unwrap()
+    router::route(store, cfg, &req, &clock(i), rng)
+        .unwrap()
+        .decision()
+        .expect("single-attempt routing always decides")
 }
 
 fn scalar(conn: &Connection, sql: &str) -> f64 {

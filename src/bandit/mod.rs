@@ -3,6 +3,7 @@
 //! they share. No I/O here except reading replay data from a reader.
 
 pub mod baselines;
+pub mod cascade;
 pub mod draw;
 pub mod policy;
 pub mod posterior;

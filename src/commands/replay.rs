@@ -3,6 +3,7 @@
 use super::Ctx;
 use crate::bandit::replay::{render, replay, PolicySpec, ReplayData, ReplaySettings};
 use crate::bandit::Objective;
+use crate::config::MAX_ATTEMPTS;
 use crate::error::{input, Result};
 use crate::units::MAX_USD;
 use clap::Args;
@@ -14,8 +15,8 @@ pub struct ReplayArgs {
     /// CSV with instance_id, arm, resolved|eval, cost_usd.
     #[arg(long)]
     pub data: PathBuf,
-    /// Policies to compare: ts, ids, seed, ucb1, egreedy[:EPS], fixed:ARM
-    /// (repeatable or comma-separated).
+    /// Policies to compare: ts, ids, cascade-ts, cascade-ids, seed, ucb1,
+    /// egreedy[:EPS], fixed:ARM, chain:A>B>C (repeatable or comma-separated).
     #[arg(long = "policy", value_delimiter = ',', default_values = ["ts", "seed"])]
     pub policies: Vec<String>,
     /// Only these arms (comma-separated); default all in the file.
@@ -37,6 +38,10 @@ pub struct ReplayArgs {
     /// on them first (an offline evaluation before going live).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub warm_start: usize,
+    /// Attempts per task for cascade-ts and cascade-ids (default: the
+    /// config's router.max_attempts, or 3 when that is 1).
+    #[arg(long, value_name = "K")]
+    pub max_attempts: Option<u32>,
 }
 
 /// Replays routing policies on logged outcomes and prints the comparison.
@@ -70,6 +75,16 @@ pub fn exec(ctx: &Ctx, args: ReplayArgs) -> Result<i32> {
         (None, Some(l)) => Objective::Reward { lambda: l },
         (None, None) => r.objective(),
     };
+    let max_attempts = match args.max_attempts {
+        Some(k) if !(1..=MAX_ATTEMPTS).contains(&k) => {
+            return Err(input(format!(
+                "--max-attempts {k} must be in [1, {MAX_ATTEMPTS}]"
+            )))
+        }
+        Some(k) => k,
+        None if r.max_attempts > 1 => r.max_attempts,
+        None => 3,
+    };
     let settings = ReplaySettings {
         objective,
         lambda,
@@ -78,6 +93,9 @@ pub fn exec(ctx: &Ctx, args: ReplayArgs) -> Result<i32> {
         tasks: args.tasks,
         seeds: args.seeds,
         warm_start: args.warm_start,
+        max_attempts,
+        pass_threshold: r.pass_threshold,
+        latency_weight: r.latency_weight,
     };
     ctx.out.note(&format!(
         "replaying {} {} × {} seeds × {} steps on {} tasks × {} arms",

@@ -49,6 +49,11 @@ pub fn exec(ctx: &Ctx, args: ReportArgs) -> Result<i32> {
         eval_robust: args.eval_robust,
     };
     let r = ctx.write_state(|s| router::report(s, ctx.cfg(), &target, &outcome, &Clock::now()))?;
+    ctx.out.outputs(&[
+        ("passed", r.passed.to_string()),
+        ("escalate", r.escalate.to_string()),
+        ("attempt", r.attempt.to_string()),
+    ])?;
     ctx.out.result(&r, &render::reported_text(&r), None)?;
     Ok(0)
 }

@@ -87,6 +87,13 @@ pub struct RouterConfig {
     pub downshift_tiers: Vec<Tier>,
     /// Fixed RNG seed (tests and reproducible demos); random when absent.
     pub seed: Option<u64>,
+    /// Attempts per task: after a failed attempt `route` escalates to
+    /// another arm until one passes or this many were made (1: no escalation).
+    pub max_attempts: u32,
+    /// An eval at or above this passes the attempt.
+    pub pass_threshold: f64,
+    /// Penalty of each attempt after the first, in eval units.
+    pub latency_weight: f64,
 }
 
 impl Default for RouterConfig {
@@ -101,6 +108,9 @@ impl Default for RouterConfig {
             min_eval: None,
             downshift_tiers: vec![Tier::Small],
             seed: None,
+            max_attempts: 1,
+            pass_threshold: 0.5,
+            latency_weight: 0.0,
         }
     }
 }

@@ -32,6 +32,10 @@ pub fn check_range(name: &str, v: f64, max: f64) -> std::result::Result<(), Stri
     }
 }
 
+/// The most attempts a task may get: the cascade's programme grows with the
+/// number of failed-arm sets it looks ahead over.
+pub const MAX_ATTEMPTS: u32 = 5;
+
 /// Checks ranges and cross-field rules.
 pub fn validate(c: &Config) -> std::result::Result<(), String> {
     let r = &c.router;
@@ -41,6 +45,19 @@ pub fn validate(c: &Config) -> std::result::Result<(), String> {
         return Err("router.window must be at least 1".into());
     }
     check_non_negative("router.half_life", r.half_life)?;
+    if !(1..=MAX_ATTEMPTS).contains(&r.max_attempts) {
+        return Err(format!(
+            "router.max_attempts = {} must be in [1, {MAX_ATTEMPTS}]",
+            r.max_attempts
+        ));
+    }
+    check_unit("router.pass_threshold", r.pass_threshold)?;
+    check_unit("router.latency_weight", r.latency_weight)?;
+    if r.max_attempts > 1 && r.objective == ObjectiveKind::MinCost {
+        return Err(
+            "router.max_attempts > 1 escalates under the reward objective; it cannot be combined with objective = \"min-cost\"".into(),
+        );
+    }
     match (r.objective, r.min_eval) {
         (ObjectiveKind::MinCost, None) => {
             return Err("router.objective = \"min-cost\" needs router.min_eval".into())

@@ -80,7 +80,13 @@ pub fn spend_on(conn: &Connection, day: &str) -> Result<f64> {
         .unwrap_or(0.0))
 }
 
-fn audit(tx: &Transaction, at_ms: i64, active: bool, reason: &str, actor: &str) -> Result<()> {
+pub(crate) fn audit(
+    tx: &Transaction,
+    at_ms: i64,
+    active: bool,
+    reason: &str,
+    actor: &str,
+) -> Result<()> {
     tx.execute(
         "INSERT INTO downshift_audit (at_ms, active, reason, actor) VALUES (?1, ?2, ?3, ?4)",
         params![at_ms, active, reason, actor],

@@ -4,6 +4,7 @@
 //! [`crate::bandit`].
 
 pub mod arms;
+pub mod cascade;
 pub mod downshift;
 pub mod evidence;
 pub mod render;
@@ -12,10 +13,11 @@ pub mod route;
 pub mod stats;
 
 pub use arms::{add_arm, all_arms, retire_arm, Arm};
+pub use cascade::{DoneReason, Finished};
 pub use downshift::{audit_log, downshift_state, set_downshift, spend_on, AuditEntry, Downshift};
 pub use evidence::{arm_stats, bernoulli_for, ArmStats};
 pub use report::{report, Outcome, ReportTarget, Reported};
-pub use route::{route, Alternative, Decision, RouteRequest};
+pub use route::{route, Alternative, Decision, RouteRequest, Routed};
 pub use stats::{stats, ArmLine, Stats};
 
 /// Refuses an id (a task, a decision) that is blank or holds a control

@@ -1,10 +1,11 @@
 //! What the router has learnt, as text and markdown.
 
 use super::arms::Arm;
+use super::cascade::Finished;
 use super::downshift::{AuditEntry, Downshift};
 use super::report::Reported;
 use super::route::Decision;
-use super::stats::Stats;
+use super::stats::{Stats, TaskStats};
 use crate::output::markdown::{table, text_table};
 use crate::output::safe::one_line;
 
@@ -104,13 +105,44 @@ pub fn stats_text(s: &Stats) -> String {
         headline(s).join("\n"),
         text_table(&HEADER, &rows(s))
     );
+    if let Some(t) = &s.tasks {
+        out.truncate(out.trim_end().len());
+        out.push_str(&format!(
+            "\n\nper task ({}):\n{}",
+            task_line(t),
+            text_table(&PATH_HEADER, &path_rows(t))
+        ));
+    }
     if !s.schema.is_empty() {
+        out.truncate(out.trim_end().len());
         out.push_str(&format!(
             "\n\nschema-guarded exec:\n{}",
             text_table(&SCHEMA_HEADER, &schema_rows(s))
         ));
     }
     out
+}
+
+fn task_line(t: &TaskStats) -> String {
+    format!(
+        "{} tasks, pass rate {:.3}, ${:.4}/task, attempts mean {:.2}, p95 {}",
+        t.tasks, t.pass_rate, t.cost_per_task, t.attempts_mean, t.attempts_p95
+    )
+}
+
+const PATH_HEADER: [&str; 3] = ["ESCALATION PATH", "TASKS", "PASSED"];
+
+fn path_rows(t: &TaskStats) -> Vec<Vec<String>> {
+    t.paths
+        .iter()
+        .map(|p| {
+            vec![
+                p.arms.join(" > "),
+                p.tasks.to_string(),
+                p.passed.to_string(),
+            ]
+        })
+        .collect()
 }
 
 const SCHEMA_HEADER: [&str; 6] = [
@@ -148,7 +180,14 @@ pub fn stats_markdown(s: &Stats) -> String {
             .collect::<Vec<_>>()
             .join("\n"),
         table(&HEADER, &rows(s))
-    ) + &if s.schema.is_empty() {
+    ) + &match &s.tasks {
+        Some(t) => format!(
+            "\n\n#### per task\n\n{}\n\n{}",
+            task_line(t),
+            table(&PATH_HEADER, &path_rows(t))
+        ),
+        None => String::new(),
+    } + &if s.schema.is_empty() {
         String::new()
     } else {
         format!(
@@ -181,14 +220,58 @@ pub fn decision_text(d: &Decision) -> String {
         },
         d.propensity
     );
+    if d.attempt > 1 || d.why.is_some() {
+        s += &format!("  attempt {}", d.attempt);
+        if !d.failed_arms.is_empty() {
+            s += &format!(", after {} failed", one_line(&d.failed_arms.join(", ")));
+        }
+        s += "\n";
+    }
+    if let Some(w) = &d.why {
+        s += &format!("  why: {}\n", one_line(w));
+    }
     if let Some(r) = &d.downshift.reason {
         s += &format!("  downshift: {}\n", one_line(r));
     }
     s
 }
 
-/// One line about a report.
+/// A finished task for people: `done` on the first line (where a decision
+/// prints its arm), then why and the attempts.
+pub fn finished_text(f: &Finished) -> String {
+    let mut s = format!(
+        "done\n  task {}: {}\n",
+        one_line(&f.task),
+        one_line(&f.message)
+    );
+    for a in &f.attempts {
+        s += &format!(
+            "  attempt {}: {} eval {} cost {} ({})\n",
+            a.attempt,
+            a.arm,
+            a.eval.map_or("-".into(), |e| e.to_string()),
+            a.cost_usd.map_or("-".into(), |c| format!("${c}")),
+            a.decision_id
+        );
+    }
+    if !f.attempts.is_empty() {
+        s += &format!("  total cost ${}\n", f.cost_usd);
+    }
+    s
+}
+
+/// One line about a report, and a second when the task escalates.
 pub fn reported_text(r: &Reported) -> String {
+    let next = if r.escalate && !r.duplicate {
+        format!(
+            "\nattempt {} did not pass: `maestro route --task {}` makes attempt {}",
+            r.attempt,
+            one_line(&r.task),
+            r.attempt + 1
+        )
+    } else {
+        String::new()
+    };
     format!(
         "{} decision {} (task {}, arm {}): eval {}, cost ${}, reward {:.4}",
         if r.duplicate {
@@ -202,7 +285,7 @@ pub fn reported_text(r: &Reported) -> String {
         r.outcome.eval,
         r.outcome.cost_usd,
         r.reward
-    )
+    ) + &next
 }
 
 /// `downshift status`: the state, then the audit trail, newest first.

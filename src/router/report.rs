@@ -83,6 +83,13 @@ pub struct Reported {
     pub duplicate: bool,
     /// Reward under the configured λ.
     pub reward: f64,
+    /// The decision's attempt at its task.
+    pub attempt: u32,
+    /// The eval reached `router.pass_threshold`.
+    pub passed: bool,
+    /// The task may escalate: it failed and attempts remain, so the next
+    /// `route` for it makes attempt `attempt + 1`.
+    pub escalate: bool,
 }
 
 /// Records an outcome for a decision. Reporting identical values again is a
@@ -126,6 +133,9 @@ pub fn report(
         })?;
         let payload = serde_json::to_string(outcome)?;
         let reward = outcome.eval - lambda * outcome.cost_usd;
+        let attempt: u32 =
+            tx.query_row("SELECT attempt FROM decisions WHERE id = ?1", [&id], |r| r.get(0))?;
+        let passed = outcome.eval >= cfg.router.pass_threshold;
         let mut reported = Reported {
             decision_id: id.clone(),
             task,
@@ -133,6 +143,9 @@ pub fn report(
             outcome: outcome.clone(),
             duplicate: false,
             reward,
+            attempt,
+            passed,
+            escalate: !passed && attempt < cfg.router.max_attempts,
         };
         match append_event(tx, &format!("report:{id}"), "report", clock.now_ms, &payload)? {
             Appended::Existing(prev) => {

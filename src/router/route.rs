@@ -2,12 +2,16 @@
 //! a manual downshift and the daily budget, or return its pending decision.
 
 use super::arms::{active_arms, Arm};
-use super::downshift::{manual_downshift, note_budget_pressure, spend_on, Budget, Downshift};
+use super::cascade::{self, arm_set, chain_state, finished, DoneReason, Finished, Position};
+use super::downshift::{
+    audit, downshift_state, manual_downshift, note_budget_pressure, spend_on, Budget, Downshift,
+};
 use super::evidence::{decision_clock, posteriors, save_arm_stats};
 use super::{check_id, round6};
-use crate::bandit::{policy, Evidence, Posterior, Rule};
+use crate::bandit::cascade::{bit, pick as cascade_pick, CascadeParams, POOL_WEIGHT};
+use crate::bandit::{policy, Evidence, Objective, Posterior, Rule};
 use crate::clock::Clock;
-use crate::config::{Config, Tier};
+use crate::config::{Config, RouterConfig, Tier};
 use crate::error::{input, Result};
 use crate::state::{append_event, Store};
 use rand::Rng;
@@ -30,6 +34,12 @@ pub struct Alternative {
     pub mean_cost: Option<f64>,
     /// Outcomes reported for the arm.
     pub n: i64,
+    /// Escalation: posterior mean chance to pass after the arms that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_pass: Option<f64>,
+    /// Escalation: expected task reward of attempting it now, later attempts included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
 }
 
 /// A routing decision, as printed by `route --json`.
@@ -67,6 +77,23 @@ pub struct Decision {
     /// This is an earlier pending decision returned again.
     #[serde(default)]
     pub reused: bool,
+    /// The attempt at the task, from 1.
+    #[serde(default = "one")]
+    pub attempt: u32,
+    /// Arms that already failed on this task, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_arms: Vec<String>,
+    /// Why this arm (escalation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// Always false for a decision; `route` says `"done": true` when a task
+    /// gets no further attempt.
+    #[serde(default)]
+    pub done: bool,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// What `route` is asked.
@@ -80,20 +107,77 @@ pub struct RouteRequest {
     pub fresh: bool,
 }
 
-/// Picks an arm for a task, or returns the task's pending decision.
+/// What `route` answers: a decision, or that the task is done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Routed {
+    /// A new or pending decision.
+    Decision(Box<Decision>),
+    /// No further attempt (escalation only).
+    Done(Box<Finished>),
+}
+
+impl Routed {
+    /// The decision, or `None` when the task is done.
+    pub fn decision(self) -> Option<Decision> {
+        match self {
+            Routed::Decision(d) => Some(*d),
+            Routed::Done(_) => None,
+        }
+    }
+}
+
+/// A choice made by one of the rules, in terms of indices into the active arms.
+struct Chosen {
+    arm: usize,
+    greedy: usize,
+    explored: bool,
+    propensity: f64,
+    capped: bool,
+    rule: Rule,
+    alternatives: Vec<Alternative>,
+    why: Option<String>,
+}
+
+/// What a rule made of the eligible arms.
+enum Choice {
+    Pick(Chosen),
+    /// Escalation: no further attempt is worth its cost.
+    Stop(String),
+    /// Escalation: every eligible arm already failed.
+    NoneLeft,
+}
+
+/// Picks an arm for a task, returns its pending decision, or (with
+/// escalation) says that the task is done.
 pub fn route<R: Rng>(
     store: &mut Store,
     cfg: &Config,
     req: &RouteRequest,
     clock: &Clock,
     rng: &mut R,
-) -> Result<Decision> {
+) -> Result<Routed> {
     check_id("--task", &req.task)?;
     store.write(|tx| {
         if let Some(d) = take_pending(tx, req)? {
-            return Ok(d);
+            return Ok(Routed::Decision(Box::new(d)));
         }
         let r = &cfg.router;
+        let escalating = r.max_attempts > 1;
+        let pos = if escalating && !req.fresh {
+            match chain_state(tx, &req.task, r)? {
+                Ok(pos) => pos,
+                Err((reason, chain)) => {
+                    let lines = cascade::attempts(tx, &chain)?;
+                    let message = cascade::done_message(reason, r, &lines);
+                    let downshift = downshift_state(tx)?;
+                    let f = finished(tx, &req.task, Some(&chain), reason, message, downshift, r.pass_threshold)?;
+                    return Ok(Routed::Done(Box::new(f)));
+                }
+            }
+        } else {
+            Position::first()
+        };
         let arms = active_arms(tx, cfg)?;
         let t = decision_clock(tx)?;
         let posts = posteriors(tx, &arms, t, r.half_life)?;
@@ -103,17 +187,96 @@ pub fn route<R: Rng>(
             .map(|p| p.1.evidence.at(t, r.half_life))
             .collect();
         let objective = r.objective().paced(&observed, r.window);
-        let choose = |eligible: &[usize], rng: &mut R| {
-            let ps: Vec<Posterior> = eligible.iter().map(|&i| posts[i].0).collect();
-            policy::pick(
-                r.policy,
-                &objective,
-                &ps,
-                r.cap(),
-                recent,
-                policy::DRAWS,
-                rng,
-            )
+        let describe = describe_objective(r, &objective);
+        let plain: Vec<Posterior> = posts.iter().map(|p| p.0).collect();
+        let model = if escalating {
+            Some(cascade::model(tx, &arms, &plain, t, r)?)
+        } else {
+            None
+        };
+        let failed = arm_set(&arms, &pos.failed);
+        let alternative = |i: usize, p_best: f64| Alternative {
+            arm: arms[i].id.clone(),
+            tier: arms[i].tier,
+            p_best: round6(p_best),
+            mean_eval: round6(posts[i].0.mean_eval()),
+            mean_cost: posts[i].0.cost_mean.map(round6),
+            n: posts[i].1.reports,
+            p_pass: None,
+            value: None,
+        };
+        let choose = |eligible: &[usize], rng: &mut R| -> Choice {
+            let Some(model) = &model else {
+                let ps: Vec<Posterior> = eligible.iter().map(|&i| plain[i]).collect();
+                let pick = policy::pick(r.policy, &objective, &ps, r.cap(), recent, policy::DRAWS, rng);
+                return Choice::Pick(Chosen {
+                    arm: eligible[pick.arm],
+                    greedy: eligible[pick.greedy],
+                    explored: pick.explored,
+                    propensity: pick.propensity,
+                    capped: pick.capped,
+                    rule: pick.rule,
+                    alternatives: eligible
+                        .iter()
+                        .zip(&pick.p_best)
+                        .map(|(&i, &p)| alternative(i, p))
+                        .collect(),
+                    why: None,
+                });
+            };
+            if eligible.iter().all(|&i| failed & bit(i) != 0) {
+                return Choice::NoneLeft;
+            }
+            let params = CascadeParams {
+                lambda: r.lambda,
+                latency_weight: r.latency_weight,
+                max_attempts: r.max_attempts,
+                pool_weight: POOL_WEIGHT,
+            };
+            let c = cascade_pick(r.policy, model, &params, failed, eligible, r.cap(), recent, policy::DRAWS, rng);
+            let candidates: Vec<usize> = eligible.iter().copied().filter(|&i| failed & bit(i) == 0).collect();
+            let at = |i: usize| candidates.iter().position(|&j| j == i).unwrap_or(0);
+            let g = at(c.greedy);
+            let Some(arm) = c.arm else {
+                return Choice::Stop(format!(
+                    "another attempt is not worth its cost: the best, {}, passes with p = {:.3} after {} failed, for ${:.4} (value {:.3} at λ = {})",
+                    arms[c.greedy].id, c.p_pass[g], pos.failed.join(", "), model.cost[c.greedy], c.value[g], r.lambda
+                ));
+            };
+            let j = at(arm);
+            let why = format!(
+                "attempt {} of {}{}: {} passes with p = {:.3} ({} such attempts seen, pooled toward its overall {:.3}) for {}; value {:.3} counting the attempts after it",
+                pos.attempt,
+                r.max_attempts,
+                if pos.failed.is_empty() { String::new() } else { format!(" after {} failed", pos.failed.join(", ")) },
+                arms[arm].id,
+                c.p_pass[j],
+                model.cell_n(arm, failed).round(),
+                model.arm_rate(arm),
+                match posts[arm].0.cost_mean {
+                    Some(c) => format!("${c:.4}"),
+                    None => "a cost not yet seen".into(),
+                },
+                c.value[j],
+            );
+            Choice::Pick(Chosen {
+                arm,
+                greedy: c.greedy,
+                explored: c.explored,
+                propensity: c.propensity,
+                capped: c.capped,
+                rule: c.rule,
+                alternatives: candidates
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &i)| Alternative {
+                        p_pass: Some(round6(c.p_pass[k])),
+                        value: Some(round6(c.value[k])),
+                        ..alternative(i, c.p_best[k])
+                    })
+                    .collect(),
+                why: Some(why),
+            })
         };
         let restrict = |restricted: bool| eligible_arms(&arms, &r.downshift_tiers, restricted);
 
@@ -128,14 +291,15 @@ pub fn route<R: Rng>(
             .map(|m| format!("downshift on: {}", m.by()))
             .or_else(|| budget_reason.clone());
         let mut eligible = restrict(reason.is_some());
-        let mut pick = choose(&eligible, rng);
+        let mut choice = choose(&eligible, rng);
         if reason.is_none() {
-            let a = eligible[pick.arm];
-            if let Some(why) = budget.would_pass(posts[a].0.mean_cost(), &arms[a].id) {
-                budget_reason = Some(why);
-                reason = budget_reason.clone();
-                eligible = restrict(true);
-                pick = choose(&eligible, rng);
+            if let Choice::Pick(ch) = &choice {
+                if let Some(why) = budget.would_pass(posts[ch.arm].0.mean_cost(), &arms[ch.arm].id) {
+                    budget_reason = Some(why);
+                    reason = budget_reason.clone();
+                    eligible = restrict(true);
+                    choice = choose(&eligible, rng);
+                }
             }
         }
         note_budget_pressure(tx, clock, budget_reason.as_deref())?;
@@ -152,20 +316,40 @@ pub fn route<R: Rng>(
                 ));
             }
         }
-
-        let chosen = eligible[pick.arm];
-        let mut alternatives: Vec<Alternative> = eligible
-            .iter()
-            .enumerate()
-            .map(|(j, &i)| Alternative {
-                arm: arms[i].id.clone(),
-                tier: arms[i].tier,
-                p_best: round6(pick.p_best[j]),
-                mean_eval: round6(posts[i].0.mean_eval()),
-                mean_cost: posts[i].0.cost_mean.map(round6),
-                n: posts[i].1.reports,
-            })
-            .collect();
+        let downshift = Downshift {
+            active: reason.is_some(),
+            reason: reason.clone(),
+        };
+        let chosen = match choice {
+            Choice::Pick(ch) => ch,
+            Choice::Stop(message) => {
+                let f = finished(tx, &req.task, pos.chain.as_deref(), DoneReason::NotWorthIt, message, downshift, r.pass_threshold)?;
+                return Ok(Routed::Done(Box::new(f)));
+            }
+            Choice::NoneLeft => {
+                let (why, message) = match &reason {
+                    Some(r0) if eligible.len() < arms.len() => (
+                        DoneReason::EscalationRefused,
+                        format!(
+                            "escalation of task {} refused: {r0}; every arm in tiers [{}] already failed ({})",
+                            req.task,
+                            r.downshift_tiers.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
+                            pos.failed.join(", ")
+                        ),
+                    ),
+                    _ => (
+                        DoneReason::NoArmLeft,
+                        format!("every active arm already failed on this task ({})", pos.failed.join(", ")),
+                    ),
+                };
+                if why == DoneReason::EscalationRefused {
+                    audit(tx, clock.now_ms, true, &message, "router")?;
+                }
+                let f = finished(tx, &req.task, pos.chain.as_deref(), why, message, downshift, r.pass_threshold)?;
+                return Ok(Routed::Done(Box::new(f)));
+            }
+        };
+        let mut alternatives = chosen.alternatives;
         alternatives.sort_by(|a, b| {
             b.p_best
                 .total_cmp(&a.p_best)
@@ -174,29 +358,46 @@ pub fn route<R: Rng>(
         let decision = Decision {
             decision_id: new_decision_id(clock),
             task: req.task.clone(),
-            arm: arms[chosen].id.clone(),
-            tier: arms[chosen].tier,
-            explored: pick.explored,
-            propensity: round6(pick.propensity),
-            greedy_arm: arms[eligible[pick.greedy]].id.clone(),
-            capped: pick.capped,
-            rule: pick.rule,
-            objective: objective.describe(),
+            arm: arms[chosen.arm].id.clone(),
+            tier: arms[chosen.arm].tier,
+            explored: chosen.explored,
+            propensity: round6(chosen.propensity),
+            greedy_arm: arms[chosen.greedy].id.clone(),
+            capped: chosen.capped,
+            rule: chosen.rule,
+            objective: describe,
             alternatives,
-            downshift: Downshift {
-                active: reason.is_some(),
-                reason,
-            },
+            downshift,
             context: req.context.clone(),
             created_at_ms: clock.now_ms,
             reused: false,
+            attempt: pos.attempt,
+            failed_arms: pos.failed.clone(),
+            why: chosen.why,
+            done: false,
         };
-        save_decision(tx, &decision, t + 1)?;
-        let mut s = posts[chosen].1.clone();
+        save_decision(tx, &decision, t + 1, pos.chain.as_deref())?;
+        let mut s = posts[chosen.arm].1.clone();
         s.pulls += 1;
         save_arm_stats(tx, &decision.arm, &s)?;
-        Ok(decision)
+        Ok(Routed::Decision(Box::new(decision)))
     })
+}
+
+/// The objective in words: per decision, or per task with escalation.
+pub fn describe_objective(r: &RouterConfig, objective: &Objective) -> String {
+    if r.max_attempts <= 1 {
+        return objective.describe();
+    }
+    let latency = if r.latency_weight > 0.0 {
+        format!(" - {} per extra attempt", r.latency_weight)
+    } else {
+        String::new()
+    };
+    format!(
+        "task reward = passed - {} * total cost_usd{latency}, up to {} attempts (pass: eval >= {})",
+        r.lambda, r.max_attempts, r.pass_threshold
+    )
 }
 
 /// The task's pending decision, returned again unless a fresh one is asked
@@ -254,14 +455,27 @@ fn eligible_arms(arms: &[Arm], tiers: &[Tier], restricted: bool) -> Vec<usize> {
     }
 }
 
-/// Appends the decision's event and its row, as decision number `seq`.
-fn save_decision(tx: &Transaction, d: &Decision, seq: u64) -> Result<()> {
+/// Appends the decision's event and its row, as decision number `seq`, in
+/// `chain` (a new chain when `None`).
+fn save_decision(tx: &Transaction, d: &Decision, seq: u64, chain: Option<&str>) -> Result<()> {
     let body = serde_json::to_string(d)?;
     let id = &d.decision_id;
     append_event(tx, &format!("route:{id}"), "route", d.created_at_ms, &body)?;
     tx.execute(
-        "INSERT INTO decisions (seq, id, task, arm, explored, propensity, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![seq as i64, id, d.task, d.arm, d.explored, d.propensity, d.created_at_ms],
+        "INSERT INTO decisions (seq, id, task, arm, explored, propensity, at_ms, attempt, chain, failed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            seq as i64,
+            id,
+            d.task,
+            d.arm,
+            d.explored,
+            d.propensity,
+            d.created_at_ms,
+            d.attempt,
+            chain,
+            d.failed_arms.join(",")
+        ],
     )?;
     Ok(())
 }

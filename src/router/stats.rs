@@ -63,6 +63,92 @@ pub struct Stats {
     /// Schema-guarded `exec` runs per arm, then all together (empty when
     /// there are none).
     pub schema: Vec<crate::exec::record::SchemaLine>,
+    /// Per task, counting every attempt (when escalation is on or was used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<TaskStats>,
+}
+
+/// The router's results per task, where a task may take several attempts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TaskStats {
+    /// Chains of attempts with at least one reported outcome.
+    pub tasks: i64,
+    /// Share of them that some attempt passed.
+    pub pass_rate: f64,
+    /// Mean total cost per task, USD.
+    pub cost_per_task: f64,
+    /// Mean reported attempts per task.
+    pub attempts_mean: f64,
+    /// 95th percentile of reported attempts per task.
+    pub attempts_p95: u32,
+    /// The commonest escalation paths, most frequent first (at most 10).
+    pub paths: Vec<PathLine>,
+}
+
+/// One escalation path.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PathLine {
+    /// The arms attempted, in order.
+    pub arms: Vec<String>,
+    /// Tasks that took this path.
+    pub tasks: i64,
+    /// Of them, those that passed.
+    pub passed: i64,
+}
+
+/// Per-task results from every reported attempt, in chains.
+pub fn task_stats(conn: &Connection, pass_threshold: f64) -> Result<TaskStats> {
+    let mut stmt = conn.prepare(
+        "SELECT COALESCE(d.chain, d.id), d.arm, o.eval, o.cost_usd FROM decisions d
+         JOIN outcomes o ON o.decision_id = d.id WHERE d.status != 'superseded' ORDER BY d.seq",
+    )?;
+    let mut chains: Vec<(Vec<String>, bool, f64)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let chain: String = row.get(0)?;
+        let i = *index.entry(chain).or_insert_with(|| {
+            chains.push((Vec::new(), false, 0.0));
+            chains.len() - 1
+        });
+        let c = &mut chains[i];
+        c.0.push(row.get(1)?);
+        c.1 |= row.get::<_, f64>(2)? >= pass_threshold;
+        c.2 += row.get::<_, f64>(3)?;
+    }
+    let n = chains.len();
+    let mut attempts: Vec<u32> = chains.iter().map(|c| c.0.len() as u32).collect();
+    attempts.sort_unstable();
+    let mut paths: std::collections::HashMap<&[String], (i64, i64)> =
+        std::collections::HashMap::new();
+    for c in &chains {
+        let e = paths.entry(&c.0).or_default();
+        e.0 += 1;
+        e.1 += i64::from(c.1);
+    }
+    let mut paths: Vec<PathLine> = paths
+        .into_iter()
+        .map(|(arms, (tasks, passed))| PathLine {
+            arms: arms.to_vec(),
+            tasks,
+            passed,
+        })
+        .collect();
+    paths.sort_by(|a, b| b.tasks.cmp(&a.tasks).then_with(|| a.arms.cmp(&b.arms)));
+    paths.truncate(10);
+    let per = |x: f64| if n > 0 { round6(x / n as f64) } else { 0.0 };
+    Ok(TaskStats {
+        tasks: n as i64,
+        pass_rate: per(chains.iter().filter(|c| c.1).count() as f64),
+        cost_per_task: per(chains.iter().map(|c| c.2).sum()),
+        attempts_mean: per(attempts.iter().map(|&a| f64::from(a)).sum()),
+        attempts_p95: if n > 0 {
+            attempts[((n as f64 * 0.95).ceil() as usize).clamp(1, n) - 1]
+        } else {
+            0
+        },
+        paths,
+    })
 }
 
 /// Collects `stats`.
@@ -90,7 +176,7 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
     Ok(Stats {
-        objective: r.objective().describe(),
+        objective: super::route::describe_objective(r, &r.objective()),
         decisions,
         reported,
         pending,
@@ -125,5 +211,12 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
             })
             .collect(),
         schema: crate::exec::record::schema_stats(conn)?,
+        tasks: if r.max_attempts > 1
+            || count("SELECT count(*) FROM decisions WHERE attempt > 1")? > 0
+        {
+            Some(task_stats(conn, r.pass_threshold)?)
+        } else {
+            None
+        },
     })
 }

@@ -256,6 +256,11 @@ CREATE TABLE exec_attempts (
 ) WITHOUT ROWID;
 ALTER TABLE outcomes ADD COLUMN eval_robust REAL;
 "#,
+    r#"
+ALTER TABLE decisions ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE decisions ADD COLUMN chain TEXT;
+ALTER TABLE decisions ADD COLUMN failed TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// The schema version this build writes.

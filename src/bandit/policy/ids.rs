@@ -20,13 +20,24 @@ pub fn ids<R: Rng + ?Sized>(
     let k = arms.len();
     let m = draws.max(1) as usize;
     let mut theta = vec![0.0; m * k];
-    let mut best = vec![0usize; m];
-    let mut count = vec![0u32; k];
-    for (row, b) in theta.chunks_exact_mut(k).zip(best.iter_mut()) {
+    for row in theta.chunks_exact_mut(k) {
         for (x, a) in row.iter_mut().zip(arms) {
             let (e, c) = a.sample(rng);
             *x = e - lambda * c;
         }
+    }
+    ids_from_draws(&theta, k)
+}
+
+/// The IDS plan and each action's probability of being best, from joint
+/// posterior draws of the actions' values: `theta` holds one row of `k`
+/// values per draw. The cascade feeds it the values of the next attempt's
+/// arms with the later attempts included.
+pub fn ids_from_draws(theta: &[f64], k: usize) -> (Plan, Vec<f64>) {
+    let m = theta.len() / k;
+    let mut best = vec![0usize; m];
+    let mut count = vec![0u32; k];
+    for (row, b) in theta.chunks_exact(k).zip(best.iter_mut()) {
         // Ties go to the lower index, as in `Objective::choose`.
         *b = (1..k).fold(0, |b, i| if row[i] > row[b] { i } else { b });
         count[*b] += 1;

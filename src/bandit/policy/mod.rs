@@ -6,7 +6,7 @@ mod ids;
 mod objective;
 mod thompson;
 
-pub use ids::{ids, least_information_ratio};
+pub use ids::{ids, ids_from_draws, least_information_ratio};
 pub use objective::{greedy, Objective, Plan};
 pub use thompson::{p_best, thompson};
 

@@ -16,6 +16,7 @@ pub mod spec;
 pub use data::ReplayData;
 pub use spec::PolicySpec;
 
+use super::cascade;
 use super::draw::fnv1a;
 use super::policy::{ExplorationCap, Objective};
 use crate::error::{input, Result};
@@ -43,7 +44,17 @@ pub struct ReplaySettings {
     pub seeds: u64,
     /// Tasks held out of each run and evaluated on every arm beforehand.
     pub warm_start: usize,
+    /// Attempts per task for the cascade policies.
+    pub max_attempts: u32,
+    /// An eval at or above this passes (cascades and chains).
+    pub pass_threshold: f64,
+    /// Penalty of each attempt after the first, in eval units (cascades).
+    pub latency_weight: f64,
 }
+
+/// Posterior draws per `cascade-ids` attempt in a replay (each draw solves
+/// the small programme over the remaining attempts); `route` uses `DRAWS`.
+pub const CASCADE_IDS_DRAWS: u32 = 200;
 
 /// Metrics of one run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -60,6 +71,10 @@ pub struct RunMetrics {
     pub regret_best_fixed: f64,
     /// USD per task including the warm-start evaluation, spread over the run.
     pub cost_per_task_with_warm_start: f64,
+    /// Attempts per task.
+    pub attempts: f64,
+    /// 95th percentile of attempts per task.
+    pub attempts_p95: f64,
 }
 
 /// Mean and standard deviation over seeds.
@@ -95,14 +110,22 @@ pub struct PolicyReport {
     pub cost_per_task: MeanSd,
     /// USD per task including the warm-start evaluation, spread over the run.
     pub cost_per_task_with_warm_start: MeanSd,
-    /// Share of non-greedy picks.
+    /// Share of non-greedy picks (attempts, for cascades).
     pub exploration: MeanSd,
+    /// Attempts per task.
+    pub attempts: MeanSd,
+    /// 95th percentile of attempts per task, per run.
+    pub attempts_p95: MeanSd,
     /// Regret per task against the per-task oracle (reward units).
     pub regret_oracle: MeanSd,
     /// Regret per task against the best fixed arm (reward units).
     pub regret_best_fixed: MeanSd,
-    /// Share of picks per arm, averaged over seeds.
+    /// Share of attempts per arm, over all seeds.
     pub arm_share: BTreeMap<String, f64>,
+    /// The most common escalation paths (arms in order, joined by `>`) with
+    /// their share of tasks, for policies that make more than one attempt.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<(String, f64)>,
 }
 
 /// The whole replay result.
@@ -144,14 +167,23 @@ pub fn replay(
     s: &ReplaySettings,
 ) -> Result<ReplayReport> {
     for p in policies {
-        if let PolicySpec::Fixed(a) = p {
-            if !data.arms.contains(a) {
-                return Err(input(format!(
-                    "unknown arm `{a}` in policy fixed:{a} (arms: {})",
-                    data.arms.join(", ")
-                )));
-            }
+        if let Some(a) = p.named_arms().iter().find(|a| !data.arms.contains(a)) {
+            return Err(input(format!(
+                "unknown arm `{a}` in policy {p} (arms: {})",
+                data.arms.join(", ")
+            )));
         }
+    }
+    if data.arms.len() > cascade::MAX_ARMS
+        && policies
+            .iter()
+            .any(|p| matches!(p, PolicySpec::CascadeTs | PolicySpec::CascadeIds))
+    {
+        return Err(input(format!(
+            "cascade policies route between at most {} arms; the data has {} (use --arms)",
+            cascade::MAX_ARMS,
+            data.arms.len()
+        )));
     }
     if s.warm_start >= data.tasks.len() {
         return Err(input(format!(
@@ -175,6 +207,8 @@ pub fn replay(
     for spec in policies {
         let mut runs = Vec::new();
         let mut share = vec![0.0; data.arms.len()];
+        let mut paths: BTreeMap<Vec<usize>, f64> = BTreeMap::new();
+        let mut attempts_total = 0.0;
         for seed in 0..s.seeds {
             let mut task_rng = StdRng::seed_from_u64(seed);
             let mut rng = StdRng::seed_from_u64(seed ^ fnv1a(&spec.to_string()));
@@ -192,34 +226,61 @@ pub fn replay(
                     warm_cost += data.cost[t][a];
                 }
             }
+            let mut attempts = Vec::with_capacity(s.tasks);
+            let mut explored = 0.0;
             for _ in 0..s.tasks {
                 let t = pool[task_rng.gen_range(0..pool.len())];
-                let (a, explored) = policy.pick(&mut rng);
-                policy.observe(a, data.eval[t][a], data.cost[t][a], &mut rng);
-                share[a] += 1.0;
-                m.eval += data.eval[t][a];
-                m.cost_per_task += data.cost[t][a];
-                m.exploration += f64::from(u8::from(explored));
-                m.regret_oracle += oracle[t] - reward(t, a);
-                m.regret_best_fixed += reward(t, best) - reward(t, a);
+                let run = policy.task(t, data, &mut rng);
+                for &a in &run.arms {
+                    share[a] += 1.0;
+                }
+                let r = run.eval - s.lambda * run.cost;
+                m.eval += run.eval;
+                m.cost_per_task += run.cost;
+                explored += f64::from(run.explored);
+                m.regret_oracle += oracle[t] - r;
+                m.regret_best_fixed += reward(t, best) - r;
+                attempts.push(run.arms.len());
+                *paths.entry(run.arms).or_default() += 1.0;
             }
             let n = s.tasks as f64;
+            let tried: usize = attempts.iter().sum();
+            attempts_total += tried as f64;
+            attempts.sort_unstable();
+            m.attempts = tried as f64 / n;
+            m.attempts_p95 = attempts[((n * 0.95).ceil() as usize).clamp(1, s.tasks) - 1] as f64;
             m.eval /= n;
             m.cost_per_task /= n;
             m.cost_per_task_with_warm_start = m.cost_per_task + warm_cost / n;
-            m.exploration /= n;
+            m.exploration = explored / tried.max(1) as f64;
             m.regret_oracle /= n;
             m.regret_best_fixed /= n;
             runs.push(m);
         }
         let col = |f: fn(&RunMetrics) -> f64| MeanSd::of(&runs.iter().map(f).collect::<Vec<_>>());
         let total: f64 = share.iter().sum();
+        let tasks_total = s.tasks as f64 * s.seeds as f64;
+        let mut paths: Vec<(String, f64)> = if attempts_total > tasks_total {
+            paths
+                .into_iter()
+                .map(|(arms, c)| {
+                    let names: Vec<&str> = arms.iter().map(|&a| data.arms[a].as_str()).collect();
+                    (names.join(">"), c / tasks_total)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        paths.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        paths.truncate(10);
         reports.push(PolicyReport {
             policy: spec.to_string(),
             eval: col(|m| m.eval),
             cost_per_task: col(|m| m.cost_per_task),
             cost_per_task_with_warm_start: col(|m| m.cost_per_task_with_warm_start),
             exploration: col(|m| m.exploration),
+            attempts: col(|m| m.attempts),
+            attempts_p95: col(|m| m.attempts_p95),
             regret_oracle: col(|m| m.regret_oracle),
             regret_best_fixed: col(|m| m.regret_best_fixed),
             arm_share: data
@@ -229,6 +290,7 @@ pub fn replay(
                 .filter(|(_, &c)| c > 0.0)
                 .map(|(a, &c)| (a.clone(), c / total))
                 .collect(),
+            paths,
         });
     }
     Ok(ReplayReport {
@@ -275,6 +337,9 @@ mod tests {
             tasks: 600,
             seeds: 4,
             warm_start: 0,
+            max_attempts: 1,
+            pass_threshold: 0.5,
+            latency_weight: 0.0,
         }
     }
 

@@ -18,7 +18,15 @@ fn header(r: &ReplayReport) -> Vec<&'static str> {
     if r.warm_start > 0 {
         h.insert(3, "$/TASK+WARM");
     }
+    if escalates(r) {
+        h.insert(h.len() - 2, "ATTEMPTS (P95)");
+    }
     h
+}
+
+/// Some policy made more than one attempt at a task.
+fn escalates(r: &ReplayReport) -> bool {
+    r.policies.iter().any(|p| !p.paths.is_empty())
 }
 
 fn rows(r: &ReplayReport) -> Vec<Vec<String>> {
@@ -36,6 +44,10 @@ fn rows(r: &ReplayReport) -> Vec<Vec<String>> {
             ];
             if r.warm_start > 0 {
                 row.insert(3, f(&p.cost_per_task_with_warm_start, 4));
+            }
+            if escalates(r) {
+                let at = format!("{:.3} ({:.1})", p.attempts.mean, p.attempts_p95.mean);
+                row.insert(row.len() - 2, at);
             }
             row
         })
@@ -57,16 +69,37 @@ fn headline(r: &ReplayReport) -> String {
     )
 }
 
+/// The commonest escalation paths of each policy that escalates.
+fn paths(r: &ReplayReport) -> String {
+    let mut out = String::new();
+    for p in r.policies.iter().filter(|p| !p.paths.is_empty()) {
+        let top: Vec<String> = p
+            .paths
+            .iter()
+            .take(5)
+            .map(|(path, share)| format!("{path} {:.1}%", share * 100.0))
+            .collect();
+        out += &format!("\n{} paths: {}", p.policy, top.join(", "));
+    }
+    out
+}
+
 /// The comparison for people.
 pub fn text(r: &ReplayReport) -> String {
-    format!("{}\n\n{}", headline(r), text_table(&header(r), &rows(r)))
+    format!(
+        "{}\n\n{}{}",
+        headline(r),
+        text_table(&header(r), &rows(r)),
+        paths(r)
+    )
 }
 
 /// The comparison as markdown.
 pub fn markdown(r: &ReplayReport) -> String {
     format!(
-        "### maestro replay\n\n{}\n\n{}",
+        "### maestro replay\n\n{}\n\n{}{}",
         headline(r).replace('\n', "\n\n"),
-        table(&header(r), &rows(r))
+        table(&header(r), &rows(r)),
+        paths(r).replace('\n', "\n\n")
     )
 }

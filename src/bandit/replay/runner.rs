@@ -2,6 +2,7 @@
 
 use super::{PolicySpec, ReplayData, ReplaySettings};
 use crate::bandit::baselines::{egreedy_pick, seed_pick, ucb1_pick, Means};
+use crate::bandit::cascade::{self, bit, ArmSet, CascadeModel, CascadeParams};
 use crate::bandit::draw::bernoulli;
 use crate::bandit::policy::{pick, ExplorationCap, Objective, Rule};
 use crate::bandit::posterior::{Evidence, Posterior, Prior};
@@ -35,6 +36,31 @@ pub(crate) enum Runner {
         objective: Objective,
     },
     Fixed(usize),
+    Cascade {
+        rule: Rule,
+        params: CascadeParams,
+        cap: ExplorationCap,
+        pass_threshold: f64,
+        model: CascadeModel,
+        cost_sum: Vec<f64>,
+        cost_n: Vec<f64>,
+        recent: std::collections::VecDeque<bool>,
+    },
+    Chain(Vec<usize>, f64),
+}
+
+/// What happened to one task: every attempt until one passed, the policy
+/// stopped, or attempts ran out.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct TaskRun {
+    /// Arms attempted, in order.
+    pub arms: Vec<usize>,
+    /// Attempts that were non-greedy.
+    pub explored: u32,
+    /// The best eval among the attempts.
+    pub eval: f64,
+    /// Sum of the attempts' costs.
+    pub cost: f64,
 }
 
 impl Runner {
@@ -69,10 +95,108 @@ impl Runner {
                 means: Means::new(k),
                 objective: s.objective,
             },
-            PolicySpec::Fixed(a) => {
-                Runner::Fixed(data.arms.iter().position(|x| x == a).unwrap_or(0))
+            PolicySpec::Fixed(a) => Runner::Fixed(index(data, a)),
+            PolicySpec::CascadeTs | PolicySpec::CascadeIds => Runner::Cascade {
+                rule: if *spec == PolicySpec::CascadeIds {
+                    Rule::Ids
+                } else {
+                    Rule::Thompson
+                },
+                params: CascadeParams {
+                    lambda: s.lambda,
+                    latency_weight: s.latency_weight,
+                    max_attempts: s.max_attempts,
+                    pool_weight: cascade::POOL_WEIGHT,
+                },
+                cap: s.cap,
+                pass_threshold: s.pass_threshold,
+                model: CascadeModel::new(k),
+                cost_sum: vec![0.0; k],
+                cost_n: vec![0.0; k],
+                recent: std::collections::VecDeque::new(),
+            },
+            PolicySpec::Chain(arms) => Runner::Chain(
+                arms.iter().map(|a| index(data, a)).collect(),
+                s.pass_threshold,
+            ),
+        }
+    }
+
+    /// Runs one task: a single attempt, or attempts until one passes.
+    pub(crate) fn task(&mut self, t: usize, data: &ReplayData, rng: &mut StdRng) -> TaskRun {
+        let mut run = TaskRun::default();
+        let attempt = |run: &mut TaskRun, a: usize, explored: bool| {
+            run.arms.push(a);
+            run.explored += u32::from(explored);
+            run.eval = if run.arms.len() == 1 {
+                data.eval[t][a]
+            } else {
+                run.eval.max(data.eval[t][a])
+            };
+            run.cost += data.cost[t][a];
+        };
+        match self {
+            Runner::Chain(arms, pass_threshold) => {
+                for &a in arms.iter() {
+                    attempt(&mut run, a, false);
+                    if data.eval[t][a] >= *pass_threshold {
+                        break;
+                    }
+                }
+            }
+            Runner::Cascade {
+                rule,
+                params,
+                cap,
+                pass_threshold,
+                model,
+                cost_sum,
+                cost_n,
+                recent,
+            } => {
+                let all: Vec<usize> = (0..data.arms.len()).collect();
+                let mut failed: ArmSet = 0;
+                while run.arms.len() < params.max_attempts as usize && run.arms.len() < all.len() {
+                    let explored_recent = recent.iter().filter(|&&x| x).count() as u32;
+                    let c = cascade::pick(
+                        *rule,
+                        model,
+                        params,
+                        failed,
+                        &all,
+                        *cap,
+                        explored_recent,
+                        if *rule == Rule::Ids {
+                            super::CASCADE_IDS_DRAWS
+                        } else {
+                            0
+                        },
+                        rng,
+                    );
+                    let Some(a) = c.arm else { break };
+                    recent.push_back(c.explored);
+                    if recent.len() >= cap.window as usize {
+                        recent.pop_front();
+                    }
+                    attempt(&mut run, a, c.explored);
+                    let passed = data.eval[t][a] >= *pass_threshold;
+                    model.observe(a, failed, passed);
+                    cost_sum[a] += data.cost[t][a];
+                    cost_n[a] += 1.0;
+                    model.cost[a] = cost_sum[a] / cost_n[a];
+                    if passed {
+                        break;
+                    }
+                    failed |= bit(a);
+                }
+            }
+            _ => {
+                let (a, explored) = self.pick(rng);
+                self.observe(a, data.eval[t][a], data.cost[t][a], rng);
+                attempt(&mut run, a, explored);
             }
         }
+        run
     }
 
     /// Returns the chosen arm and whether the pick was non-greedy.
@@ -129,6 +253,9 @@ impl Runner {
                 (a, a != means.greedy(objective))
             }
             Runner::Fixed(a) => (*a, false),
+            Runner::Cascade { .. } | Runner::Chain(..) => {
+                unreachable!("cascades run whole tasks")
+            }
         }
     }
 
@@ -146,7 +273,24 @@ impl Runner {
             Runner::Seed { means, .. }
             | Runner::Ucb1 { means, .. }
             | Runner::EGreedy { means, .. } => means.observe(arm, eval, cost),
-            Runner::Fixed(_) => {}
+            Runner::Fixed(_) | Runner::Chain(..) => {}
+            Runner::Cascade {
+                pass_threshold,
+                model,
+                cost_sum,
+                cost_n,
+                ..
+            } => {
+                // A warm start: an attempt on a fresh task.
+                model.observe(arm, 0, eval >= *pass_threshold);
+                cost_sum[arm] += cost;
+                cost_n[arm] += 1.0;
+                model.cost[arm] = cost_sum[arm] / cost_n[arm];
+            }
         }
     }
+}
+
+fn index(data: &ReplayData, arm: &str) -> usize {
+    data.arms.iter().position(|x| x == arm).unwrap_or(0)
 }

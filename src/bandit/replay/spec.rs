@@ -18,6 +18,23 @@ pub enum PolicySpec {
     EGreedy(f64),
     /// Always the named arm.
     Fixed(String),
+    /// Escalation routing with Thompson sampling (`cascade-ts`).
+    CascadeTs,
+    /// Escalation routing with information-directed sampling (`cascade-ids`).
+    CascadeIds,
+    /// The named arms in order until one passes (`chain:A>B>C`).
+    Chain(Vec<String>),
+}
+
+impl PolicySpec {
+    /// The arms the policy names, which the data must hold.
+    pub fn named_arms(&self) -> &[String] {
+        match self {
+            PolicySpec::Fixed(a) => std::slice::from_ref(a),
+            PolicySpec::Chain(arms) => arms,
+            _ => &[],
+        }
+    }
 }
 
 impl FromStr for PolicySpec {
@@ -29,6 +46,8 @@ impl FromStr for PolicySpec {
             "seed" => Ok(PolicySpec::Seed),
             "ucb1" => Ok(PolicySpec::Ucb1),
             "egreedy" => Ok(PolicySpec::EGreedy(0.1)),
+            "cascade-ts" => Ok(PolicySpec::CascadeTs),
+            "cascade-ids" => Ok(PolicySpec::CascadeIds),
             _ => {
                 if let Some(eps) = s.strip_prefix("egreedy:") {
                     match eps.parse::<f64>() {
@@ -37,8 +56,14 @@ impl FromStr for PolicySpec {
                     }
                 } else if let Some(arm) = s.strip_prefix("fixed:").filter(|a| !a.is_empty()) {
                     Ok(PolicySpec::Fixed(arm.to_string()))
+                } else if let Some(chain) = s.strip_prefix("chain:") {
+                    let arms: Vec<String> = chain.split('>').map(str::to_string).collect();
+                    if arms.iter().any(String::is_empty) {
+                        return Err(format!("`{s}` is not a chain (expected chain:A>B>C)"));
+                    }
+                    Ok(PolicySpec::Chain(arms))
                 } else {
-                    Err(format!("unknown policy `{s}` (expected ts, ids, seed, ucb1, egreedy[:EPS] or fixed:ARM)"))
+                    Err(format!("unknown policy `{s}` (expected ts, ids, cascade-ts, cascade-ids, seed, ucb1, egreedy[:EPS], fixed:ARM or chain:A>B>C)"))
                 }
             }
         }
@@ -54,6 +79,9 @@ impl fmt::Display for PolicySpec {
             PolicySpec::Ucb1 => f.write_str("ucb1"),
             PolicySpec::EGreedy(e) => write!(f, "egreedy:{e}"),
             PolicySpec::Fixed(a) => write!(f, "fixed:{a}"),
+            PolicySpec::CascadeTs => f.write_str("cascade-ts"),
+            PolicySpec::CascadeIds => f.write_str("cascade-ids"),
+            PolicySpec::Chain(arms) => write!(f, "chain:{}", arms.join(">")),
         }
     }
 }
