@@ -354,3 +354,49 @@ fn bad_escalation_settings_are_refused() {
         assert!(err.contains(what), "{cfg}: {err}");
     }
 }
+
+/// Golden outputs from before escalation existed (fixtures/SOURCES.md):
+/// with `max_attempts = 1` routing and replay are unchanged.
+#[test]
+fn one_attempt_routes_and_replays_exactly_as_before() {
+    let p = Project::new(
+        "[router]\nseed = 5\n[[arms]]\nid = \"a@small\"\ntier = \"small\"\n[[arms]]\nid = \"b@large\"\ntier = \"large\"\n[[arms]]\nid = \"c@medium\"\ntier = \"medium\"\n",
+    );
+    let mut got = String::new();
+    for i in 1..=60 {
+        let task = format!("T{}", i % 7);
+        let d = p.json(&["route", "--task", &task]);
+        got += &format!(
+            "{} {} {}\n",
+            d["arm"].as_str().unwrap(),
+            d["propensity"],
+            if d["explored"].as_bool().unwrap() {
+                "True"
+            } else {
+                "False"
+            }
+        );
+        let eval = if (i * 7) % 10 > 4 { "1" } else { "0" };
+        let cost = format!("0.{}", i % 5);
+        p.cmd()
+            .args([
+                "--quiet", "report", "--task", &task, "--eval", eval, "--cost", &cost,
+            ])
+            .output()
+            .unwrap();
+    }
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/router");
+    let want = std::fs::read_to_string(fixtures.join("single-attempt-routes.txt")).unwrap();
+    assert_eq!(got, want);
+
+    let out = p
+        .cmd()
+        .args(["--quiet", "replay", "--data"])
+        .arg(fixtures.join("synthetic-replay.csv"))
+        .args(["--policy", "ts,ids,seed,ucb1,egreedy,fixed:b"])
+        .args(["--tasks", "300", "--seeds", "3", "--lambda", "0.2"])
+        .output()
+        .unwrap();
+    let want = std::fs::read_to_string(fixtures.join("single-attempt-replay.txt")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+}

@@ -97,6 +97,68 @@ fn thirty_two_concurrent_reports_on_s3_are_all_counted_once() {
     assert_eq!(reported(&p, &ep, &state), 32);
 }
 
+/// Escalation on a shared state: for eight tasks at once, the report of
+/// attempt k races a `route` for the same task. Whatever the order, the
+/// next `route` makes attempt k + 1 after exactly the arms that failed, and
+/// every attempt and its cost is kept.
+#[test]
+fn concurrent_attempts_of_the_same_tasks_on_s3_lose_nothing() {
+    let Some(ep) = s3_endpoint() else { return };
+    let bucket = unique_bucket("esc");
+    create_bucket(&ep, &bucket);
+    let state = format!("s3://{bucket}/team/state.db");
+    let p = Project::new(&format!(
+        "[router]\nmax_attempts = 3\nlambda = 0\n{ARMS}\n[[arms]]\nid = \"c@medium\"\ntier = \"medium\"\n"
+    ));
+    let tasks: Vec<String> = (0..8).map(|i| format!("esc{i}")).collect();
+    let mut failed: Vec<Vec<String>> = vec![Vec::new(); tasks.len()];
+    for t in &tasks {
+        json(&p, &ep, &state, &["route", "--task", t]);
+    }
+    for attempt in 1..=2u64 {
+        let mut children = Vec::new();
+        for t in &tasks {
+            children.push(p.s3_spawn(
+                &ep,
+                &state,
+                &["report", "--task", t, "--eval", "0", "--cost", "0.25"],
+            ));
+            children.push(p.s3_spawn(&ep, &state, &["route", "--task", t]));
+        }
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        for (i, t) in tasks.iter().enumerate() {
+            let d = json(&p, &ep, &state, &["route", "--task", t]);
+            assert_eq!(d["attempt"].as_u64(), Some(attempt + 1), "{t}: {d}");
+            let before: Vec<String> = serde_json::from_value(d["failed_arms"].clone()).unwrap();
+            assert_eq!(before.len() as u64, attempt, "{t}: {d}");
+            assert!(
+                before.starts_with(&failed[i]),
+                "{t}: {before:?} after {:?}",
+                failed[i]
+            );
+            assert!(!before.contains(&d["arm"].as_str().unwrap().to_string()));
+            failed[i] = before;
+        }
+    }
+    let s = json(&p, &ep, &state, &["stats"]);
+    assert_eq!(s["reported"], 16);
+    assert_eq!(s["pending"], 8);
+    let t = &s["tasks"];
+    assert_eq!(t["tasks"], 8);
+    assert!(
+        (t["cost_per_task"].as_f64().unwrap() - 0.5).abs() < 1e-9,
+        "{t}"
+    );
+    assert!((s["spend_today"].as_f64().unwrap() - 4.0).abs() < 1e-9);
+}
+
 #[test]
 fn killed_writers_never_double_count_and_survivors_are_kept() {
     let Some(ep) = s3_endpoint() else { return };

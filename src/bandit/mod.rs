@@ -5,6 +5,7 @@
 pub mod baselines;
 pub mod cascade;
 pub mod draw;
+pub mod ope;
 pub mod policy;
 pub mod posterior;
 pub mod replay;

@@ -7,6 +7,7 @@ pub mod arms;
 pub mod cascade;
 pub mod downshift;
 pub mod evidence;
+pub mod ope;
 pub mod render;
 pub mod report;
 pub mod route;

@@ -3,9 +3,12 @@
 use super::arms::Arm;
 use super::cascade::Finished;
 use super::downshift::{AuditEntry, Downshift};
+use super::ope::OpeReport;
 use super::report::Reported;
 use super::route::Decision;
 use super::stats::{Stats, TaskStats};
+use crate::bandit::ope::Estimate;
+use crate::bandit::Rule;
 use crate::output::markdown::{table, text_table};
 use crate::output::safe::one_line;
 
@@ -321,4 +324,84 @@ pub fn downshift_change_text(active: bool, changed: bool, reason: &str, who: &st
     } else {
         format!("downshift already {state}")
     }
+}
+
+fn ope_rows(r: &OpeReport) -> Vec<Vec<String>> {
+    let e = |x: &Estimate| format!("{:.4} [{:.4}, {:.4}]", x.value, x.lo, x.hi);
+    [
+        ("eval", &r.eval, r.observed.eval),
+        ("cost_usd", &r.cost_usd, r.observed.cost_usd),
+        ("reward", &r.reward, r.observed.reward),
+    ]
+    .iter()
+    .map(|(name, m, obs)| {
+        vec![
+            name.to_string(),
+            format!("{obs:.4}"),
+            e(&m.ips),
+            e(&m.snips),
+            e(&m.dr),
+        ]
+    })
+    .collect()
+}
+
+const OPE_HEADER: [&str; 5] = ["PER DECISION", "LOGGED", "IPS", "SNIPS", "DOUBLY ROBUST"];
+
+fn ope_headline(r: &OpeReport) -> Vec<String> {
+    let t = &r.target;
+    let mut lines = vec![
+        format!(
+            "target: {}, λ = {}, exploration cap {} over {} decisions, half-life {}",
+            match t.rule {
+                Rule::Thompson => "thompson",
+                Rule::Ids => "ids",
+            },
+            t.lambda,
+            t.exploration_cap,
+            t.window,
+            t.half_life
+        ),
+        format!(
+            "{} reported first attempts evaluated; left out: {} unreported, {} later attempts, {} unusable",
+            r.decisions, r.left_out.unreported, r.left_out.later_attempts, r.left_out.unusable
+        ),
+        format!(
+            "overlap: effective sample size {:.1} of {}, largest weight {:.2}, smallest logged propensity {:.4}, {:.1}% of the target's choices on arms logged below 1%",
+            r.overlap.n_eff, r.overlap.n, r.overlap.max_weight, r.overlap.min_propensity, 100.0 * r.overlap.unsupported
+        ),
+    ];
+    let share: Vec<String> = r
+        .target_share
+        .iter()
+        .map(|(a, s)| format!("{} {:.1}%", one_line(a), 100.0 * s))
+        .collect();
+    lines.push(format!("target traffic: {}", share.join(", ")));
+    lines
+}
+
+/// `replay --from-state` for people.
+pub fn ope_text(r: &OpeReport) -> String {
+    format!(
+        "{}\n\n{}95% intervals; reward at the target's λ",
+        ope_headline(r).join("\n"),
+        text_table(&OPE_HEADER, &ope_rows(r))
+    )
+}
+
+/// `replay --from-state` as markdown.
+pub fn ope_markdown(r: &OpeReport) -> String {
+    let mut s = format!(
+        "### maestro off-policy evaluation\n\n{}\n\n{}\n95% intervals; reward at the target's λ.",
+        ope_headline(r)
+            .iter()
+            .map(|l| format!("- {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        table(&OPE_HEADER, &ope_rows(r))
+    );
+    for w in &r.warnings {
+        s += &format!("\n\n> warning: {}", one_line(w));
+    }
+    s
 }

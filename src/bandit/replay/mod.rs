@@ -419,6 +419,76 @@ mod tests {
         assert!(err.contains("--warm-start 50"), "{err}");
     }
 
+    /// Arm `cheap` (0.02) passes 60 % of tasks, `dear` (1.0) passes 70 %,
+    /// and between them they pass 90 %: escalating from cheap to dear is
+    /// worth 0.9 − 0.5·(0.02 + 0.4·1.0) = 0.69 per task at λ = 0.5, more
+    /// than either arm alone (0.59, 0.2).
+    fn escalation_data() -> ReplayData {
+        let mut csv = String::from("instance_id,arm,resolved,cost_usd\n");
+        for t in 0..100 {
+            let cheap = t % 10 < 6;
+            let dear = (2..9).contains(&(t % 10));
+            csv += &format!("t{t},cheap,{},0.02\n", u8::from(cheap));
+            csv += &format!("t{t},dear,{},1.0\n", u8::from(dear));
+            csv += &format!("t{t},bad,0,0.5\n");
+        }
+        ReplayData::from_csv(csv.as_bytes(), "escalation.csv", None).unwrap()
+    }
+
+    #[test]
+    fn cascades_learn_to_escalate_and_chains_replay_exactly() {
+        let data = escalation_data();
+        let (e, c) = data.arm_means();
+        let mut s = settings(Objective::Reward { lambda: 0.5 });
+        s.max_attempts = 2;
+        s.tasks = 600;
+        let r = replay(
+            &data,
+            &[
+                PolicySpec::CascadeTs,
+                PolicySpec::CascadeIds,
+                PolicySpec::Chain(vec!["cheap".into(), "dear".into()]),
+                PolicySpec::Ts,
+            ],
+            &s,
+        )
+        .unwrap();
+        let chain = &r.policies[2];
+        // The chain's pass rate is the share of tasks either arm passes.
+        let either = (0..100)
+            .filter(|&t| data.eval[t][0] + data.eval[t][1] > 0.0)
+            .count() as f64
+            / 100.0;
+        assert!((chain.eval.mean - either).abs() < 0.05, "{chain:?}");
+        assert!(chain.attempts.mean > 1.0 && chain.attempts_p95.mean == 2.0);
+        let ts = &r.policies[3];
+        for p in &r.policies[..2] {
+            // Better than any single arm on pass rate, cheaper than the dear one.
+            assert!(
+                p.eval.mean > e[0].max(e[1]) + 0.05,
+                "{}: {:?}",
+                p.policy,
+                p.eval
+            );
+            assert!(
+                p.cost_per_task.mean < c[1] * 0.6,
+                "{}: {:?}",
+                p.policy,
+                p.cost_per_task
+            );
+            assert!(
+                p.regret_best_fixed.mean < ts.regret_best_fixed.mean,
+                "{p:?} vs {ts:?}"
+            );
+            assert!(p.attempts.mean <= 2.0 && p.exploration.mean <= 0.2 + 1e-9);
+            assert_eq!(p.paths[0].0, "cheap", "{:?}", p.paths);
+            assert_eq!(p.paths[1].0, "cheap>dear", "{:?}", p.paths);
+        }
+        // Single-attempt policies make one attempt and list no paths.
+        assert_eq!(ts.attempts.mean, 1.0);
+        assert!(ts.paths.is_empty());
+    }
+
     #[test]
     fn incomplete_data_is_rejected_with_the_arm_named() {
         let csv = "instance_id,arm,resolved,cost_usd\nt1,a,1,0.1\nt1,b,0,0.1\nt2,a,1,0.1\n";
@@ -454,7 +524,20 @@ mod tests {
         );
         assert!("fixed:".parse::<PolicySpec>().is_err());
         assert!("nope".parse::<PolicySpec>().is_err());
-        for s in ["ts", "ids", "seed", "ucb1"] {
+        assert_eq!(
+            "chain:a>b".parse::<PolicySpec>(),
+            Ok(PolicySpec::Chain(vec!["a".into(), "b".into()]))
+        );
+        assert!("chain:a>".parse::<PolicySpec>().is_err());
+        for s in [
+            "ts",
+            "ids",
+            "seed",
+            "ucb1",
+            "cascade-ts",
+            "cascade-ids",
+            "chain:a>b",
+        ] {
             assert_eq!(s.parse::<PolicySpec>().unwrap().to_string(), s);
         }
     }
