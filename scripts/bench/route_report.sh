@@ -24,8 +24,10 @@ tier = "medium"
 id = "chainC@large"
 tier = "large"
 TOML
-# The same arms with information-directed sampling as the decision rule.
+# The same arms with information-directed sampling as the decision rule, and
+# with escalation (up to three attempts per task).
 sed 's/^seed = 1$/seed = 1\npolicy = "ids"/' "$work/maestro.toml" > "$work/ids.toml"
+sed 's/^seed = 1$/seed = 1\nmax_attempts = 3/' "$work/maestro.toml" > "$work/escalate.toml"
 state="$work/state.db"
 target/release/examples/seed_state "$state" "$work/maestro.toml" "$N"
 bin=$PWD/target/release/maestro
@@ -34,7 +36,8 @@ echo "state: $N decisions, $(du -h "$state" | cut -f1)"
 hyperfine -N --warmup 5 --runs 100 --export-json "$work/route.json" \
   -n sqlite3-count "sqlite3 $state 'select count(*) from decisions'" \
   -n route "$bin route --task bench --new" \
-  -n "route (ids)" "$bin --config $work/ids.toml route --task bench-ids --new"
+  -n "route (ids)" "$bin --config $work/ids.toml route --task bench-ids --new" \
+  -n "route (escalation)" "$bin --config $work/escalate.toml route --task bench-esc --new"
 hyperfine -N --warmup 5 --runs 100 --export-json "$work/report.json" \
   --prepare "$bin -q route --task bench-r --new" \
   -n sqlite3-count "sqlite3 $state 'select count(*) from decisions'" \
