@@ -400,3 +400,42 @@ fn one_attempt_routes_and_replays_exactly_as_before() {
     let want = std::fs::read_to_string(fixtures.join("single-attempt-replay.txt")).unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
 }
+
+#[test]
+fn from_state_cuts_the_logged_chains_to_fewer_attempts() {
+    let p = Project::new(&CLI_ARMS.replace("seed = 3", "seed = 3\nlambda = 0"));
+    let plan: [(&str, &[(&str, &str)]); 4] = [
+        ("T1", &[("0", "0.1"), ("1", "0.5")]),
+        ("T2", &[("1", "0.1")]),
+        ("T3", &[("0", "0.1"), ("0", "0.5"), ("1", "0.9")]),
+        ("T4", &[("0", "0.1"), ("0", "0.2"), ("0", "0.3")]),
+    ];
+    for (task, attempts) in plan {
+        for (eval, cost) in attempts {
+            let d = p.json(&["route", "--task", task]);
+            assert_eq!(d["done"], false, "{d}");
+            p.json(&["report", "--task", task, "--eval", eval, "--cost", cost]);
+        }
+    }
+    let r = p.json(&["replay", "--from-state", "--max-attempts", "2"]);
+    let t = &r["tasks"];
+    assert_eq!(t["max_attempts"], 2);
+    assert_eq!(t["logged"]["pass_rate"], 0.75);
+    assert!((t["logged"]["cost_per_task"].as_f64().unwrap() - 0.7).abs() < 1e-9);
+    assert_eq!(t["logged"]["attempts_mean"], 2.25);
+    assert_eq!(t["target"]["pass_rate"], 0.5);
+    assert!((t["target"]["cost_per_task"].as_f64().unwrap() - 0.4).abs() < 1e-9);
+    assert_eq!(t["target"]["attempts_mean"], 1.75);
+    // Later attempts are left out of the per-decision estimates.
+    assert_eq!(r["decisions"], 4);
+    assert_eq!(r["left_out"]["later_attempts"], 5);
+    // T4 failed after three attempts: a fourth is beyond what the log knows.
+    let out = p
+        .cmd()
+        .args(["replay", "--from-state", "--max-attempts", "4"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("up to --max-attempts 3"), "{err}");
+}

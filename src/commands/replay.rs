@@ -58,7 +58,8 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub warm_start: usize,
     /// Attempts per task for cascade-ts and cascade-ids (default: the
-    /// config's router.max_attempts, or 3 when that is 1).
+    /// config's router.max_attempts, or 3 when that is 1). With
+    /// --from-state: also show the logged tasks cut to K attempts.
     #[arg(long, value_name = "K")]
     pub max_attempts: Option<u32>,
 }
@@ -188,9 +189,26 @@ fn from_state(ctx: &Ctx, args: &ReplayArgs) -> Result<i32> {
         window: r.window,
         half_life,
     };
+    if let Some(k) = args
+        .max_attempts
+        .filter(|k| !(1..=MAX_ATTEMPTS).contains(k))
+    {
+        return Err(input(format!(
+            "--max-attempts {k} must be in [1, {MAX_ATTEMPTS}]"
+        )));
+    }
     let mut rng = ctx.rng("replay --from-state");
     let report = ctx.read_state(|s| {
-        crate::router::ope::evaluate(s.conn(), ctx.cfg(), &target, policy::DRAWS, &mut rng)
+        let mut r =
+            crate::router::ope::evaluate(s.conn(), ctx.cfg(), &target, policy::DRAWS, &mut rng)?;
+        if let Some(k) = args.max_attempts {
+            r.tasks = Some(crate::router::ope::truncated(
+                s.conn(),
+                ctx.cfg().router.pass_threshold,
+                k,
+            )?);
+        }
+        Ok(r)
     })?;
     for w in &report.warnings {
         ctx.out.warn(w);

@@ -12,6 +12,7 @@ use super::arms::all_arms;
 use super::evidence::bernoulli_for;
 use super::report::Outcome;
 use super::route::Decision;
+use super::stats::{self, TaskStats};
 use crate::bandit::ope::{self, Estimates, Overlap, Step, Z95};
 use crate::bandit::policy::{greedy, ids, p_best, ExplorationCap, Objective, Rule};
 use crate::bandit::{Evidence, Posterior};
@@ -83,6 +84,46 @@ pub struct OpeReport {
     pub target_share: BTreeMap<String, f64>,
     /// Reasons not to trust the estimates.
     pub warnings: Vec<String>,
+    /// With a target `max_attempts`: the logged tasks and the same tasks cut
+    /// to that many attempts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Truncated>,
+}
+
+/// Per-task results with fewer attempts, read off the logged chains: the
+/// first K attempts of each chain are what the router would have done, so
+/// the figures are exact (no weighting) as long as no logged task failed
+/// after fewer than K attempts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Truncated {
+    /// The attempts evaluated.
+    pub max_attempts: u32,
+    /// As logged.
+    pub logged: TaskStats,
+    /// Cut to `max_attempts`.
+    pub target: TaskStats,
+}
+
+/// The logged chains cut to `k` attempts, or an input error naming the
+/// largest `k` the log can answer.
+pub fn truncated(conn: &Connection, pass_threshold: f64, k: u32) -> Result<Truncated> {
+    let chains = stats::chains(conn, pass_threshold)?;
+    let short = chains
+        .iter()
+        .filter(|c| !c.1.iter().any(|&p| p) && c.0.len() < k as usize)
+        .map(|c| c.0.len())
+        .collect::<Vec<_>>();
+    if let Some(&m) = short.iter().min() {
+        return Err(input(format!(
+            "--max-attempts {k}: {} logged tasks failed after fewer attempts, and the log cannot say what another attempt would have done; it answers up to --max-attempts {m}",
+            short.len()
+        )));
+    }
+    Ok(Truncated {
+        max_attempts: k,
+        logged: stats::summarise(&chains, None),
+        target: stats::summarise(&chains, Some(k as usize)),
+    })
 }
 
 /// One first attempt, waiting for its report.
@@ -305,5 +346,6 @@ pub fn evaluate<R: Rng>(
             .filter(|(_, &s)| s > 0.0)
             .map(|(a, &s)| (a.id.clone(), s / total))
             .collect(),
+        tasks: None,
     })
 }

@@ -380,12 +380,24 @@ fn ope_headline(r: &OpeReport) -> Vec<String> {
     lines
 }
 
+fn truncated_line(r: &OpeReport) -> String {
+    r.tasks.as_ref().map_or(String::new(), |t| {
+        format!(
+            "\n\nper task with max_attempts = {} (the logged chains cut, exact): logged {}; cut {}",
+            t.max_attempts,
+            task_line(&t.logged),
+            task_line(&t.target)
+        )
+    })
+}
+
 /// `replay --from-state` for people.
 pub fn ope_text(r: &OpeReport) -> String {
     format!(
-        "{}\n\n{}95% intervals; reward at the target's λ",
+        "{}\n\n{}95% intervals; reward at the target's λ{}",
         ope_headline(r).join("\n"),
-        text_table(&OPE_HEADER, &ope_rows(r))
+        text_table(&OPE_HEADER, &ope_rows(r)),
+        truncated_line(r)
     )
 }
 
@@ -400,6 +412,7 @@ pub fn ope_markdown(r: &OpeReport) -> String {
             .join("\n"),
         table(&OPE_HEADER, &ope_rows(r))
     );
+    s += &truncated_line(r);
     for w in &r.warnings {
         s += &format!("\n\n> warning: {}", one_line(w));
     }

@@ -98,24 +98,49 @@ pub struct PathLine {
 
 /// Per-task results from every reported attempt, in chains.
 pub fn task_stats(conn: &Connection, pass_threshold: f64) -> Result<TaskStats> {
+    Ok(summarise(&chains(conn, pass_threshold)?, None))
+}
+
+/// A chain of reported attempts: the arms, whether each passed, their costs.
+pub type Chain = (Vec<String>, Vec<bool>, Vec<f64>);
+
+/// Every chain with a reported attempt, in the order they started.
+pub fn chains(conn: &Connection, pass_threshold: f64) -> Result<Vec<Chain>> {
     let mut stmt = conn.prepare(
         "SELECT COALESCE(d.chain, d.id), d.arm, o.eval, o.cost_usd FROM decisions d
          JOIN outcomes o ON o.decision_id = d.id WHERE d.status != 'superseded' ORDER BY d.seq",
     )?;
-    let mut chains: Vec<(Vec<String>, bool, f64)> = Vec::new();
+    let mut chains: Vec<Chain> = Vec::new();
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let chain: String = row.get(0)?;
         let i = *index.entry(chain).or_insert_with(|| {
-            chains.push((Vec::new(), false, 0.0));
+            chains.push((Vec::new(), Vec::new(), Vec::new()));
             chains.len() - 1
         });
         let c = &mut chains[i];
         c.0.push(row.get(1)?);
-        c.1 |= row.get::<_, f64>(2)? >= pass_threshold;
-        c.2 += row.get::<_, f64>(3)?;
+        c.1.push(row.get::<_, f64>(2)? >= pass_threshold);
+        c.2.push(row.get(3)?);
     }
+    Ok(chains)
+}
+
+/// The per-task summary of `chains`, each cut to its first `limit` attempts.
+pub fn summarise(chains: &[Chain], limit: Option<usize>) -> TaskStats {
+    let cut = |v: usize| limit.map_or(v, |k| v.min(k));
+    let chains: Vec<(Vec<String>, bool, f64)> = chains
+        .iter()
+        .map(|(arms, passed, cost)| {
+            let k = cut(arms.len());
+            (
+                arms[..k].to_vec(),
+                passed[..k].iter().any(|&p| p),
+                cost[..k].iter().sum(),
+            )
+        })
+        .collect();
     let n = chains.len();
     let mut attempts: Vec<u32> = chains.iter().map(|c| c.0.len() as u32).collect();
     attempts.sort_unstable();
@@ -137,7 +162,7 @@ pub fn task_stats(conn: &Connection, pass_threshold: f64) -> Result<TaskStats> {
     paths.sort_by(|a, b| b.tasks.cmp(&a.tasks).then_with(|| a.arms.cmp(&b.arms)));
     paths.truncate(10);
     let per = |x: f64| if n > 0 { round6(x / n as f64) } else { 0.0 };
-    Ok(TaskStats {
+    TaskStats {
         tasks: n as i64,
         pass_rate: per(chains.iter().filter(|c| c.1).count() as f64),
         cost_per_task: per(chains.iter().map(|c| c.2).sum()),
@@ -148,7 +173,7 @@ pub fn task_stats(conn: &Connection, pass_threshold: f64) -> Result<TaskStats> {
             0
         },
         paths,
-    })
+    }
 }
 
 /// Collects `stats`.
