@@ -3,12 +3,16 @@
 
 use super::arms::Arm;
 use super::downshift::Downshift;
+use super::evidence::ArmStats;
 use super::round6;
-use crate::bandit::cascade::{bit, ArmSet, CascadeModel, Counts};
+use super::route::{Alternative, Choice, Chosen};
+use crate::bandit::cascade::{self, bit, ArmSet, CascadeModel, CascadeParams, Counts, POOL_WEIGHT};
+use crate::bandit::policy;
 use crate::bandit::posterior::decay_factor;
 use crate::bandit::Posterior;
 use crate::config::RouterConfig;
 use crate::error::Result;
+use rand::Rng;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -272,4 +276,94 @@ pub fn done_message(reason: DoneReason, r: &RouterConfig, attempts: &[AttemptLin
         ),
         _ => String::new(),
     }
+}
+
+/// The next attempt among `eligible` (indices into `arms`) after the arms in
+/// `failed`: a pick with its reasons, a stop when no attempt is worth its
+/// cost, or none left.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn choose<R: Rng>(
+    r: &RouterConfig,
+    model: &CascadeModel,
+    arms: &[Arm],
+    posts: &[(Posterior, ArmStats)],
+    pos: &Position,
+    failed: ArmSet,
+    eligible: &[usize],
+    recent_explored: u32,
+    rng: &mut R,
+) -> Choice {
+    let candidates: Vec<usize> = eligible
+        .iter()
+        .copied()
+        .filter(|&i| failed & bit(i) == 0)
+        .collect();
+    if candidates.is_empty() {
+        return Choice::NoneLeft;
+    }
+    let params = CascadeParams {
+        lambda: r.lambda,
+        latency_weight: r.latency_weight,
+        max_attempts: r.max_attempts,
+        pool_weight: POOL_WEIGHT,
+    };
+    let c = cascade::pick(
+        r.policy,
+        model,
+        &params,
+        failed,
+        eligible,
+        r.cap(),
+        recent_explored,
+        policy::DRAWS,
+        rng,
+    );
+    // Index of an arm among the candidates, as the pick's vectors are.
+    let at = |i: usize| candidates.iter().position(|&j| j == i).unwrap_or(0);
+    let after = if pos.failed.is_empty() {
+        String::new()
+    } else {
+        format!(" after {} failed", pos.failed.join(", "))
+    };
+    let Some(arm) = c.arm else {
+        let g = at(c.greedy);
+        return Choice::Stop(format!(
+            "another attempt is not worth its cost{after}: the best, {}, passes with p = {:.3} for ${:.4} (value {:.3} at λ = {})",
+            arms[c.greedy].id, c.p_pass[g], model.cost[c.greedy], c.value[g], r.lambda
+        ));
+    };
+    let j = at(arm);
+    let cost = match posts[arm].0.cost_mean {
+        Some(x) => format!("${x:.4}"),
+        None => "a cost not yet seen".into(),
+    };
+    let why = format!(
+        "attempt {} of {}{after}: {} passes with p = {:.3} ({} such attempts seen, pooled toward its overall {:.3}) for {cost}; value {:.3} counting the attempts after it",
+        pos.attempt,
+        r.max_attempts,
+        arms[arm].id,
+        c.p_pass[j],
+        model.cell_n(arm, failed).round(),
+        model.arm_rate(arm),
+        c.value[j],
+    );
+    let alternatives = candidates
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| Alternative {
+            p_pass: Some(round6(c.p_pass[k])),
+            value: Some(round6(c.value[k])),
+            ..Alternative::of(&arms[i], &posts[i], c.p_best[k])
+        })
+        .collect();
+    Choice::Pick(Chosen {
+        arm,
+        greedy: c.greedy,
+        explored: c.explored,
+        propensity: c.propensity,
+        capped: c.capped,
+        rule: c.rule,
+        alternatives,
+        why: Some(why),
+    })
 }

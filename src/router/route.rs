@@ -6,9 +6,8 @@ use super::cascade::{self, arm_set, chain_state, finished, DoneReason, Finished,
 use super::downshift::{
     audit, downshift_state, manual_downshift, note_budget_pressure, spend_on, Budget, Downshift,
 };
-use super::evidence::{decision_clock, posteriors, save_arm_stats};
+use super::evidence::{decision_clock, posteriors, save_arm_stats, ArmStats};
 use super::{check_id, round6};
-use crate::bandit::cascade::{bit, pick as cascade_pick, CascadeParams, POOL_WEIGHT};
 use crate::bandit::{policy, Evidence, Objective, Posterior, Rule};
 use crate::clock::Clock;
 use crate::config::{Config, RouterConfig, Tier};
@@ -40,6 +39,22 @@ pub struct Alternative {
     /// Escalation: expected task reward of attempting it now, later attempts included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+}
+
+impl Alternative {
+    /// An eligible arm with its posterior and probability of being best.
+    pub(super) fn of(arm: &Arm, post: &(Posterior, ArmStats), p_best: f64) -> Alternative {
+        Alternative {
+            arm: arm.id.clone(),
+            tier: arm.tier,
+            p_best: round6(p_best),
+            mean_eval: round6(post.0.mean_eval()),
+            mean_cost: post.0.cost_mean.map(round6),
+            n: post.1.reports,
+            p_pass: None,
+            value: None,
+        }
+    }
 }
 
 /// A routing decision, as printed by `route --json`.
@@ -128,19 +143,19 @@ impl Routed {
 }
 
 /// A choice made by one of the rules, in terms of indices into the active arms.
-struct Chosen {
-    arm: usize,
-    greedy: usize,
-    explored: bool,
-    propensity: f64,
-    capped: bool,
-    rule: Rule,
-    alternatives: Vec<Alternative>,
-    why: Option<String>,
+pub(super) struct Chosen {
+    pub arm: usize,
+    pub greedy: usize,
+    pub explored: bool,
+    pub propensity: f64,
+    pub capped: bool,
+    pub rule: Rule,
+    pub alternatives: Vec<Alternative>,
+    pub why: Option<String>,
 }
 
 /// What a rule made of the eligible arms.
-enum Choice {
+pub(super) enum Choice {
     Pick(Chosen),
     /// Escalation: no further attempt is worth its cost.
     Stop(String),
@@ -167,11 +182,12 @@ pub fn route<R: Rng>(
         let pos = if escalating && !req.fresh {
             match chain_state(tx, &req.task, r)? {
                 Ok(pos) => pos,
-                Err((reason, chain)) => {
+                Err((why, chain)) => {
                     let lines = cascade::attempts(tx, &chain)?;
-                    let message = cascade::done_message(reason, r, &lines);
-                    let downshift = downshift_state(tx)?;
-                    let f = finished(tx, &req.task, Some(&chain), reason, message, downshift, r.pass_threshold)?;
+                    let message = cascade::done_message(why, r, &lines);
+                    let ds = downshift_state(tx)?;
+                    let th = r.pass_threshold;
+                    let f = finished(tx, &req.task, Some(&chain), why, message, ds, th)?;
                     return Ok(Routed::Done(Box::new(f)));
                 }
             }
@@ -195,20 +211,19 @@ pub fn route<R: Rng>(
             None
         };
         let failed = arm_set(&arms, &pos.failed);
-        let alternative = |i: usize, p_best: f64| Alternative {
-            arm: arms[i].id.clone(),
-            tier: arms[i].tier,
-            p_best: round6(p_best),
-            mean_eval: round6(posts[i].0.mean_eval()),
-            mean_cost: posts[i].0.cost_mean.map(round6),
-            n: posts[i].1.reports,
-            p_pass: None,
-            value: None,
-        };
+        let alternative = |i: usize, p_best: f64| Alternative::of(&arms[i], &posts[i], p_best);
         let choose = |eligible: &[usize], rng: &mut R| -> Choice {
             let Some(model) = &model else {
                 let ps: Vec<Posterior> = eligible.iter().map(|&i| plain[i]).collect();
-                let pick = policy::pick(r.policy, &objective, &ps, r.cap(), recent, policy::DRAWS, rng);
+                let pick = policy::pick(
+                    r.policy,
+                    &objective,
+                    &ps,
+                    r.cap(),
+                    recent,
+                    policy::DRAWS,
+                    rng,
+                );
                 return Choice::Pick(Chosen {
                     arm: eligible[pick.arm],
                     greedy: eligible[pick.greedy],
@@ -224,59 +239,7 @@ pub fn route<R: Rng>(
                     why: None,
                 });
             };
-            if eligible.iter().all(|&i| failed & bit(i) != 0) {
-                return Choice::NoneLeft;
-            }
-            let params = CascadeParams {
-                lambda: r.lambda,
-                latency_weight: r.latency_weight,
-                max_attempts: r.max_attempts,
-                pool_weight: POOL_WEIGHT,
-            };
-            let c = cascade_pick(r.policy, model, &params, failed, eligible, r.cap(), recent, policy::DRAWS, rng);
-            let candidates: Vec<usize> = eligible.iter().copied().filter(|&i| failed & bit(i) == 0).collect();
-            let at = |i: usize| candidates.iter().position(|&j| j == i).unwrap_or(0);
-            let g = at(c.greedy);
-            let Some(arm) = c.arm else {
-                return Choice::Stop(format!(
-                    "another attempt is not worth its cost: the best, {}, passes with p = {:.3} after {} failed, for ${:.4} (value {:.3} at λ = {})",
-                    arms[c.greedy].id, c.p_pass[g], pos.failed.join(", "), model.cost[c.greedy], c.value[g], r.lambda
-                ));
-            };
-            let j = at(arm);
-            let why = format!(
-                "attempt {} of {}{}: {} passes with p = {:.3} ({} such attempts seen, pooled toward its overall {:.3}) for {}; value {:.3} counting the attempts after it",
-                pos.attempt,
-                r.max_attempts,
-                if pos.failed.is_empty() { String::new() } else { format!(" after {} failed", pos.failed.join(", ")) },
-                arms[arm].id,
-                c.p_pass[j],
-                model.cell_n(arm, failed).round(),
-                model.arm_rate(arm),
-                match posts[arm].0.cost_mean {
-                    Some(c) => format!("${c:.4}"),
-                    None => "a cost not yet seen".into(),
-                },
-                c.value[j],
-            );
-            Choice::Pick(Chosen {
-                arm,
-                greedy: c.greedy,
-                explored: c.explored,
-                propensity: c.propensity,
-                capped: c.capped,
-                rule: c.rule,
-                alternatives: candidates
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &i)| Alternative {
-                        p_pass: Some(round6(c.p_pass[k])),
-                        value: Some(round6(c.value[k])),
-                        ..alternative(i, c.p_best[k])
-                    })
-                    .collect(),
-                why: Some(why),
-            })
+            cascade::choose(r, model, &arms, &posts, &pos, failed, eligible, recent, rng)
         };
         let restrict = |restricted: bool| eligible_arms(&arms, &r.downshift_tiers, restricted);
 
@@ -294,7 +257,8 @@ pub fn route<R: Rng>(
         let mut choice = choose(&eligible, rng);
         if reason.is_none() {
             if let Choice::Pick(ch) = &choice {
-                if let Some(why) = budget.would_pass(posts[ch.arm].0.mean_cost(), &arms[ch.arm].id) {
+                if let Some(why) = budget.would_pass(posts[ch.arm].0.mean_cost(), &arms[ch.arm].id)
+                {
                     budget_reason = Some(why);
                     reason = budget_reason.clone();
                     eligible = restrict(true);
@@ -308,11 +272,7 @@ pub fn route<R: Rng>(
             if eligible.len() == arms.len() && !arms.iter().all(in_tiers) {
                 reason = Some(format!(
                     "{r0}; no active arm in downshift tiers [{}], routing to all arms",
-                    r.downshift_tiers
-                        .iter()
-                        .map(|t| t.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    tier_list(&r.downshift_tiers)
                 ));
             }
         }
@@ -323,29 +283,22 @@ pub fn route<R: Rng>(
         let chosen = match choice {
             Choice::Pick(ch) => ch,
             Choice::Stop(message) => {
-                let f = finished(tx, &req.task, pos.chain.as_deref(), DoneReason::NotWorthIt, message, downshift, r.pass_threshold)?;
+                let chain = pos.chain.as_deref();
+                let why = DoneReason::NotWorthIt;
+                let f = finished(
+                    tx,
+                    &req.task,
+                    chain,
+                    why,
+                    message,
+                    downshift,
+                    r.pass_threshold,
+                )?;
                 return Ok(Routed::Done(Box::new(f)));
             }
             Choice::NoneLeft => {
-                let (why, message) = match &reason {
-                    Some(r0) if eligible.len() < arms.len() => (
-                        DoneReason::EscalationRefused,
-                        format!(
-                            "escalation of task {} refused: {r0}; every arm in tiers [{}] already failed ({})",
-                            req.task,
-                            r.downshift_tiers.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
-                            pos.failed.join(", ")
-                        ),
-                    ),
-                    _ => (
-                        DoneReason::NoArmLeft,
-                        format!("every active arm already failed on this task ({})", pos.failed.join(", ")),
-                    ),
-                };
-                if why == DoneReason::EscalationRefused {
-                    audit(tx, clock.now_ms, true, &message, "router")?;
-                }
-                let f = finished(tx, &req.task, pos.chain.as_deref(), why, message, downshift, r.pass_threshold)?;
+                let restricted = reason.as_deref().filter(|_| eligible.len() < arms.len());
+                let f = none_left(tx, r, req, &pos, restricted, downshift, clock)?;
                 return Ok(Routed::Done(Box::new(f)));
             }
         };
@@ -382,6 +335,57 @@ pub fn route<R: Rng>(
         save_arm_stats(tx, &decision.arm, &s)?;
         Ok(Routed::Decision(Box::new(decision)))
     })
+}
+
+/// The answer when every eligible arm already failed on the task: with a
+/// downshift or budget `restricted` routing, the escalation is refused (and
+/// audited); otherwise no arm is left.
+fn none_left(
+    tx: &Transaction,
+    r: &RouterConfig,
+    req: &RouteRequest,
+    pos: &Position,
+    restricted: Option<&str>,
+    downshift: Downshift,
+    clock: &Clock,
+) -> Result<Finished> {
+    let failed = pos.failed.join(", ");
+    let (why, message) = match restricted {
+        Some(r0) => (
+            DoneReason::EscalationRefused,
+            format!(
+                "escalation of task {} refused: {r0}; every arm in tiers [{}] already failed ({failed})",
+                req.task,
+                tier_list(&r.downshift_tiers)
+            ),
+        ),
+        None => (
+            DoneReason::NoArmLeft,
+            format!("every active arm already failed on this task ({failed})"),
+        ),
+    };
+    if why == DoneReason::EscalationRefused {
+        audit(tx, clock.now_ms, true, &message, "router")?;
+    }
+    let chain = pos.chain.as_deref();
+    finished(
+        tx,
+        &req.task,
+        chain,
+        why,
+        message,
+        downshift,
+        r.pass_threshold,
+    )
+}
+
+/// Tiers as `small, medium`.
+fn tier_list(tiers: &[Tier]) -> String {
+    tiers
+        .iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The objective in words: per decision, or per task with escalation.
