@@ -101,6 +101,9 @@ pub enum Command {
     /// Change risk: train a calibrated model on labelled changes, measure it, score a change with reasons.
     #[command(subcommand)]
     Risk(commands::risk::RiskCommand),
+    /// Service level objectives: error-budget burn, downshift on burn, a deploy gate, the audit trail.
+    #[command(subcommand)]
+    Slo(commands::slo::SloCommand),
     /// Reproducible-build checks: compare two artifact trees, or build twice.
     #[command(subcommand)]
     Repro(commands::repro::ReproCommand),
@@ -122,7 +125,9 @@ impl Command {
             Command::PiiScan(a) if a.command.is_some() => &[Text, Json],
             Command::PiiScan(_) => &[Text, Json, Markdown, Sarif],
             Command::Graph(commands::graph::GraphCommand::Impact(_))
-            | Command::Risk(commands::risk::RiskCommand::Evaluate(_)) => &[Text, Json, Markdown],
+            | Command::Risk(commands::risk::RiskCommand::Evaluate(_))
+            | Command::Slo(commands::slo::SloCommand::Burn(_))
+            | Command::Slo(commands::slo::SloCommand::Evaluate(_)) => &[Text, Json, Markdown],
             _ => &[Text, Json],
         }
     }
@@ -169,6 +174,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Exec(a) => commands::exec::exec(&ctx, a),
         Command::PrReport(a) => commands::pr_report::exec(&ctx, a),
         Command::Replay(a) => commands::replay::exec(&ctx, a),
+        Command::Slo(a) => commands::slo::exec(&ctx, a),
         Command::Downshift(a) => commands::downshift::exec(&ctx, a),
         Command::Config(a) => commands::config::exec(&ctx, a),
         Command::EnvHash(a) => commands::env_hash::exec(&ctx, a),

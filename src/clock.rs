@@ -32,6 +32,18 @@ impl Clock {
     }
 }
 
+/// `ms` after the Unix epoch as RFC 3339 in UTC, to the second.
+pub fn rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    match u64::try_from(secs) {
+        Ok(s) => humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(s),
+        )
+        .to_string(),
+        Err(_) => format!("{ms} ms"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,11 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok((n * mult) as u64)
 }
 
+/// A duration such as `30s`, `5m`, `6h` or `30d`, for flags and settings.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("`{s}`: {e} (e.g. 30s, 5m, 6h, 30d)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

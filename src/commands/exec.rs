@@ -21,7 +21,7 @@ pub struct ExecArgs {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub retries: u32,
     /// Per attempt; the agent and everything it started are killed then.
-    #[arg(long, default_value = "10m", value_parser = duration, value_name = "DURATION")]
+    #[arg(long, default_value = "10m", value_parser = crate::units::parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
     /// Link the run to the task's latest decision.
     #[arg(long, conflicts_with = "decision")]
@@ -45,10 +45,6 @@ pub struct ExecArgs {
     /// The agent command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "AGENT_CMD")]
     pub command: Vec<String>,
-}
-
-fn duration(s: &str) -> std::result::Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("`{s}`: {e} (e.g. 30s, 10m)"))
 }
 
 /// Runs the agent until its output matches the schema; exit 1 when no

@@ -9,8 +9,8 @@ mod validate;
 
 pub use resolve::{discover, env_var, parse, parse_table, toml_error, Overrides, Resolved, Source};
 pub use types::{
-    ArmConfig, BudgetConfig, CacheConfig, Config, EnvHashConfig, ObjectiveKind, RiskConfig,
-    RiskPolicy, RouterConfig, Tier,
+    ArmConfig, BudgetConfig, CacheConfig, Config, DownshiftOn, EnvHashConfig, ObjectiveKind,
+    RiskConfig, RiskPolicy, RouterConfig, SloConfig, Tier,
 };
 pub use validate::{
     check_range, validate, validate_arm_id, validate_prior, MAX_ATTEMPTS, MAX_PRIOR_WEIGHT,

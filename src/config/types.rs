@@ -258,6 +258,69 @@ pub struct Config {
     pub cache: CacheConfig,
     /// Change risk.
     pub risk: RiskConfig,
+    /// Service level objectives (`[[slo]]`).
+    pub slo: Vec<SloConfig>,
+}
+
+/// Which burn alert puts the router into downshift.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DownshiftOn {
+    /// The seed's alert: `downshift_burn` (2×) over 1h and 5m.
+    Seed,
+    /// Either page alert of the SRE Workbook (14.4× over 1h/5m, 6× over 6h/30m).
+    Page,
+    /// The ticket alert (1× over 3d/6h) or a page.
+    Ticket,
+    /// Never: `slo evaluate` only reports.
+    Never,
+}
+
+/// One `[[slo]]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloConfig {
+    /// Name, used in alerts and the audit trail.
+    pub name: String,
+    /// Target share of good events, in percent (e.g. 99.5).
+    pub objective: f64,
+    /// The error budget's period.
+    #[serde(default = "default_period")]
+    pub period: String,
+    /// Series name of the good-event counter in Prometheus input.
+    #[serde(default)]
+    pub good: Option<String>,
+    /// Series name of the total-event counter in Prometheus input.
+    #[serde(default)]
+    pub total: Option<String>,
+    /// Events a window needs before its burn can alert.
+    #[serde(default = "default_min_events")]
+    pub min_events: u64,
+    /// Which alert enters downshift.
+    #[serde(default = "default_downshift_on")]
+    pub downshift_on: DownshiftOn,
+    /// The seed alert's burn rate.
+    #[serde(default = "default_downshift_burn")]
+    pub downshift_burn: f64,
+    /// How long burn must stay below 1 on both windows before downshift ends.
+    #[serde(default = "default_hold")]
+    pub hold: String,
+}
+
+fn default_period() -> String {
+    "30d".into()
+}
+fn default_min_events() -> u64 {
+    20
+}
+fn default_downshift_on() -> DownshiftOn {
+    DownshiftOn::Seed
+}
+fn default_downshift_burn() -> f64 {
+    2.0
+}
+fn default_hold() -> String {
+    "1h".into()
 }
 
 impl Default for Config {
@@ -270,6 +333,7 @@ impl Default for Config {
             env_hash: EnvHashConfig::default(),
             cache: CacheConfig::default(),
             risk: RiskConfig::default(),
+            slo: Vec::new(),
         }
     }
 }

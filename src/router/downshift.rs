@@ -21,7 +21,7 @@ pub struct Downshift {
 pub(crate) struct ManualDownshift {
     active: bool,
     reason: String,
-    actor: String,
+    pub(crate) actor: String,
     at_ms: i64,
 }
 
@@ -87,11 +87,99 @@ pub(crate) fn audit(
     reason: &str,
     actor: &str,
 ) -> Result<()> {
+    let prev = chain_head(tx)?;
+    let hash = row_hash(&prev, at_ms, active, reason, actor);
     tx.execute(
-        "INSERT INTO downshift_audit (at_ms, active, reason, actor) VALUES (?1, ?2, ?3, ?4)",
-        params![at_ms, active, reason, actor],
+        "INSERT INTO downshift_audit (at_ms, active, reason, actor, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![at_ms, active, reason, actor, prev, hash],
     )?;
+    set_meta(tx, "audit_head", &hash)?;
     Ok(())
+}
+
+/// One audit row as stored: id, time, state, reason, actor.
+type AuditRow = (i64, i64, bool, String, String);
+
+/// The audit chain's last hash, chaining any rows written before the chain
+/// existed (in order) first.
+fn chain_head(tx: &Transaction) -> Result<String> {
+    let mut prev: String = tx
+        .query_row(
+            "SELECT hash FROM downshift_audit WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_default();
+    let legacy: Vec<AuditRow> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, at_ms, active, reason, actor FROM downshift_audit
+             WHERE hash IS NULL ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (id, at_ms, active, reason, actor) in legacy {
+        let hash = row_hash(&prev, at_ms, active, &reason, &actor);
+        tx.execute(
+            "UPDATE downshift_audit SET prev_hash = ?1, hash = ?2 WHERE id = ?3",
+            params![prev, hash, id],
+        )?;
+        prev = hash;
+    }
+    Ok(prev)
+}
+
+/// SHA-256 over the previous row's hash and this row's fields.
+fn row_hash(prev: &str, at_ms: i64, active: bool, reason: &str, actor: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let body = serde_json::json!([prev, at_ms, active, reason, actor]).to_string();
+    hex::encode(Sha256::digest(body.as_bytes()))
+}
+
+/// Checks the audit chain: every row's hash matches its fields and the row
+/// before it, and the last row is the recorded head (so a deleted last row
+/// shows). Returns what is wrong; empty when the chain holds.
+pub fn verify_audit(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, at_ms, active, reason, actor, prev_hash, hash FROM downshift_audit ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut prev = String::new();
+    let mut problems = Vec::new();
+    let mut last = None;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        // A row written before the chain existed is chained by the next write.
+        let Some(hash) = r.get::<_, Option<String>>(6)? else {
+            continue;
+        };
+        let stored_prev: Option<String> = r.get(5)?;
+        let reason: String = r.get(3)?;
+        let actor: String = r.get(4)?;
+        let want = row_hash(&prev, r.get(1)?, r.get(2)?, &reason, &actor);
+        if stored_prev.unwrap_or_default() != prev {
+            problems.push(format!(
+                "row {id}: does not follow the row before it (a row was removed or reordered)"
+            ));
+        } else if want != hash {
+            problems.push(format!(
+                "row {id}: its fields do not match its hash (edited)"
+            ));
+        }
+        prev = hash.clone();
+        last = Some(hash);
+    }
+    let head = get_meta(conn, "audit_head")?;
+    if head.is_some() && head != last {
+        problems.push(
+            "the last rows of the trail are missing (the recorded head is not the last row)".into(),
+        );
+    }
+    Ok(problems)
 }
 
 /// Records a budget-pressure transition in the audit table, once per change.
@@ -159,7 +247,18 @@ pub fn set_downshift(
     if reason.trim().is_empty() {
         return Err(input("--reason must not be empty"));
     }
-    store.write(|tx| {
+    store.write(|tx| switch(tx, active, reason, actor, clock))
+}
+
+/// Turns the downshift on or off inside a transaction; returns whether it changed.
+pub(crate) fn switch(
+    tx: &Transaction,
+    active: bool,
+    reason: &str,
+    actor: &str,
+    clock: &Clock,
+) -> Result<bool> {
+    {
         let was = manual_downshift(tx)?.is_some();
         if was == active {
             return Ok(false);
@@ -181,7 +280,7 @@ pub fn set_downshift(
         set_meta(tx, "downshift", &body)?;
         audit(tx, clock.now_ms, active, reason, actor)?;
         Ok(true)
-    })
+    }
 }
 
 /// The downshift audit trail, newest first.

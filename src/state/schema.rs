@@ -261,6 +261,10 @@ ALTER TABLE decisions ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE decisions ADD COLUMN chain TEXT;
 ALTER TABLE decisions ADD COLUMN failed TEXT NOT NULL DEFAULT '';
 "#,
+    r#"
+ALTER TABLE downshift_audit ADD COLUMN prev_hash TEXT;
+ALTER TABLE downshift_audit ADD COLUMN hash TEXT;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -51,16 +51,12 @@ pub struct Target {
     #[arg(long, env = "NEO4J_URI", value_name = "bolt://HOST:PORT")]
     pub neo4j: Option<String>,
     /// How long to wait for the Bolt server to answer.
-    #[arg(long, default_value = "10s", value_parser = duration, value_name = "DURATION")]
+    #[arg(long, default_value = "10s", value_parser = crate::units::parse_duration, value_name = "DURATION")]
     pub connect_timeout: Duration,
     /// Rows per UNWIND statement written to the Bolt server (1: one row per
     /// statement, as a MERGE-per-row loader writes).
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub bolt_batch: u64,
-}
-
-fn duration(s: &str) -> std::result::Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("`{s}`: {e} (e.g. 10s, 1m)"))
 }
 
 /// How many rows an analysis prints, what it leaves out, where the graph lives.

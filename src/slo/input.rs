@@ -1,0 +1,287 @@
+//! SLO event data: CSV `timestamp,good,total` (events per interval) or
+//! Prometheus query-API JSON with the good and total counters as range
+//! vectors (`resultType: matrix`), turned into event counts at timestamps.
+
+use crate::error::{input, Result};
+use serde::Deserialize;
+
+/// Event counts at timestamps (Unix milliseconds, ascending).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Events {
+    /// Good events: (time, count).
+    pub good: Vec<(i64, f64)>,
+    /// All events: (time, count).
+    pub total: Vec<(i64, f64)>,
+}
+
+impl Events {
+    /// The latest timestamp with data.
+    pub fn last(&self) -> Option<i64> {
+        self.total.last().map(|x| x.0)
+    }
+
+    /// The earliest timestamp with data.
+    pub fn first(&self) -> Option<i64> {
+        self.total.first().map(|x| x.0)
+    }
+
+    /// Good and total events in (from, to].
+    pub fn window(&self, from: i64, to: i64) -> (f64, f64) {
+        (sum(&self.good, from, to), sum(&self.total, from, to))
+    }
+
+    /// The same events up to `at` (later ones dropped).
+    pub fn until(&self, at: i64) -> Events {
+        let cut = |v: &[(i64, f64)]| v.iter().copied().filter(|x| x.0 <= at).collect();
+        Events {
+            good: cut(&self.good),
+            total: cut(&self.total),
+        }
+    }
+}
+
+fn sum(v: &[(i64, f64)], from: i64, to: i64) -> f64 {
+    let lo = v.partition_point(|x| x.0 <= from);
+    let hi = v.partition_point(|x| x.0 <= to);
+    v[lo..hi].iter().map(|x| x.1).sum()
+}
+
+/// A timestamp: Unix seconds (integer or fraction) or RFC 3339.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(x) = s.parse::<f64>() {
+        return (x.is_finite() && (0.0..1e11).contains(&x)).then(|| (x * 1000.0).round() as i64);
+    }
+    humantime::parse_rfc3339_weak(s)
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_millis()).ok())
+}
+
+/// Reads CSV with columns `timestamp`, `good`, `total`: the events in the
+/// interval that ends at each timestamp. Rows may come in any order.
+pub fn from_csv(text: &str, name: &str) -> Result<Events> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| input(format!("{name}: cannot read the CSV header: {e}")))?
+        .clone();
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let (Some(ct), Some(cg), Some(cn)) = (col("timestamp"), col("good"), col("total")) else {
+        return Err(input(format!(
+            "{name}: expected the columns timestamp,good,total (header: {})",
+            headers.iter().collect::<Vec<_>>().join(",")
+        )));
+    };
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| input(format!("{name}:{line}: {e}")))?;
+        let field = |c: usize| rec.get(c).unwrap_or("");
+        let t = parse_time(field(ct)).ok_or_else(|| {
+            input(format!(
+                "{name}:{line}: timestamp `{}` is neither Unix seconds nor RFC 3339",
+                field(ct)
+            ))
+        })?;
+        let count = |c: usize, what: &str| -> Result<f64> {
+            match field(c).parse::<f64>() {
+                Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+                _ => Err(input(format!(
+                    "{name}:{line}: {what} `{}` is not a count ≥ 0",
+                    field(c)
+                ))),
+            }
+        };
+        let (g, n) = (count(cg, "good")?, count(cn, "total")?);
+        if g > n {
+            return Err(input(format!(
+                "{name}:{line}: good ({g}) is more than total ({n})"
+            )));
+        }
+        rows.push((t, g, n));
+    }
+    rows.sort_by_key(|r| r.0);
+    Ok(Events {
+        good: rows.iter().map(|r| (r.0, r.1)).collect(),
+        total: rows.iter().map(|r| (r.0, r.2)).collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct Response {
+    status: String,
+    #[serde(default)]
+    data: Option<Data>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Data {
+    result_type: String,
+    result: Vec<Series>,
+}
+
+#[derive(Deserialize)]
+struct Series {
+    #[serde(default)]
+    metric: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    values: Vec<(f64, String)>,
+}
+
+/// Reads a Prometheus query-API response holding the counters named `good`
+/// and `total` as range vectors. Every series of a name is a counter: its
+/// increases (a drop is a reset: the new value counts from zero) are summed
+/// over the series. `NaN` samples and gaps are skipped.
+pub fn from_prometheus(text: &str, name: &str, good: &str, total: &str) -> Result<Events> {
+    let r: Response = serde_json::from_str(text).map_err(|e| {
+        input(format!(
+            "{name}: line {}: not Prometheus query JSON: {e}",
+            e.line()
+        ))
+    })?;
+    if r.status != "success" {
+        return Err(input(format!(
+            "{name}: the query failed ({}): {}",
+            r.status,
+            r.error.unwrap_or_default()
+        )));
+    }
+    let data = r
+        .data
+        .ok_or_else(|| input(format!("{name}: no `data` in the response")))?;
+    if data.result_type != "matrix" {
+        return Err(input(format!(
+            "{name}: resultType `{}` holds one sample per series; burn needs the counters over time: export them with query_range (resultType matrix)",
+            data.result_type
+        )));
+    }
+    let mut out = Events::default();
+    for (want, into) in [(good, &mut out.good), (total, &mut out.total)] {
+        let mut found = false;
+        for s in data
+            .result
+            .iter()
+            .filter(|s| s.metric.get("__name__").map(String::as_str) == Some(want))
+        {
+            found = true;
+            let mut prev: Option<f64> = None;
+            for (t, v) in &s.values {
+                let Ok(v) = v.parse::<f64>() else {
+                    return Err(input(format!(
+                        "{name}: series {want}: value `{v}` is not a number"
+                    )));
+                };
+                if !v.is_finite() || !t.is_finite() {
+                    continue;
+                }
+                if let Some(p) = prev {
+                    let inc = if v >= p { v - p } else { v };
+                    into.push(((t * 1000.0).round() as i64, inc));
+                }
+                prev = Some(v);
+            }
+        }
+        if !found {
+            return Err(input(format!(
+                "{name}: no series named `{want}` (it has: {})",
+                names(&data.result)
+            )));
+        }
+        into.sort_by_key(|x| x.0);
+    }
+    Ok(out)
+}
+
+fn names(result: &[Series]) -> String {
+    let mut n: Vec<&str> = result
+        .iter()
+        .filter_map(|s| s.metric.get("__name__").map(String::as_str))
+        .collect();
+    n.sort_unstable();
+    n.dedup();
+    if n.is_empty() {
+        "no __name__ labels".into()
+    } else {
+        n.join(", ")
+    }
+}
+
+/// Reads `text` as Prometheus JSON when it starts with `{`, else as CSV.
+pub fn read(text: &str, name: &str, good: &str, total: &str) -> Result<Events> {
+    if text.trim_start().starts_with('{') {
+        from_prometheus(text, name, good, total)
+    } else {
+        from_csv(text, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_sort_and_sum_by_window() {
+        let e = from_csv(
+            "timestamp,good,total\n120,9,10\n60,10,10\n2026-01-01T00:00:00Z,1,1\n",
+            "x.csv",
+        )
+        .unwrap();
+        assert_eq!(e.total[0].0, 60_000);
+        assert_eq!(e.window(60_000, 120_000), (9.0, 10.0));
+        assert_eq!(e.window(0, 120_000), (19.0, 20.0));
+        assert_eq!(e.last(), Some(1_767_225_600_000));
+    }
+
+    #[test]
+    fn bad_csv_names_the_line() {
+        for (csv, want) in [
+            ("t,good,total\n", "expected the columns"),
+            ("timestamp,good,total\nabc,1,1\n", "x.csv:2: timestamp"),
+            ("timestamp,good,total\n1,2,1\n", "x.csv:2: good (2) is more"),
+            ("timestamp,good,total\n1,-1,1\n", "x.csv:2: good `-1`"),
+        ] {
+            let err = from_csv(csv, "x.csv").unwrap_err().to_string();
+            assert!(err.contains(want), "{csv}: {err}");
+        }
+    }
+
+    #[test]
+    fn prometheus_counters_become_increases_with_resets_and_nan() {
+        let json = r#"{"status":"success","data":{"resultType":"matrix","result":[
+          {"metric":{"__name__":"ok_total","pod":"a"},"values":[[0,"10"],[60,"15"],[120,"NaN"],[180,"3"]]},
+          {"metric":{"__name__":"ok_total","pod":"b"},"values":[[0,"0"],[60,"5"]]},
+          {"metric":{"__name__":"all_total","pod":"a"},"values":[[0,"10"],[60,"20"],[180,"4"]]}]}}"#;
+        let e = from_prometheus(json, "p.json", "ok_total", "all_total").unwrap();
+        // pod a: +5 at 60, reset to 3 at 180 (+3); pod b: +5 at 60.
+        assert_eq!(e.window(0, 60_000).0, 10.0);
+        assert_eq!(e.window(60_000, 180_000).0, 3.0);
+        assert_eq!(e.window(0, 180_000).1, 14.0);
+    }
+
+    #[test]
+    fn prometheus_errors_are_one_line() {
+        for (json, want) in [
+            ("{", "not Prometheus query JSON"),
+            (r#"{"status":"error","error":"bad query"}"#, "bad query"),
+            (
+                r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+                "query_range",
+            ),
+            (
+                r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"x"},"values":[[0,"1"]]}]}}"#,
+                "no series named `ok` (it has: x)",
+            ),
+        ] {
+            let err = from_prometheus(json, "p.json", "ok", "x")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want) && !err.contains('\n'), "{err}");
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Service level objectives: error-budget burn over the SRE Workbook's
+//! multiwindow alert pairs (and the seed's 2× alert), the downshift they
+//! drive, and the deploy gate.
+//!
+//! Burn rate over a window is the window's error ratio divided by the error
+//! budget (1 − objective): at burn 1 the budget lasts exactly the period.
+//! An alert fires when both its long and its short window burn at or above
+//! its threshold and each holds at least `min_events` events.
+
+pub mod control;
+pub mod input;
+
+use crate::config::{DownshiftOn, SloConfig};
+use crate::error::{input as bad_input, Result};
+use input::Events;
+use serde::Serialize;
+
+/// One multiwindow alert.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct AlertRule {
+    /// Its name.
+    pub name: &'static str,
+    /// `page` or `ticket`.
+    pub severity: &'static str,
+    /// Burn rate threshold.
+    pub burn: f64,
+    /// Long window, seconds.
+    pub long_s: i64,
+    /// Short window, seconds.
+    pub short_s: i64,
+}
+
+/// The SRE Workbook's alerts (chapter 5, "multiwindow, multi-burn-rate").
+pub const WORKBOOK: [AlertRule; 3] = [
+    AlertRule {
+        name: "page-fast",
+        severity: "page",
+        burn: 14.4,
+        long_s: 3600,
+        short_s: 300,
+    },
+    AlertRule {
+        name: "page-slow",
+        severity: "page",
+        burn: 6.0,
+        long_s: 6 * 3600,
+        short_s: 1800,
+    },
+    AlertRule {
+        name: "ticket",
+        severity: "ticket",
+        burn: 1.0,
+        long_s: 3 * 86400,
+        short_s: 6 * 3600,
+    },
+];
+
+/// The seed's alert: `burn`× over 1h and 5m.
+pub fn seed_rule(burn: f64) -> AlertRule {
+    AlertRule {
+        name: "seed",
+        severity: "downshift",
+        burn,
+        long_s: 3600,
+        short_s: 300,
+    }
+}
+
+/// Burn over one window.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Window {
+    /// Its length, as `5m`.
+    pub window: String,
+    /// Events in it.
+    pub total: f64,
+    /// Good events in it.
+    pub good: f64,
+    /// Share of bad events.
+    pub error_ratio: f64,
+    /// error_ratio ÷ (1 − objective).
+    pub burn: f64,
+}
+
+/// One alert's state.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alert {
+    /// The rule's name.
+    pub name: String,
+    /// `page`, `ticket` or `downshift`.
+    pub severity: String,
+    /// Threshold.
+    pub threshold: f64,
+    /// Long window.
+    pub long: Window,
+    /// Short window.
+    pub short: Window,
+    /// Both windows at or above the threshold with enough events.
+    pub firing: bool,
+    /// A window had fewer than `min_events` events, so the alert cannot fire.
+    pub quiet: bool,
+}
+
+/// The burn of one SLO at one time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Burn {
+    /// The SLO.
+    pub name: String,
+    /// Objective, percent.
+    pub objective: f64,
+    /// Budget period, as configured.
+    pub period: String,
+    /// Evaluation time, Unix ms.
+    pub at_ms: i64,
+    /// Events in the period (or as much of it as the data covers).
+    pub total: f64,
+    /// Bad events in the period.
+    pub bad: f64,
+    /// Share of the period's error budget left (negative when overspent).
+    pub budget_remaining: f64,
+    /// Share of the period the data covers.
+    pub coverage: f64,
+    /// The alerts, the Workbook's then the seed's.
+    pub alerts: Vec<Alert>,
+    /// A page alert fires.
+    pub page: bool,
+    /// The ticket alert fires.
+    pub ticket: bool,
+    /// The alert that drives downshift fires.
+    pub downshift: bool,
+}
+
+/// A window length as `5m`, `6h`, `3d`.
+pub fn span(secs: i64) -> String {
+    match secs {
+        s if s % 86400 == 0 => format!("{}d", s / 86400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// Parses a configured duration into seconds.
+pub fn seconds(what: &str, s: &str) -> Result<i64> {
+    let d = crate::units::parse_duration(s).map_err(|e| bad_input(format!("{what}: {e}")))?;
+    Ok(d.as_secs() as i64)
+}
+
+/// The burn of `slo` at `at_ms` from `events` (those after it are ignored).
+pub fn burn(slo: &SloConfig, events: &Events, at_ms: i64) -> Result<Burn> {
+    let budget = 1.0 - slo.objective / 100.0;
+    let window = |secs: i64| {
+        let (good, total) = events.window(at_ms - secs * 1000, at_ms);
+        let error_ratio = if total > 0.0 {
+            ((total - good) / total).max(0.0)
+        } else {
+            0.0
+        };
+        Window {
+            window: span(secs),
+            total,
+            good,
+            error_ratio,
+            burn: error_ratio / budget,
+        }
+    };
+    let min = slo.min_events as f64;
+    let alert = |rule: &AlertRule| {
+        let long = window(rule.long_s);
+        let short = window(rule.short_s);
+        let quiet = long.total < min || short.total < min;
+        Alert {
+            name: rule.name.to_string(),
+            severity: rule.severity.to_string(),
+            threshold: rule.burn,
+            firing: !quiet && long.burn >= rule.burn && short.burn >= rule.burn,
+            quiet,
+            long,
+            short,
+        }
+    };
+    let mut alerts: Vec<Alert> = WORKBOOK.iter().map(alert).collect();
+    alerts.push(alert(&seed_rule(slo.downshift_burn)));
+    let period = seconds(&format!("slo `{}` period", slo.name), &slo.period)?;
+    let (good, total) = events.window(at_ms - period * 1000, at_ms);
+    let bad = (total - good).max(0.0);
+    let allowed = budget * total;
+    let first = events.first().unwrap_or(at_ms);
+    let covered = ((at_ms - first).max(0) as f64 / (period * 1000) as f64).min(1.0);
+    let fires = |sev: &str| alerts.iter().any(|a| a.severity == sev && a.firing);
+    let (page, ticket) = (fires("page"), fires("ticket"));
+    let downshift = match slo.downshift_on {
+        DownshiftOn::Seed => fires("downshift"),
+        DownshiftOn::Page => page,
+        DownshiftOn::Ticket => page || ticket,
+        DownshiftOn::Never => false,
+    };
+    Ok(Burn {
+        name: slo.name.clone(),
+        objective: slo.objective,
+        period: slo.period.clone(),
+        at_ms,
+        total,
+        bad,
+        budget_remaining: if allowed > 0.0 {
+            1.0 - bad / allowed
+        } else {
+            1.0
+        },
+        coverage: covered,
+        page,
+        ticket,
+        downshift,
+        alerts,
+    })
+}
+
+/// The alert that drives downshift, for `slo`, as its rule.
+pub fn downshift_rule(slo: &SloConfig) -> Vec<AlertRule> {
+    match slo.downshift_on {
+        DownshiftOn::Seed => vec![seed_rule(slo.downshift_burn)],
+        DownshiftOn::Page => WORKBOOK[..2].to_vec(),
+        DownshiftOn::Ticket => WORKBOOK.to_vec(),
+        DownshiftOn::Never => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn slo() -> SloConfig {
+        SloConfig {
+            name: "agent".into(),
+            objective: 99.0,
+            period: "30d".into(),
+            good: None,
+            total: None,
+            min_events: 20,
+            downshift_on: DownshiftOn::Seed,
+            downshift_burn: 2.0,
+            hold: "1h".into(),
+        }
+    }
+
+    /// One sample a minute for `minutes`, with `errors(minute)` bad out of 100.
+    fn events(minutes: i64, errors: impl Fn(i64) -> f64) -> Events {
+        let mut e = Events::default();
+        for m in 1..=minutes {
+            e.good.push((m * 60_000, 100.0 - errors(m)));
+            e.total.push((m * 60_000, 100.0));
+        }
+        e
+    }
+
+    #[test]
+    fn burn_is_the_error_ratio_over_the_budget() {
+        // 5 % errors against a 1 % budget: burn 5 everywhere.
+        let e = events(4 * 24 * 60, |_| 5.0);
+        let b = burn(&slo(), &e, e.last().unwrap()).unwrap();
+        for a in &b.alerts {
+            assert!((a.long.burn - 5.0).abs() < 1e-9, "{a:?}");
+        }
+        let firing: Vec<&str> = b
+            .alerts
+            .iter()
+            .filter(|a| a.firing)
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(firing, ["ticket", "seed"]);
+        assert!(!b.page && b.ticket && b.downshift);
+        // Over the events seen, errors run at five times the budget: 1 − 5 left.
+        assert!(
+            (b.budget_remaining - (1.0 - 5.0)).abs() < 1e-9,
+            "{}",
+            b.budget_remaining
+        );
+        assert!((b.coverage - (4.0 * 24.0 * 60.0 - 1.0) / (30.0 * 24.0 * 60.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_fast_burn_pages_only_when_both_windows_burn() {
+        // Quiet for a day, then 20 % errors for the last 10 minutes.
+        let e = events(24 * 60, |m| if m > 24 * 60 - 10 { 20.0 } else { 0.0 });
+        let b = burn(&slo(), &e, e.last().unwrap()).unwrap();
+        let fast = &b.alerts[0];
+        // Short window: 20× ≥ 14.4; long window: 10 of 60 minutes at 20 % = 3.33×.
+        assert!(fast.short.burn >= 14.4 && fast.long.burn < 14.4, "{fast:?}");
+        assert!(!fast.firing && !b.page);
+        // The seed's 2× alert does fire.
+        assert!(b.downshift);
+    }
+
+    #[test]
+    fn a_quiet_hour_does_not_page() {
+        let mut e = Events::default();
+        // Three events in the last hour, two of them bad.
+        for (m, g) in [(10, 1.0), (30, 0.0), (50, 0.0)] {
+            e.good.push((m * 60_000, g));
+            e.total.push((m * 60_000, 1.0));
+        }
+        let b = burn(&slo(), &e, 60 * 60_000).unwrap();
+        assert!(b.alerts.iter().all(|a| a.quiet && !a.firing));
+        assert!(!b.page && !b.downshift);
+    }
+}

@@ -1,0 +1,310 @@
+//! `maestro slo`: replayed incident traces (fixtures/slo/, made by
+//! scripts/slo/make_traces.py) drive the downshift in the documented
+//! sequence without flapping; the audit chain verifies and catches edits;
+//! the gate and bad input behave.
+
+mod common;
+use common::Project;
+use maestro::clock::{rfc3339, Clock};
+use maestro::config::parse;
+use maestro::slo::{burn, control, input};
+use maestro::state::Store;
+use std::path::PathBuf;
+
+const CONFIG: &str = r#"
+[[slo]]
+name = "agent-success"
+objective = 99.5
+good = "agent_runs_ok_total"
+total = "agent_runs_total"
+
+[[arms]]
+id = "a@small"
+tier = "small"
+
+[[arms]]
+id = "b@large"
+tier = "large"
+"#;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/slo")
+        .join(name)
+}
+
+/// 2026-01-01T00:00:00Z, the traces' start.
+const START: i64 = 1_767_225_600_000;
+const MIN: i64 = 60_000;
+
+/// Evaluates every 5 minutes over the trace on a fresh state; returns the
+/// transitions as (time, on/off), and how often a controller without the
+/// hold time (off as soon as the alert stops) would have switched.
+fn replay(trace: &str) -> (Vec<(String, bool)>, usize, tempfile::TempDir) {
+    let cfg = parse(CONFIG).unwrap();
+    let text = std::fs::read_to_string(fixture(trace)).unwrap();
+    let events = input::from_csv(&text, trace).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("state.db")).unwrap();
+    let slos = vec![(cfg.slo[0].clone(), events.clone())];
+    let mut transitions = Vec::new();
+    let (mut naive, mut naive_on) = (0, false);
+    let mut at = START + 60 * MIN;
+    while at <= START + 3 * 1440 * MIN {
+        let clock = Clock::at_ms(at).unwrap();
+        let e = control::evaluate(&mut store, &slos, at, &clock).unwrap();
+        match e.action {
+            control::Action::Entered => transitions.push((rfc3339(at), true)),
+            control::Action::Left => transitions.push((rfc3339(at), false)),
+            _ => {}
+        }
+        let firing = burn(&cfg.slo[0], &events, at).unwrap().downshift;
+        if firing != naive_on {
+            naive += 1;
+            naive_on = firing;
+        }
+        at += 5 * MIN;
+    }
+    (transitions, naive, dir)
+}
+
+#[test]
+fn a_fast_burn_enters_downshift_at_once_and_leaves_after_the_hold() {
+    let (t, _, _) = replay("fast-burn.csv");
+    assert_eq!(
+        t,
+        [
+            ("2026-01-03T12:05:00Z".to_string(), true),
+            ("2026-01-03T14:30:00Z".to_string(), false)
+        ]
+    );
+}
+
+#[test]
+fn a_slow_burn_enters_within_the_hour_and_leaves_after_the_window_and_the_hold() {
+    let (t, _, _) = replay("slow-burn.csv");
+    assert_eq!(t.len(), 2, "{t:?}");
+    assert!(t[0].1 && !t[1].1);
+    // 3× burn from Jan 2 00:01: the 1h window passes 2× after ~39 minutes
+    // of it (0.1 % · (60 − k) + 1.5 % · k ≥ 1 % · 60).
+    assert!(
+        ("2026-01-02T00:30:00Z".to_string()..="2026-01-02T01:00:00Z".to_string()).contains(&t[0].0),
+        "{t:?}"
+    );
+    // It ends at 18:00; the 1h window falls below 1× once fewer than ~17 of
+    // its minutes are elevated (about 18:44), then the 1h hold.
+    assert!(
+        ("2026-01-02T19:40:00Z".to_string()..="2026-01-02T19:55:00Z".to_string()).contains(&t[1].0),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn noise_around_the_threshold_does_not_flap() {
+    let (t, naive, dir) = replay("noise.csv");
+    eprintln!("noise: {t:?}, a controller without the hold would switch {naive} times");
+    assert_eq!(t.len(), 2, "one entry and one exit: {t:?}");
+    assert!(t[0].1 && !t[1].1);
+    // The trace is noisy: switching as the alert comes and goes would flap.
+    assert!(naive >= 10, "naive switches: {naive}");
+    // The audit trail holds both transitions, chained.
+    let store = Store::open(&dir.path().join("state.db")).unwrap();
+    let rows = maestro::router::audit_log(store.conn(), 10).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.actor == "slo"));
+    assert!(
+        rows[1].reason.contains("burn") && rows[1].reason.contains("≥ 2×"),
+        "{}",
+        rows[1].reason
+    );
+    assert!(rows[0].reason.contains("below 1"), "{}", rows[0].reason);
+    assert!(maestro::router::downshift::verify_audit(store.conn())
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn the_audit_chain_catches_an_edited_or_removed_row() {
+    let p = Project::new(CONFIG);
+    let trace = fixture("fast-burn.csv");
+    let trace = trace.to_str().unwrap();
+    p.ok(&["downshift", "on", "--reason", "before the chain"]);
+    p.ok(&["downshift", "off"]);
+    for at in ["2026-01-03T12:05:00Z", "2026-01-03T14:30:00Z"] {
+        p.ok(&["slo", "evaluate", "--input", trace, "--at", at]);
+    }
+    let v = p.json(&["slo", "audit", "--verify"]);
+    assert_eq!(v["verified"], true, "{v}");
+    assert_eq!(v["rows"].as_array().unwrap().len(), 4);
+
+    let conn = rusqlite::Connection::open(p.state()).unwrap();
+    let reason: String = conn
+        .query_row("SELECT reason FROM downshift_audit WHERE id = 3", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    conn.execute(
+        "UPDATE downshift_audit SET reason = 'nothing happened' WHERE id = 3",
+        [],
+    )
+    .unwrap();
+    let out = p.cmd().args(["slo", "audit", "--verify"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("row 3: its fields do not match its hash"),
+        "{text}"
+    );
+
+    // Put it back: the chain holds again. Then remove the last row.
+    conn.execute(
+        "UPDATE downshift_audit SET reason = ?1 WHERE id = 3",
+        [&reason],
+    )
+    .unwrap();
+    assert_eq!(p.json(&["slo", "audit", "--verify"])["verified"], true);
+    conn.execute("DELETE FROM downshift_audit WHERE id = 4", [])
+        .unwrap();
+    let out = p
+        .cmd()
+        .args(["--json", "slo", "audit", "--verify"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems = v["problems"].to_string();
+    assert!(
+        problems.contains("last rows of the trail are missing"),
+        "{problems}"
+    );
+}
+
+#[test]
+fn evaluate_drives_route_and_leaves_a_manual_downshift_alone() {
+    let p = Project::new(CONFIG);
+    let trace = fixture("fast-burn.csv");
+    let trace = trace.to_str().unwrap();
+    let e = p.json(&[
+        "slo",
+        "evaluate",
+        "--input",
+        trace,
+        "--at",
+        "2026-01-03T12:10:00Z",
+    ]);
+    assert_eq!(e["action"], "entered");
+    let d = p.json(&["route", "--task", "T"]);
+    assert_eq!(d["tier"], "small");
+    assert!(d["downshift"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("slo agent-success"));
+    // A human's downshift is not turned off by calm burn.
+    p.ok(&["downshift", "off"]);
+    p.ok(&["downshift", "on", "--reason", "release freeze"]);
+    let e = p.json(&[
+        "slo",
+        "evaluate",
+        "--input",
+        trace,
+        "--at",
+        "2026-01-03T20:00:00Z",
+    ]);
+    assert_eq!(e["action"], "not_ours");
+    assert_eq!(e["downshift"], true);
+}
+
+#[test]
+fn the_gate_fails_on_a_page_or_a_spent_budget() {
+    let p = Project::new(CONFIG);
+    let trace = fixture("fast-burn.csv");
+    let trace = trace.to_str().unwrap();
+    let ok = p
+        .cmd()
+        .args([
+            "slo",
+            "gate",
+            "--input",
+            trace,
+            "--at",
+            "2026-01-03T11:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+    let out = p
+        .cmd()
+        .args([
+            "--json",
+            "slo",
+            "gate",
+            "--input",
+            trace,
+            "--at",
+            "2026-01-03T12:25:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["reasons"][0].as_str().unwrap().contains("page-fast"),
+        "{v}"
+    );
+    // A 99.99 % objective: the budget of the three days is spent.
+    let out = p
+        .cmd()
+        .args(["slo", "gate", "--input", trace, "--objective", "99.99"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("error budget is spent"));
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let p = Project::new(CONFIG);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body, want) in [
+        (
+            "a.csv",
+            "timestamp,good,total\n1,5,3\n",
+            "a.csv:2: good (5) is more than total",
+        ),
+        ("b.json", "{\"status\":\"success\",", "b.json: line 1"),
+        (
+            "c.csv",
+            "when,ok\n",
+            "expected the columns timestamp,good,total",
+        ),
+    ] {
+        let f = dir.path().join(name);
+        std::fs::write(&f, body).unwrap();
+        let out = p
+            .cmd()
+            .args(["slo", "burn", "--input"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(want) && err.trim().lines().count() == 1,
+            "{name}: {err}"
+        );
+    }
+    let out = p
+        .cmd()
+        .args(["slo", "burn", "--input", "missing.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let bad = Project::new("[[slo]]\nname = \"x\"\nobjective = 100\n");
+    let out = bad
+        .cmd()
+        .args(["slo", "burn", "--input", "x.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("objective = 100"));
+}
