@@ -89,6 +89,7 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         ("risk.md", &["risk"]),
         ("exec.md", &["exec"]),
         ("pr-report.md", &["pr-report", "report"]),
+        ("slo.md", &["slo"]),
         ("sbom.md", &["sbom-diff"]),
         ("configuration.md", &[""]),
         ("exit-codes.md", &[""]),
