@@ -104,6 +104,9 @@ pub enum Command {
     /// Service level objectives: error-budget burn, downshift on burn, a deploy gate, the audit trail.
     #[command(subcommand)]
     Slo(commands::slo::SloCommand),
+    /// Autoscaling the agent workers: simulate KEDA and the HPA over the job queue.
+    #[command(subcommand)]
+    Scale(commands::scale::ScaleCommand),
     /// Reproducible-build checks: compare two artifact trees, or build twice.
     #[command(subcommand)]
     Repro(commands::repro::ReproCommand),
@@ -175,6 +178,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::PrReport(a) => commands::pr_report::exec(&ctx, a),
         Command::Replay(a) => commands::replay::exec(&ctx, a),
         Command::Slo(a) => commands::slo::exec(&ctx, a),
+        Command::Scale(a) => commands::scale::exec(&ctx, a),
         Command::Downshift(a) => commands::downshift::exec(&ctx, a),
         Command::Config(a) => commands::config::exec(&ctx, a),
         Command::EnvHash(a) => commands::env_hash::exec(&ctx, a),

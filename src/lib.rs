@@ -23,6 +23,7 @@ pub mod repro;
 pub mod risk;
 pub mod router;
 pub mod sbom;
+pub mod scale;
 pub mod slo;
 pub mod state;
 pub mod storage;

@@ -20,6 +20,7 @@ pub mod repro;
 pub mod risk;
 pub mod route;
 pub mod sbom_diff;
+pub mod scale;
 pub mod slo;
 pub mod stats;
 

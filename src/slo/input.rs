@@ -3,7 +3,17 @@
 //! vectors (`resultType: matrix`), turned into event counts at timestamps.
 
 use crate::error::{input, Result};
+use crate::output::safe::one_line;
 use serde::Deserialize;
+
+/// Input text quoted in a message: on one line, at most 80 characters.
+fn quote(s: &str) -> String {
+    let s = one_line(s);
+    match s.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.into_owned(),
+    }
+}
 
 /// Event counts at timestamps (Unix milliseconds, ascending).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -66,24 +76,29 @@ pub fn from_csv(text: &str, name: &str) -> Result<Events> {
         .from_reader(text.as_bytes());
     let headers = rdr
         .headers()
-        .map_err(|e| input(format!("{name}: cannot read the CSV header: {e}")))?
+        .map_err(|e| {
+            input(format!(
+                "{name}: cannot read the CSV header: {}",
+                quote(&e.to_string())
+            ))
+        })?
         .clone();
     let col = |n: &str| headers.iter().position(|h| h == n);
     let (Some(ct), Some(cg), Some(cn)) = (col("timestamp"), col("good"), col("total")) else {
         return Err(input(format!(
             "{name}: expected the columns timestamp,good,total (header: {})",
-            headers.iter().collect::<Vec<_>>().join(",")
+            quote(&headers.iter().collect::<Vec<_>>().join(","))
         )));
     };
     let mut rows = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let line = i + 2;
-        let rec = rec.map_err(|e| input(format!("{name}:{line}: {e}")))?;
+        let rec = rec.map_err(|e| input(format!("{name}:{line}: {}", quote(&e.to_string()))))?;
         let field = |c: usize| rec.get(c).unwrap_or("");
         let t = parse_time(field(ct)).ok_or_else(|| {
             input(format!(
                 "{name}:{line}: timestamp `{}` is neither Unix seconds nor RFC 3339",
-                field(ct)
+                quote(field(ct))
             ))
         })?;
         let count = |c: usize, what: &str| -> Result<f64> {
@@ -91,7 +106,7 @@ pub fn from_csv(text: &str, name: &str) -> Result<Events> {
                 Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
                 _ => Err(input(format!(
                     "{name}:{line}: {what} `{}` is not a count ≥ 0",
-                    field(c)
+                    quote(field(c))
                 ))),
             }
         };
@@ -141,15 +156,16 @@ struct Series {
 pub fn from_prometheus(text: &str, name: &str, good: &str, total: &str) -> Result<Events> {
     let r: Response = serde_json::from_str(text).map_err(|e| {
         input(format!(
-            "{name}: line {}: not Prometheus query JSON: {e}",
-            e.line()
+            "{name}: line {}: not Prometheus query JSON: {}",
+            e.line(),
+            quote(&e.to_string())
         ))
     })?;
     if r.status != "success" {
         return Err(input(format!(
             "{name}: the query failed ({}): {}",
-            r.status,
-            r.error.unwrap_or_default()
+            quote(&r.status),
+            quote(&r.error.unwrap_or_default())
         )));
     }
     let data = r
@@ -158,7 +174,7 @@ pub fn from_prometheus(text: &str, name: &str, good: &str, total: &str) -> Resul
     if data.result_type != "matrix" {
         return Err(input(format!(
             "{name}: resultType `{}` holds one sample per series; burn needs the counters over time: export them with query_range (resultType matrix)",
-            data.result_type
+            quote(&data.result_type)
         )));
     }
     let mut out = Events::default();
@@ -208,7 +224,7 @@ fn names(result: &[Series]) -> String {
     if n.is_empty() {
         "no __name__ labels".into()
     } else {
-        n.join(", ")
+        quote(&n.join(", "))
     }
 }
 
@@ -262,6 +278,18 @@ mod tests {
         assert_eq!(e.window(0, 60_000).0, 10.0);
         assert_eq!(e.window(60_000, 180_000).0, 3.0);
         assert_eq!(e.window(0, 180_000).1, 14.0);
+    }
+
+    #[test]
+    fn quoted_input_stays_on_one_line() {
+        // Found by the slo_input fuzz target: a quoted header spanning lines.
+        let err = from_csv("\"a\nb\",c\n1,2\n", "x.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains('\n') && err.contains("a\\nb"), "{err}");
+        let long = format!("{},x\n", "h".repeat(500));
+        let err = from_csv(&long, "x.csv").unwrap_err().to_string();
+        assert!(err.len() < 300, "{err}");
     }
 
     #[test]

@@ -1,0 +1,42 @@
+//! Fuzzes `slo`'s input: any text as CSV or Prometheus JSON gives events or
+//! a one-line error naming the file, never a panic; events that parse give
+//! a burn with finite figures and non-negative windows.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use maestro::config::{DownshiftOn, SloConfig};
+use maestro::slo::{burn, input};
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let slo = SloConfig {
+        name: "fuzz".into(),
+        objective: 99.5,
+        period: "30d".into(),
+        good: Some("ok".into()),
+        total: Some("all".into()),
+        min_events: 1,
+        downshift_on: DownshiftOn::Seed,
+        downshift_burn: 2.0,
+        hold: "1h".into(),
+    };
+    for parsed in [
+        input::from_csv(&text, "f.csv"),
+        input::from_prometheus(&text, "f.json", "ok", "all"),
+    ] {
+        match parsed {
+            Ok(events) => {
+                let at = events.last().unwrap_or(0);
+                let b = burn(&slo, &events, at).unwrap();
+                for a in &b.alerts {
+                    assert!(a.long.total >= 0.0 && a.short.total >= 0.0);
+                    assert!(!a.long.burn.is_nan() && !a.short.burn.is_nan());
+                }
+            }
+            Err(e) => {
+                let m = e.to_string();
+                assert!(m.starts_with("f.csv") || m.starts_with("f.json"), "{m}");
+                assert!(!m.contains('\n'), "{m}");
+            }
+        }
+    }
+});

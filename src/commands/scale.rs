@@ -1,0 +1,280 @@
+//! `maestro scale simulate`.
+
+use super::Ctx;
+use crate::error::{input, Result};
+use crate::scale::sim::{self, Arrivals, Scaling, Service, Settings};
+use crate::units::parse_duration;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// `maestro scale …`.
+#[derive(Debug, Subcommand)]
+pub enum ScaleCommand {
+    /// Simulate the worker queue under KEDA and the HPA (or fixed pods):
+    /// queue wait p50/p95/p99, replica-hours, cost, hours the budget binds.
+    Simulate(SimulateArgs),
+}
+
+/// `scale simulate`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("arrivals").required(true).args(["poisson", "bursty", "trace"]))]
+pub struct SimulateArgs {
+    /// Poisson arrivals at RATE jobs per second, or per minute or hour with
+    /// a unit: 2, 30/m, 1000/h.
+    #[arg(long, value_name = "RATE")]
+    pub poisson: Option<String>,
+    /// Bursts: HIGH,LOW,BURST,CALM: rates in and between bursts, and the
+    /// mean lengths of each (e.g. 2/s,6/m,10m,30m).
+    #[arg(long, value_name = "HIGH,LOW,BURST,CALM")]
+    pub bursty: Option<String>,
+    /// Enqueue times, one per line (Unix seconds or RFC 3339), or CSV with a
+    /// `timestamp` column.
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Mean service time of one job on one pod.
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    pub service_mean: std::time::Duration,
+    /// Coefficient of variation of service times: 1 exponential, 0 fixed,
+    /// others lognormal.
+    #[arg(long, default_value_t = 1.0)]
+    pub service_cv: f64,
+    /// Simulated time (a trace runs to its last job).
+    #[arg(long, default_value = "24h", value_parser = parse_duration)]
+    pub duration: std::time::Duration,
+    /// A fixed number of pods instead of autoscaling.
+    #[arg(long, conflicts_with_all = ["list_length", "min_replicas", "max_replicas"])]
+    pub pods: Option<u32>,
+    /// KEDA listLength: jobs waiting per replica.
+    #[arg(long)]
+    pub list_length: Option<f64>,
+    /// KEDA pollingInterval.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub polling: std::time::Duration,
+    /// KEDA cooldownPeriod (scale to zero after this long idle, with --min-replicas 0).
+    #[arg(long, default_value = "300s", value_parser = parse_duration)]
+    pub cooldown: std::time::Duration,
+    /// minReplicaCount.
+    #[arg(long)]
+    pub min_replicas: Option<u32>,
+    /// maxReplicaCount (capped further by [budget] daily_usd and --cost-per-replica-hour).
+    #[arg(long)]
+    pub max_replicas: Option<u32>,
+    /// Pod start latency.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub start_latency: std::time::Duration,
+    /// USD per replica-hour.
+    #[arg(long, default_value_t = 0.0)]
+    pub cost_per_replica_hour: f64,
+    /// RNG seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// A rate: a number of jobs per second, or per `/m` or `/h`.
+fn rate(s: &str) -> std::result::Result<f64, String> {
+    let (num, per) = match s.trim().split_once('/') {
+        Some((n, u)) => (n, u.trim()),
+        None => (s.trim(), "s"),
+    };
+    let div = match per {
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("`{s}`: the unit is /s, /m or /h")),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x / div),
+        _ => Err(format!("`{s}` is not a rate (e.g. 2, 30/m, 1000/h)")),
+    }
+}
+
+/// Reads enqueue times, shifted so the first is 0.
+fn trace(text: &str, name: &str) -> Result<Vec<f64>> {
+    let mut lines = text.lines().enumerate().peekable();
+    let mut col = None;
+    if let Some((_, first)) = lines.peek() {
+        if first.contains("timestamp") {
+            col = first.split(',').position(|h| h.trim() == "timestamp");
+            lines.next();
+        }
+    }
+    let mut times = Vec::new();
+    for (i, line) in lines {
+        let field = match col {
+            Some(c) => line.split(',').nth(c).unwrap_or(""),
+            None => line,
+        };
+        if field.trim().is_empty() {
+            continue;
+        }
+        let t = crate::slo::input::parse_time(field).ok_or_else(|| {
+            input(format!(
+                "{name}:{}: `{}` is neither Unix seconds nor RFC 3339",
+                i + 1,
+                field.trim()
+            ))
+        })?;
+        times.push(t as f64 / 1000.0);
+    }
+    if times.is_empty() {
+        return Err(input(format!("{name}: no enqueue times")));
+    }
+    times.sort_by(f64::total_cmp);
+    let t0 = times[0];
+    Ok(times.into_iter().map(|t| t - t0).collect())
+}
+
+#[derive(Serialize)]
+struct Simulated {
+    arrivals: String,
+    service_mean_s: f64,
+    service_cv: f64,
+    scaling: Option<Scaling>,
+    pods: Option<u32>,
+    budget_replicas: Option<u32>,
+    #[serde(flatten)]
+    report: sim::Report,
+}
+
+/// Runs a `scale` subcommand.
+pub fn exec(ctx: &Ctx, cmd: ScaleCommand) -> Result<i32> {
+    let ScaleCommand::Simulate(a) = cmd;
+    let (arrivals, described) = match (&a.poisson, &a.bursty, &a.trace) {
+        (Some(r), _, _) => {
+            let r = rate(r).map_err(|e| input(format!("--poisson {e}")))?;
+            (Arrivals::Poisson(r), format!("Poisson, {:.4} jobs/s", r))
+        }
+        (_, Some(b), _) => {
+            let parts: Vec<&str> = b.split(',').collect();
+            let [high, low, burst, calm] = parts.as_slice() else {
+                return Err(input(format!(
+                    "--bursty `{b}`: expected HIGH,LOW,BURST,CALM"
+                )));
+            };
+            let r = |x: &str| rate(x).map_err(|e| input(format!("--bursty {e}")));
+            let d = |x: &str| {
+                parse_duration(x)
+                    .map(|d| d.as_secs_f64())
+                    .map_err(|e| input(format!("--bursty {e}")))
+            };
+            let (h, l, hs, ls) = (r(high)?, r(low)?, d(burst)?, d(calm)?);
+            (
+                Arrivals::Bursty {
+                    high: h,
+                    low: l,
+                    high_s: hs,
+                    low_s: ls,
+                },
+                format!(
+                    "bursts of {h:.4} jobs/s (mean {hs} s) between {l:.4} jobs/s (mean {ls} s)"
+                ),
+            )
+        }
+        (_, _, Some(p)) => {
+            let name = p.display().to_string();
+            let t = trace(&ctx.read_file(p)?, &name)?;
+            let n = t.len();
+            (Arrivals::Trace(t), format!("trace {name}, {n} jobs"))
+        }
+        _ => unreachable!("clap requires one arrival model"),
+    };
+    if !(a.service_cv.is_finite() && a.service_cv >= 0.0) {
+        return Err(input("--service-cv must be ≥ 0"));
+    }
+    if !(a.cost_per_replica_hour.is_finite() && a.cost_per_replica_hour >= 0.0) {
+        return Err(input("--cost-per-replica-hour must be ≥ 0"));
+    }
+    // The budget affords floor(daily / (24 × cost per replica-hour)) replicas.
+    let budget_replicas = match (ctx.cfg().budget.daily_usd, a.cost_per_replica_hour) {
+        (Some(d), c) if c > 0.0 => Some((d / (24.0 * c)).floor().min(1e6) as u32),
+        _ => None,
+    };
+    let scaling = match a.pods {
+        Some(_) => None,
+        None => {
+            let d = Scaling::default();
+            let max = a.max_replicas.unwrap_or(d.max_replicas);
+            let max = budget_replicas.map_or(max, |b| max.min(b));
+            let s = Scaling {
+                list_length: a.list_length.unwrap_or(d.list_length),
+                polling: a.polling.as_secs_f64(),
+                cooldown: a.cooldown.as_secs_f64(),
+                min_replicas: a.min_replicas.unwrap_or(d.min_replicas).min(max),
+                max_replicas: max,
+                start_latency: a.start_latency.as_secs_f64(),
+                ..d
+            };
+            if s.list_length.is_nan() || s.list_length <= 0.0 {
+                return Err(input("--list-length must be > 0"));
+            }
+            Some(s)
+        }
+    };
+    let pods = a
+        .pods
+        .unwrap_or_else(|| scaling.map_or(1, |s| s.min_replicas));
+    if a.pods == Some(0) {
+        return Err(input("--pods must be at least 1"));
+    }
+    let settings = Settings {
+        arrivals,
+        service: Service {
+            mean: a.service_mean.as_secs_f64(),
+            cv: a.service_cv,
+        },
+        scaling,
+        pods,
+        horizon: a.duration.as_secs_f64(),
+        cost_per_replica_hour: a.cost_per_replica_hour,
+        budget_replicas,
+        seed: a.seed,
+        warmup_jobs: 0,
+    };
+    let report = sim::simulate(&settings);
+    let text = format!(
+        "{described}; service {} s (cv {}); {}\n\
+         jobs {}, queue wait p50 {:.1} s, p95 {:.1} s, p99 {:.1} s, mean {:.1} s\n\
+         replica-hours {:.2}, cost ${:.2}, peak {} pods{}",
+        settings.service.mean,
+        settings.service.cv,
+        match &scaling {
+            Some(s) => format!(
+                "KEDA listLength {}, polling {} s, {}–{} replicas, start {} s",
+                s.list_length, s.polling, s.min_replicas, s.max_replicas, s.start_latency
+            ),
+            None => format!("{pods} fixed pods"),
+        },
+        report.jobs,
+        report.wait_p50,
+        report.wait_p95,
+        report.wait_p99,
+        report.wait_mean,
+        report.replica_hours,
+        report.cost_usd,
+        report.peak_replicas,
+        match (&budget_replicas, report.budget_bound_hours.is_empty()) {
+            (Some(b), false) => format!(
+                "\nthe daily budget ({b} replicas) binds in hours {:?}",
+                report.budget_bound_hours
+            ),
+            (Some(b), true) => format!("\nthe daily budget ({b} replicas) never binds"),
+            _ => String::new(),
+        }
+    );
+    ctx.out.outputs(&[
+        ("wait_p95", format!("{:.3}", report.wait_p95)),
+        ("cost_usd", format!("{:.4}", report.cost_usd)),
+    ])?;
+    let out = Simulated {
+        arrivals: described,
+        service_mean_s: settings.service.mean,
+        service_cv: settings.service.cv,
+        scaling,
+        pods: a.pods,
+        budget_replicas,
+        report,
+    };
+    ctx.out.result(&out, &text, None)?;
+    Ok(0)
+}

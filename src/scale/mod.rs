@@ -1,0 +1,4 @@
+//! Autoscaling the agent workers: a discrete-event simulation of KEDA and
+//! the HPA over a job queue, checked against Erlang C.
+
+pub mod sim;
