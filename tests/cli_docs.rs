@@ -90,6 +90,7 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         ("exec.md", &["exec"]),
         ("pr-report.md", &["pr-report", "report"]),
         ("slo.md", &["slo"]),
+        ("scale.md", &["scale"]),
         ("sbom.md", &["sbom-diff"]),
         ("configuration.md", &[""]),
         ("exit-codes.md", &[""]),
@@ -116,6 +117,8 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         "--example",               // cargo run
         "--test",                  // cargo test
         "--nocapture",             // cargo test
+        "--include-ignored",       // cargo test
+        "--lib",                   // cargo test
         "--test-threads",          // cargo test
         "--release",               // cargo
         "--locked",                // cargo
