@@ -92,3 +92,76 @@ fn a_trace_is_replayed_and_bad_traces_name_the_line() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn plan_finds_the_cheapest_configuration_or_the_throughput_needed() {
+    let p = Project::new("");
+    // 0.1 jobs/s of 20 s jobs for 6 hours.
+    let load = [
+        "--poisson",
+        "360/h",
+        "--service-mean",
+        "20s",
+        "--duration",
+        "6h",
+        "--seeds",
+        "1",
+    ];
+    let found = p.json(
+        &[
+            &[
+                "scale",
+                "plan",
+                "--target-p95",
+                "30s",
+                "--try-list-length",
+                "1,5,50",
+            ][..],
+            &["--try-polling", "10s", "--try-min-replicas", "1,3"][..],
+            &load[..],
+        ]
+        .concat(),
+    );
+    let best = &found["best"];
+    assert!(best["wait_p95"].as_f64().unwrap() <= 30.0, "{found}");
+    // Every configuration that meets the target costs at least as much.
+    for c in found["tried"].as_array().unwrap() {
+        if c["meets"] == true {
+            assert!(
+                c["replica_hours"].as_f64() >= best["replica_hours"].as_f64(),
+                "{c}"
+            );
+        }
+    }
+    assert_eq!(found["tried"].as_array().unwrap().len(), 6);
+
+    // listLength 50 on one or two pods cannot meet 5 s: the plan says how
+    // fast a pod would have to be, and exits 1.
+    let out = p
+        .cmd()
+        .args([
+            "--json",
+            "scale",
+            "plan",
+            "--target-p95",
+            "5s",
+            "--try-list-length",
+            "50",
+        ])
+        .args([
+            "--try-polling",
+            "10s",
+            "--try-min-replicas",
+            "1",
+            "--max-replicas",
+            "2",
+        ])
+        .args(load)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["best"].is_null());
+    let need = v["needed_throughput"].as_f64().unwrap();
+    assert!(need > 0.05, "now 0.05 jobs/s per pod; needed {need}");
+}

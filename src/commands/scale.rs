@@ -14,6 +14,33 @@ pub enum ScaleCommand {
     /// Simulate the worker queue under KEDA and the HPA (or fixed pods):
     /// queue wait p50/p95/p99, replica-hours, cost, hours the budget binds.
     Simulate(SimulateArgs),
+    /// The cheapest listLength / pollingInterval / minReplicaCount that meets
+    /// a queue-wait p95 target under the budget, or the per-pod throughput
+    /// that would.
+    Plan(PlanArgs),
+}
+
+/// `scale plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Target queue-wait p95.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub target_p95: std::time::Duration,
+    /// listLength values to try (default 1,2,3,5,10,20,50).
+    #[arg(long = "try-list-length", value_delimiter = ',')]
+    pub try_list_length: Vec<f64>,
+    /// pollingInterval values to try (default 5s,10s,30s).
+    #[arg(long = "try-polling", value_delimiter = ',', value_parser = parse_duration)]
+    pub try_polling: Vec<std::time::Duration>,
+    /// minReplicaCount values to try (default 0,1,2,5).
+    #[arg(long = "try-min-replicas", value_delimiter = ',')]
+    pub try_min_replicas: Vec<u32>,
+    /// Seeds per configuration; its p95 is the worst of them.
+    #[arg(long, default_value_t = 3)]
+    pub seeds: u64,
+    /// The load, the pods and the budget.
+    #[command(flatten)]
+    pub sim: SimulateArgs,
 }
 
 /// `scale simulate`.
@@ -139,7 +166,14 @@ struct Simulated {
 
 /// Runs a `scale` subcommand.
 pub fn exec(ctx: &Ctx, cmd: ScaleCommand) -> Result<i32> {
-    let ScaleCommand::Simulate(a) = cmd;
+    match cmd {
+        ScaleCommand::Simulate(a) => simulate(ctx, &a),
+        ScaleCommand::Plan(p) => plan(ctx, &p),
+    }
+}
+
+/// The simulation the flags describe, and the arrivals in words.
+fn settings(ctx: &Ctx, a: &SimulateArgs) -> Result<(Settings, String)> {
     let (arrivals, described) = match (&a.poisson, &a.bursty, &a.trace) {
         (Some(r), _, _) => {
             let r = rate(r).map_err(|e| input(format!("--poisson {e}")))?;
@@ -231,6 +265,13 @@ pub fn exec(ctx: &Ctx, cmd: ScaleCommand) -> Result<i32> {
         seed: a.seed,
         warmup_jobs: 0,
     };
+    Ok((settings, described))
+}
+
+fn simulate(ctx: &Ctx, a: &SimulateArgs) -> Result<i32> {
+    let (settings, described) = settings(ctx, a)?;
+    let (scaling, pods, budget_replicas) =
+        (settings.scaling, settings.pods, settings.budget_replicas);
     let report = sim::simulate(&settings);
     let text = format!(
         "{described}; service {} s (cv {}); {}\n\
@@ -277,4 +318,73 @@ pub fn exec(ctx: &Ctx, cmd: ScaleCommand) -> Result<i32> {
     };
     ctx.out.result(&out, &text, None)?;
     Ok(0)
+}
+
+fn plan(ctx: &Ctx, p: &PlanArgs) -> Result<i32> {
+    if p.sim.pods.is_some() {
+        return Err(input(
+            "scale plan searches autoscaling settings; drop --pods",
+        ));
+    }
+    let (base, described) = settings(ctx, &p.sim)?;
+    let or = |v: &[f64], d: &[f64]| if v.is_empty() { d.to_vec() } else { v.to_vec() };
+    let list_lengths = or(&p.try_list_length, &[1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0]);
+    if list_lengths.iter().any(|&l| l.is_nan() || l <= 0.0) {
+        return Err(input("--try-list-length values must be > 0"));
+    }
+    let pollings: Vec<f64> = if p.try_polling.is_empty() {
+        vec![5.0, 10.0, 30.0]
+    } else {
+        p.try_polling.iter().map(|d| d.as_secs_f64()).collect()
+    };
+    let min_replicas = if p.try_min_replicas.is_empty() {
+        vec![0, 1, 2, 5]
+    } else {
+        p.try_min_replicas.clone()
+    };
+    let target = p.target_p95.as_secs_f64();
+    let req = crate::scale::plan::Request {
+        base,
+        target_p95: target,
+        list_lengths,
+        pollings,
+        min_replicas,
+        seeds: p.seeds,
+    };
+    let plan = crate::scale::plan::plan(&req);
+    let line = |c: &crate::scale::plan::Candidate| {
+        format!(
+            "listLength {}, pollingInterval {} s, {}–{} replicas: p95 {:.1} s, {:.1} replica-hours, ${:.2}",
+            c.list_length, c.polling, c.min_replicas, c.max_replicas, c.wait_p95, c.replica_hours, c.cost_usd
+        )
+    };
+    let mut text = format!(
+        "{described}; service {} s; target p95 {target} s; {} configurations × {} seeds\n",
+        req.base.service.mean,
+        plan.tried.len(),
+        req.seeds.max(1)
+    );
+    match (&plan.best, plan.needed_throughput) {
+        (Some(b), _) => text += &format!("cheapest that meets it: {}", line(b)),
+        (None, Some(t)) => {
+            text += &format!(
+                "none meets it; the fastest, {}\nit would meet it at {:.4} jobs/s per pod ({:.1} s a job; now {:.4} jobs/s, {:.1} s)",
+                line(&plan.tried[0]),
+                t,
+                1.0 / t,
+                plan.throughput,
+                1.0 / plan.throughput
+            )
+        }
+        (None, None) => {
+            text += &format!(
+                "none meets it, and none would with pods up to 100× faster; the fastest: {}",
+                plan.tried.first().map(line).unwrap_or_default()
+            )
+        }
+    }
+    ctx.out
+        .outputs(&[("meets", plan.best.is_some().to_string())])?;
+    ctx.out.result(&plan, &text, None)?;
+    Ok(if plan.best.is_some() { 0 } else { 1 })
 }
