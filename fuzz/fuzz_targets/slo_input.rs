@@ -3,21 +3,14 @@
 //! a burn with finite figures and non-negative windows.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use maestro::config::{DownshiftOn, SloConfig};
+use maestro::config::SloConfig;
 use maestro::slo::{burn, input};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let slo = SloConfig {
-        name: "fuzz".into(),
-        objective: 99.5,
-        period: "30d".into(),
-        good: Some("ok".into()),
-        total: Some("all".into()),
         min_events: 1,
-        downshift_on: DownshiftOn::Seed,
-        downshift_burn: 2.0,
-        hold: "1h".into(),
+        ..SloConfig::new("fuzz", 99.5)
     };
     for parsed in [
         input::from_csv(&text, "f.csv"),

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::clock::{rfc3339, Clock};
-use crate::config::{DownshiftOn, SloConfig};
+use crate::config::SloConfig;
 use crate::error::{input, Result};
 use crate::output::markdown::{table, text_table};
 use crate::output::safe::one_line;
@@ -205,15 +205,8 @@ fn load(ctx: &Ctx, s: &Source) -> Result<(Vec<(SloConfig, Events)>, i64)> {
     let slos: Vec<SloConfig> = match (s.objective, &s.slo) {
         (Some(o), _) => {
             let c = SloConfig {
-                name: "slo".into(),
-                objective: o,
                 period: s.period.clone(),
-                good: None,
-                total: None,
-                min_events: 20,
-                downshift_on: DownshiftOn::Seed,
-                downshift_burn: 2.0,
-                hold: "1h".into(),
+                ..SloConfig::new("slo", o)
             };
             if !(o > 0.0 && o < 100.0) {
                 return Err(input(format!(

@@ -307,6 +307,23 @@ pub struct SloConfig {
     pub hold: String,
 }
 
+impl SloConfig {
+    /// An SLO with the defaults for everything but its name and objective.
+    pub fn new(name: &str, objective: f64) -> SloConfig {
+        SloConfig {
+            name: name.to_string(),
+            objective,
+            period: default_period(),
+            good: None,
+            total: None,
+            min_events: default_min_events(),
+            downshift_on: default_downshift_on(),
+            downshift_burn: default_downshift_burn(),
+            hold: default_hold(),
+        }
+    }
+}
+
 fn default_period() -> String {
     "30d".into()
 }

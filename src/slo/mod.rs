@@ -229,17 +229,7 @@ mod tests {
     use super::*;
 
     pub(crate) fn slo() -> SloConfig {
-        SloConfig {
-            name: "agent".into(),
-            objective: 99.0,
-            period: "30d".into(),
-            good: None,
-            total: None,
-            min_events: 20,
-            downshift_on: DownshiftOn::Seed,
-            downshift_burn: 2.0,
-            hold: "1h".into(),
-        }
+        SloConfig::new("agent", 99.0)
     }
 
     /// One sample a minute for `minutes`, with `errors(minute)` bad out of 100.
