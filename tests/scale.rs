@@ -87,6 +87,7 @@ fn a_trace_is_replayed_and_bad_traces_name_the_line() {
         &["scale", "simulate", "--poisson", "3/day"][..],
         &["scale", "simulate", "--bursty", "1/s,2/s"][..],
         &["scale", "simulate", "--poisson", "1", "--pods", "0"][..],
+        &["scale", "simulate", "--poisson", "1000000", "--pods", "1"][..],
     ] {
         let out = p.cmd().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -98,6 +98,9 @@ pub struct SimulateArgs {
     pub seed: u64,
 }
 
+/// The most jobs one simulation may generate.
+const MAX_JOBS: f64 = 5e7;
+
 /// A rate: a number of jobs per second, or per `/m` or `/h`.
 fn rate(s: &str) -> std::result::Result<f64, String> {
     let (num, per) = match s.trim().split_once('/') {
@@ -139,7 +142,7 @@ fn trace(text: &str, name: &str) -> Result<Vec<f64>> {
             input(format!(
                 "{name}:{}: `{}` is neither Unix seconds nor RFC 3339",
                 i + 1,
-                field.trim()
+                crate::output::safe::one_line(field.trim())
             ))
         })?;
         times.push(t as f64 / 1000.0);
@@ -213,6 +216,18 @@ fn settings(ctx: &Ctx, a: &SimulateArgs) -> Result<(Settings, String)> {
         }
         _ => unreachable!("clap requires one arrival model"),
     };
+    // A bound on the work: the simulation keeps every wait to report percentiles.
+    let peak_rate = match &arrivals {
+        Arrivals::Poisson(r) => *r,
+        Arrivals::Bursty { high, low, .. } => high.max(*low),
+        Arrivals::Trace(_) => 0.0,
+    };
+    if peak_rate * a.duration.as_secs_f64() > MAX_JOBS {
+        return Err(input(format!(
+            "{described} for {} s would simulate more than {MAX_JOBS} jobs; shorten --duration",
+            a.duration.as_secs()
+        )));
+    }
     if !(a.service_cv.is_finite() && a.service_cv >= 0.0) {
         return Err(input("--service-cv must be ≥ 0"));
     }
