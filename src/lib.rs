@@ -17,6 +17,7 @@ pub mod git;
 pub mod graph;
 pub mod lockfile;
 pub mod output;
+pub mod percentile;
 pub mod pii;
 pub mod prreport;
 pub mod repro;

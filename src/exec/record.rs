@@ -4,6 +4,7 @@
 
 use super::{Execution, Outcome};
 use crate::error::Result;
+use crate::percentile::nearest_rank;
 use rusqlite::{params, Connection, Transaction};
 use serde::Serialize;
 
@@ -90,15 +91,6 @@ pub struct SchemaLine {
     pub retries_p95: i64,
 }
 
-/// The nearest-rank percentile of sorted `v`.
-fn percentile(v: &[i64], p: f64) -> i64 {
-    if v.is_empty() {
-        return 0;
-    }
-    let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    v[rank - 1]
-}
-
 /// Per arm (by name; runs without a decision last), and all runs together
 /// as the final line (arm `"all"`), when there are any.
 pub fn schema_stats(conn: &Connection) -> Result<Vec<SchemaLine>> {
@@ -135,25 +127,11 @@ pub fn schema_stats(conn: &Connection) -> Result<Vec<SchemaLine>> {
             runs: v.len() as i64,
             first_try_valid: v.iter().filter(|x| x.2).count() as f64 / n,
             valid: v.iter().filter(|x| x.1).count() as f64 / n,
-            retries_p50: percentile(&retries, 0.5),
-            retries_p95: percentile(&retries, 0.95),
+            retries_p50: nearest_rank(&retries, 0.5),
+            retries_p95: nearest_rank(&retries, 0.95),
         }
     };
     let mut out: Vec<SchemaLine> = by.into_iter().map(|((_, a), v)| line(a, &v)).collect();
     out.push(line(Some("all".into()), &all));
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<i64> = (0..100).map(|i| i64::from(i >= 90)).collect();
-        assert_eq!(percentile(&v, 0.5), 0);
-        assert_eq!(percentile(&v, 0.95), 1);
-        assert_eq!(percentile(&[2], 0.95), 2);
-        assert_eq!(percentile(&[], 0.5), 0);
-    }
 }

@@ -10,6 +10,7 @@ use super::features::FixPattern;
 use crate::error::{input, Result};
 use crate::git::{self, check_revision};
 use crate::graph::gitlog;
+use crate::percentile::nearest_rank;
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -204,8 +205,7 @@ pub fn auto_horizon(delays: &mut [i64]) -> i64 {
         return 90 * DAY;
     }
     delays.sort_unstable();
-    let at = ((delays.len() as f64 * 0.8).ceil() as usize).clamp(1, delays.len()) - 1;
-    delays[at].clamp(30 * DAY, 365 * DAY)
+    nearest_rank(delays, 0.8).clamp(30 * DAY, 365 * DAY)
 }
 
 /// Whether a deleted line says nothing a bug could live in: blank, or a

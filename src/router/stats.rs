@@ -8,6 +8,7 @@ use crate::bandit::{policy, Posterior};
 use crate::clock::Clock;
 use crate::config::{Config, Tier};
 use crate::error::Result;
+use crate::percentile::nearest_rank;
 use rand::Rng;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -167,11 +168,7 @@ pub fn summarise(chains: &[Chain], limit: Option<usize>) -> TaskStats {
         pass_rate: per(chains.iter().filter(|c| c.1).count() as f64),
         cost_per_task: per(chains.iter().map(|c| c.2).sum()),
         attempts_mean: per(attempts.iter().map(|&a| f64::from(a)).sum()),
-        attempts_p95: if n > 0 {
-            attempts[((n as f64 * 0.95).ceil() as usize).clamp(1, n) - 1]
-        } else {
-            0
-        },
+        attempts_p95: nearest_rank(&attempts, 0.95),
         paths,
     }
 }

@@ -17,6 +17,7 @@
 //! With autoscaling off the model is an M/G/c queue, which the tests check
 //! against Erlang C.
 
+use crate::percentile::nearest_rank;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Exp, LogNormal};
@@ -430,13 +431,7 @@ pub fn simulate(s: &Settings) -> Report {
         0.0
     };
     waits.sort_by(f64::total_cmp);
-    let q = |p: f64| {
-        if waits.is_empty() {
-            0.0
-        } else {
-            waits[((p * counted as f64).ceil() as usize).clamp(1, counted) - 1]
-        }
-    };
+    let q = |p: f64| nearest_rank(&waits, p);
     let replica_hours = pod_ns as f64 / 1e9 / 3600.0;
     Report {
         jobs,

@@ -20,6 +20,7 @@ use super::cascade;
 use super::draw::fnv1a;
 use super::policy::{ExplorationCap, Objective};
 use crate::error::{input, Result};
+use crate::percentile::nearest_rank;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -248,7 +249,7 @@ pub fn replay(
             attempts_total += tried as f64;
             attempts.sort_unstable();
             m.attempts = tried as f64 / n;
-            m.attempts_p95 = attempts[((n * 0.95).ceil() as usize).clamp(1, s.tasks) - 1] as f64;
+            m.attempts_p95 = nearest_rank(&attempts, 0.95) as f64;
             m.eval /= n;
             m.cost_per_task /= n;
             m.cost_per_task_with_warm_start = m.cost_per_task + warm_cost / n;
