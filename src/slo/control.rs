@@ -6,7 +6,7 @@
 //! left alone.
 
 use super::input::Events;
-use super::{burn, downshift_rule, seconds, span, Burn};
+use super::{burn, downshift_rule, error_budget, seconds, span, window, Burn};
 use crate::clock::Clock;
 use crate::config::SloConfig;
 use crate::error::Result;
@@ -91,17 +91,12 @@ fn calm(slo: &SloConfig, events: &Events, at: i64) -> Result<std::result::Result
         .filter(|&t| t >= at - hold && t <= at)
         .collect();
     points.push(at);
-    let budget = 1.0 - slo.objective / 100.0;
+    let budget = error_budget(slo);
     let mut worst = 0.0f64;
     for rule in downshift_rule(slo) {
         for &p in &points {
             for w in [rule.long_s, rule.short_s] {
-                let (good, total) = events.window(p - w * 1000, p);
-                let b = if total > 0.0 {
-                    ((total - good) / total).max(0.0) / budget
-                } else {
-                    0.0
-                };
+                let b = window(events, p, w, budget).burn;
                 if b >= 1.0 {
                     return Ok(Err(format!(
                         "slo {}: burn {b:.2}× over {} at {} is not below 1 yet (hold {})",

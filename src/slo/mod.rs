@@ -145,24 +145,32 @@ pub fn seconds(what: &str, s: &str) -> Result<i64> {
     Ok(d.as_secs() as i64)
 }
 
+/// The error budget: the share of events allowed to be bad.
+pub fn error_budget(slo: &SloConfig) -> f64 {
+    1.0 - slo.objective / 100.0
+}
+
+/// The burn over the `secs` before `at_ms`, against `budget`.
+pub fn window(events: &Events, at_ms: i64, secs: i64, budget: f64) -> Window {
+    let (good, total) = events.window(at_ms - secs * 1000, at_ms);
+    let error_ratio = if total > 0.0 {
+        ((total - good) / total).max(0.0)
+    } else {
+        0.0
+    };
+    Window {
+        window: span(secs),
+        total,
+        good,
+        error_ratio,
+        burn: error_ratio / budget,
+    }
+}
+
 /// The burn of `slo` at `at_ms` from `events` (those after it are ignored).
 pub fn burn(slo: &SloConfig, events: &Events, at_ms: i64) -> Result<Burn> {
-    let budget = 1.0 - slo.objective / 100.0;
-    let window = |secs: i64| {
-        let (good, total) = events.window(at_ms - secs * 1000, at_ms);
-        let error_ratio = if total > 0.0 {
-            ((total - good) / total).max(0.0)
-        } else {
-            0.0
-        };
-        Window {
-            window: span(secs),
-            total,
-            good,
-            error_ratio,
-            burn: error_ratio / budget,
-        }
-    };
+    let budget = error_budget(slo);
+    let window = |secs: i64| window(events, at_ms, secs, budget);
     let min = slo.min_events as f64;
     let alert = |rule: &AlertRule| {
         let long = window(rule.long_s);
