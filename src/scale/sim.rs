@@ -160,7 +160,68 @@ enum Kind {
 }
 
 /// Event times in nanoseconds, so the heap orders integers.
-type Event = Reverse<(u64, Kind, u64)>;
+type Event = Reverse<(u64, Kind)>;
+
+/// The deployment's pods.
+#[derive(Default)]
+struct Pods {
+    /// Ready, without a job.
+    idle: u32,
+    /// Running a job.
+    busy: u32,
+    /// Created, not ready yet.
+    starting: u32,
+    /// Busy pods to remove when they finish their job (scale-down).
+    draining: u32,
+}
+
+impl Pods {
+    /// Pods that exist and are paid for.
+    fn total(&self) -> u32 {
+        self.idle + self.busy + self.starting
+    }
+
+    /// The replica count the autoscaler sees: draining pods are gone.
+    fn current(&self) -> u32 {
+        self.total() - self.draining
+    }
+
+    /// A job finished: its pod takes the next one, or goes if draining.
+    fn done(&mut self) {
+        self.busy -= 1;
+        if self.draining > 0 {
+            self.draining -= 1;
+        } else {
+            self.idle += 1;
+        }
+    }
+
+    /// Moves the deployment to `target` pods: new pods start (ready after
+    /// `latency`); removed pods are idle ones first, then busy ones, which
+    /// finish their job first.
+    fn resize(&mut self, target: u32, heap: &mut BinaryHeap<Event>, t: u64, latency: u64) {
+        let current = self.current();
+        if target > current {
+            let mut add = target - current;
+            // Pods being drained are kept instead of started anew.
+            let keep = add.min(self.draining);
+            self.draining -= keep;
+            add -= keep;
+            for _ in 0..add {
+                self.starting += 1;
+                heap.push(Reverse((t + latency, Kind::Ready)));
+            }
+        } else if target < current {
+            let mut remove = current - target;
+            let idle = remove.min(self.idle);
+            self.idle -= idle;
+            remove -= idle;
+            // Pods still starting are not cancelled (their Ready event stands);
+            // the rest drain from the busy ones.
+            self.draining += remove.min(self.busy.saturating_sub(self.draining));
+        }
+    }
+}
 
 fn ns(s: f64) -> u64 {
     (s * 1e9).round().max(0.0) as u64
@@ -256,20 +317,19 @@ pub fn simulate(s: &Settings) -> Report {
         }
     };
     if let Some(t) = next_arrival(0.0, &mut rng) {
-        heap.push(Reverse((ns(t), Kind::Arrival, 0)));
+        heap.push(Reverse((ns(t), Kind::Arrival)));
     }
     let scaling = s.scaling;
     if let Some(sc) = scaling {
-        heap.push(Reverse((ns(sc.sync), Kind::Sync, 0)));
-        heap.push(Reverse((ns(sc.polling), Kind::Poll, 0)));
+        heap.push(Reverse((ns(sc.sync), Kind::Sync)));
+        heap.push(Reverse((ns(sc.polling), Kind::Poll)));
     }
 
     let mut queue: VecDeque<u64> = VecDeque::new(); // arrival times (ns)
-    let mut ready_idle: u32 = s.pods; // ready pods without a job
-    let mut busy: u32 = 0;
-    let mut starting: u32 = 0;
-    // Pods to remove when they finish their job (scale-down of busy pods).
-    let mut draining: u32 = 0;
+    let mut pods = Pods {
+        idle: s.pods,
+        ..Pods::default()
+    };
     let mut waits: Vec<f64> = Vec::new();
     let mut jobs = 0usize;
     let mut pod_ns: u128 = 0; // pod-nanoseconds
@@ -279,17 +339,16 @@ pub fn simulate(s: &Settings) -> Report {
     let mut last_active: u64 = 0;
     let mut bound_hours: Vec<u32> = Vec::new();
 
-    while let Some(Reverse((t, kind, _))) = heap.pop() {
+    while let Some(Reverse((t, kind))) = heap.pop() {
         if t > end && kind != Kind::Done && kind != Kind::Ready {
-            if queue.is_empty() && busy == 0 {
+            if queue.is_empty() && pods.busy == 0 {
                 break;
             }
             if kind == Kind::Arrival {
                 continue;
             }
         }
-        let pods = ready_idle + busy + starting;
-        pod_ns += u128::from(pods) * u128::from(t - last_t);
+        pod_ns += u128::from(pods.total()) * u128::from(t - last_t);
         last_t = t;
         let now = t as f64 / 1e9;
         match kind {
@@ -297,24 +356,17 @@ pub fn simulate(s: &Settings) -> Report {
                 jobs += 1;
                 queue.push_back(t);
                 if let Some(nt) = next_arrival(now, &mut rng) {
-                    heap.push(Reverse((ns(nt), Kind::Arrival, 0)));
+                    heap.push(Reverse((ns(nt), Kind::Arrival)));
                 }
             }
-            Kind::Done => {
-                busy -= 1;
-                if draining > 0 {
-                    draining -= 1;
-                } else {
-                    ready_idle += 1;
-                }
-            }
+            Kind::Done => pods.done(),
             Kind::Ready => {
-                starting -= 1;
-                ready_idle += 1;
+                pods.starting -= 1;
+                pods.idle += 1;
             }
             Kind::Sync => {
                 let sc = scaling.expect("sync events only with scaling");
-                let current = ready_idle + busy + starting - draining;
+                let current = pods.current();
                 let len = queue.len() as f64;
                 let mut want = if current == 0 {
                     0
@@ -350,77 +402,44 @@ pub fn simulate(s: &Settings) -> Report {
                 } else {
                     stable.min(current)
                 };
-                resize(
-                    current,
-                    target,
-                    &mut ready_idle,
-                    &mut starting,
-                    &mut draining,
-                    busy,
-                    &mut heap,
-                    t,
-                    ns(sc.start_latency),
-                );
-                heap.push(Reverse((t + ns(sc.sync), Kind::Sync, 0)));
+                pods.resize(target, &mut heap, t, ns(sc.start_latency));
+                heap.push(Reverse((t + ns(sc.sync), Kind::Sync)));
             }
             Kind::Poll => {
                 let sc = scaling.expect("poll events only with scaling");
-                let current = ready_idle + busy + starting - draining;
+                let current = pods.current();
                 let len = queue.len() as f64;
-                if len > 0.0 || busy > 0 {
+                if len > 0.0 || pods.busy > 0 {
                     last_active = t;
                 }
                 if current == 0 && len > sc.activation {
-                    resize(
-                        0,
-                        sc.min_replicas.max(1),
-                        &mut ready_idle,
-                        &mut starting,
-                        &mut draining,
-                        busy,
-                        &mut heap,
-                        t,
-                        ns(sc.start_latency),
-                    );
+                    pods.resize(sc.min_replicas.max(1), &mut heap, t, ns(sc.start_latency));
                 } else if current > 0
                     && sc.min_replicas == 0
                     && len == 0.0
-                    && busy == 0
+                    && pods.busy == 0
                     && t >= last_active + ns(sc.cooldown)
                 {
-                    resize(
-                        current,
-                        0,
-                        &mut ready_idle,
-                        &mut starting,
-                        &mut draining,
-                        busy,
-                        &mut heap,
-                        t,
-                        0,
-                    );
+                    pods.resize(0, &mut heap, t, 0);
                 }
-                heap.push(Reverse((t + ns(sc.polling), Kind::Poll, 0)));
+                heap.push(Reverse((t + ns(sc.polling), Kind::Poll)));
             }
         }
         // Idle ready pods take waiting jobs.
-        while ready_idle > 0 {
+        while pods.idle > 0 {
             let Some(arrived) = queue.pop_front() else {
                 break;
             };
-            ready_idle -= 1;
-            busy += 1;
+            pods.idle -= 1;
+            pods.busy += 1;
             if jobs > s.warmup_jobs + queue.len() {
                 waits.push((t - arrived) as f64 / 1e9);
             }
             let d = service.draw(&mut rng);
-            heap.push(Reverse((t + ns(d), Kind::Done, 0)));
+            heap.push(Reverse((t + ns(d), Kind::Done)));
         }
-        peak = peak.max(ready_idle + busy + starting);
-        if scaling.is_some() && t > end && queue.is_empty() && busy == 0 {
-            break;
-        }
-        if scaling.is_none() && t > end && queue.is_empty() && busy == 0 {
+        peak = peak.max(pods.total());
+        if t > end && queue.is_empty() && pods.busy == 0 {
             break;
         }
     }
@@ -445,43 +464,6 @@ pub fn simulate(s: &Settings) -> Report {
         peak_replicas: peak,
         budget_bound_hours: bound_hours,
         seconds: last_t as f64 / 1e9,
-    }
-}
-
-/// Moves the deployment from `current` to `target` pods: new pods start
-/// (ready after `latency`); removed pods are idle ones first, then busy
-/// ones, which finish their job first.
-#[allow(clippy::too_many_arguments)]
-fn resize(
-    current: u32,
-    target: u32,
-    ready_idle: &mut u32,
-    starting: &mut u32,
-    draining: &mut u32,
-    busy: u32,
-    heap: &mut BinaryHeap<Event>,
-    t: u64,
-    latency: u64,
-) {
-    if target > current {
-        let mut add = target - current;
-        // Pods being drained are kept instead of started anew.
-        let keep = add.min(*draining);
-        *draining -= keep;
-        add -= keep;
-        for _ in 0..add {
-            *starting += 1;
-            heap.push(Reverse((t + latency, Kind::Ready, 0)));
-        }
-    } else if target < current {
-        let mut remove = current - target;
-        let idle = remove.min(*ready_idle);
-        *ready_idle -= idle;
-        remove -= idle;
-        // Pods still starting are not cancelled (their Ready event stands);
-        // the rest drain from the busy ones.
-        let drain = remove.min(busy.saturating_sub(*draining));
-        *draining += drain;
     }
 }
 
