@@ -42,8 +42,8 @@ pub(crate) enum Runner {
         cap: ExplorationCap,
         pass_threshold: f64,
         model: CascadeModel,
-        cost_sum: Vec<f64>,
-        cost_n: Vec<f64>,
+        /// Per arm: the sum and count of observed costs.
+        costs: Vec<(f64, f64)>,
         recent: std::collections::VecDeque<bool>,
     },
     Chain(Vec<usize>, f64),
@@ -111,8 +111,7 @@ impl Runner {
                 cap: s.cap,
                 pass_threshold: s.pass_threshold,
                 model: CascadeModel::new(k),
-                cost_sum: vec![0.0; k],
-                cost_n: vec![0.0; k],
+                costs: vec![(0.0, 0.0); k],
                 recent: std::collections::VecDeque::new(),
             },
             PolicySpec::Chain(arms) => Runner::Chain(
@@ -150,8 +149,7 @@ impl Runner {
                 cap,
                 pass_threshold,
                 model,
-                cost_sum,
-                cost_n,
+                costs,
                 recent,
             } => {
                 let all: Vec<usize> = (0..data.arms.len()).collect();
@@ -180,10 +178,7 @@ impl Runner {
                     }
                     attempt(&mut run, a, c.explored);
                     let passed = data.eval[t][a] >= *pass_threshold;
-                    model.observe(a, failed, passed);
-                    cost_sum[a] += data.cost[t][a];
-                    cost_n[a] += 1.0;
-                    model.cost[a] = cost_sum[a] / cost_n[a];
+                    learn(model, costs, a, failed, passed, data.cost[t][a]);
                     if passed {
                         break;
                     }
@@ -277,18 +272,31 @@ impl Runner {
             Runner::Cascade {
                 pass_threshold,
                 model,
-                cost_sum,
-                cost_n,
+                costs,
                 ..
             } => {
                 // A warm start: an attempt on a fresh task.
-                model.observe(arm, 0, eval >= *pass_threshold);
-                cost_sum[arm] += cost;
-                cost_n[arm] += 1.0;
-                model.cost[arm] = cost_sum[arm] / cost_n[arm];
+                learn(model, costs, arm, 0, eval >= *pass_threshold, cost);
             }
         }
     }
+}
+
+/// Records a cascade's attempt of `arm` after `failed`: its cell, and its
+/// mean cost over every attempt so far.
+fn learn(
+    model: &mut CascadeModel,
+    costs: &mut [(f64, f64)],
+    arm: usize,
+    failed: ArmSet,
+    passed: bool,
+    cost: f64,
+) {
+    model.observe(arm, failed, passed);
+    let (sum, n) = &mut costs[arm];
+    *sum += cost;
+    *n += 1.0;
+    model.cost[arm] = *sum / *n;
 }
 
 fn index(data: &ReplayData, arm: &str) -> usize {
