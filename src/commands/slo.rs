@@ -8,7 +8,7 @@ use crate::output::markdown::{table, text_table};
 use crate::output::safe::one_line;
 use crate::slo::control::{self, Evaluation};
 use crate::slo::input::{self, Events};
-use crate::slo::{burn, Burn};
+use crate::slo::{burns, Burn};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -64,10 +64,7 @@ pub fn exec(ctx: &Ctx, cmd: SloCommand) -> Result<i32> {
     match cmd {
         SloCommand::Burn(s) => {
             let (slos, at) = load(ctx, &s)?;
-            let burns = slos
-                .iter()
-                .map(|(c, e)| burn(c, e, at))
-                .collect::<Result<Vec<_>>>()?;
+            let burns = burns(&slos, at)?;
             outputs(ctx, &burns)?;
             let md = burns_markdown(&burns);
             ctx.out.summary(&md)?;
@@ -97,10 +94,7 @@ pub fn exec(ctx: &Ctx, cmd: SloCommand) -> Result<i32> {
         }
         SloCommand::Gate(s) => {
             let (slos, at) = load(ctx, &s)?;
-            let burns = slos
-                .iter()
-                .map(|(c, e)| burn(c, e, at))
-                .collect::<Result<Vec<_>>>()?;
+            let burns = burns(&slos, at)?;
             let reasons = gate_reasons(&burns);
             let g = Gate {
                 pass: reasons.is_empty(),

@@ -6,7 +6,7 @@
 //! left alone.
 
 use super::input::Events;
-use super::{burn, downshift_rule, error_budget, seconds, span, window, Burn};
+use super::{burns, downshift_rule, error_budget, seconds, span, window, Burn};
 use crate::clock::Clock;
 use crate::config::SloConfig;
 use crate::error::Result;
@@ -123,10 +123,7 @@ pub fn evaluate(
     at: i64,
     clock: &Clock,
 ) -> Result<Evaluation> {
-    let burns: Vec<Burn> = slos
-        .iter()
-        .map(|(s, e)| burn(s, e, at))
-        .collect::<Result<_>>()?;
+    let burns = burns(slos, at)?;
     let enter: Vec<String> = burns.iter().filter_map(entering).collect();
     store.write(|tx| {
         let current = manual_downshift(tx)?;

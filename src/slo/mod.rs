@@ -222,6 +222,11 @@ pub fn burn(slo: &SloConfig, events: &Events, at_ms: i64) -> Result<Burn> {
     })
 }
 
+/// The burn of each SLO at `at_ms` from its events.
+pub fn burns(slos: &[(SloConfig, Events)], at_ms: i64) -> Result<Vec<Burn>> {
+    slos.iter().map(|(s, e)| burn(s, e, at_ms)).collect()
+}
+
 /// The alert that drives downshift, for `slo`, as its rule.
 pub fn downshift_rule(slo: &SloConfig) -> Vec<AlertRule> {
     match slo.downshift_on {
