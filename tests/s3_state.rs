@@ -16,6 +16,13 @@ id = "b@large"
 tier = "large"
 "#;
 
+/// A new bucket on the test endpoint, and the state location `key` in it.
+fn fresh_state(ep: &str, tag: &str, key: &str) -> String {
+    let bucket = unique_bucket(tag);
+    create_bucket(ep, &bucket);
+    format!("s3://{bucket}/{key}")
+}
+
 fn json(p: &Project, ep: &str, state: &str, args: &[&str]) -> serde_json::Value {
     let out = p
         .s3_cmd(ep, state)
@@ -69,9 +76,7 @@ fn reported(p: &Project, ep: &str, state: &str) -> i64 {
 #[test]
 fn thirty_two_concurrent_reports_on_s3_are_all_counted_once() {
     let Some(ep) = s3_endpoint() else { return };
-    let bucket = unique_bucket("c32");
-    create_bucket(&ep, &bucket);
-    let state = format!("s3://{bucket}/team/state.db");
+    let state = fresh_state(&ep, "c32", "team/state.db");
     let p = Project::new(ARMS);
     let ids = route_many(&p, &ep, &state, 32, "t");
     let children: Vec<_> = ids
@@ -104,9 +109,7 @@ fn thirty_two_concurrent_reports_on_s3_are_all_counted_once() {
 #[test]
 fn concurrent_attempts_of_the_same_tasks_on_s3_lose_nothing() {
     let Some(ep) = s3_endpoint() else { return };
-    let bucket = unique_bucket("esc");
-    create_bucket(&ep, &bucket);
-    let state = format!("s3://{bucket}/team/state.db");
+    let state = fresh_state(&ep, "esc", "team/state.db");
     let p = Project::new(&format!(
         "[router]\nmax_attempts = 3\nlambda = 0\n{ARMS}\n[[arms]]\nid = \"c@medium\"\ntier = \"medium\"\n"
     ));
@@ -162,9 +165,7 @@ fn concurrent_attempts_of_the_same_tasks_on_s3_lose_nothing() {
 #[test]
 fn killed_writers_never_double_count_and_survivors_are_kept() {
     let Some(ep) = s3_endpoint() else { return };
-    let bucket = unique_bucket("kill");
-    create_bucket(&ep, &bucket);
-    let state = format!("s3://{bucket}/state.db");
+    let state = fresh_state(&ep, "kill", "state.db");
     let p = Project::new(ARMS);
     let ids = route_many(&p, &ep, &state, 32, "k");
     let mut children: Vec<_> = ids
