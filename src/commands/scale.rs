@@ -1,7 +1,11 @@
-//! `maestro scale simulate`.
+//! `maestro scale simulate | plan | manifest | observe`.
 
 use super::Ctx;
 use crate::error::{input, Result};
+use crate::output::safe::one_line;
+use crate::scale::manifest::{Redis, Spec};
+use crate::scale::observe::Observation;
+use crate::scale::plan::{Plan, Request};
 use crate::scale::sim::{self, Arrivals, Scaling, Service, Settings};
 use crate::units::parse_duration;
 use clap::{Args, Subcommand};
@@ -18,6 +22,74 @@ pub enum ScaleCommand {
     /// a queue-wait p95 target under the budget, or the per-pod throughput
     /// that would.
     Plan(PlanArgs),
+    /// A KEDA ScaledObject for the workers' BullMQ queue, its settings from a
+    /// plan (given an arrival model) or the flags, maxReplicaCount capped by
+    /// the budget, validated against KEDA's CRD.
+    Manifest(ManifestArgs),
+    /// What KEDA's scaler sees for a BullMQ queue now: waiting and
+    /// prioritized jobs and the oldest one's age, from a running redis.
+    Observe(ObserveArgs),
+}
+
+/// `scale observe`.
+#[derive(Debug, Args)]
+pub struct ObserveArgs {
+    /// redis URL: redis://[user:password@]host:port[/db], rediss:// for TLS.
+    #[arg(long, env = "MAESTRO_REDIS_URL")]
+    pub redis: String,
+    /// The BullMQ queue.
+    #[arg(long)]
+    pub queue: String,
+    /// BullMQ's key prefix.
+    #[arg(long, default_value = "bull")]
+    pub prefix: String,
+    /// Give up (exit 3) when redis does not answer within this long.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Also show the replicas KEDA would want at this listLength.
+    #[arg(long)]
+    pub list_length: Option<u64>,
+}
+
+/// `scale manifest`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("redis").required(true).args(["redis_address", "redis_address_from_env"]))]
+pub struct ManifestArgs {
+    /// The BullMQ queue the workers take jobs from.
+    #[arg(long)]
+    pub queue: String,
+    /// The Deployment of the workers.
+    #[arg(long)]
+    pub deployment: String,
+    /// The ScaledObject's name (default: the deployment's).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Its namespace.
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// BullMQ's key prefix.
+    #[arg(long, default_value = "bull")]
+    pub prefix: String,
+    /// BullMQ's major version: from 4, prioritized jobs wait in a sorted set
+    /// that is counted too.
+    #[arg(long, default_value_t = 5)]
+    pub bullmq_version: u32,
+    /// redis as host:port.
+    #[arg(long)]
+    pub redis_address: Option<String>,
+    /// The workers' environment variable that holds redis's host:port.
+    #[arg(long)]
+    pub redis_address_from_env: Option<String>,
+    /// The workers' environment variable that holds the redis password.
+    #[arg(long)]
+    pub password_from_env: Option<String>,
+    /// Connect to redis with TLS.
+    #[arg(long)]
+    pub tls: bool,
+    /// The plan's search and target; with no arrival model the settings come
+    /// from --list-length, --polling, --min-replicas and --max-replicas.
+    #[command(flatten)]
+    pub plan: PlanArgs,
 }
 
 /// `scale plan`.
@@ -45,7 +117,7 @@ pub struct PlanArgs {
 
 /// `scale simulate`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("arrivals").required(true).args(["poisson", "bursty", "trace"]))]
+#[command(group = clap::ArgGroup::new("arrivals").args(["poisson", "bursty", "trace"]))]
 pub struct SimulateArgs {
     /// Poisson arrivals at RATE jobs per second, or per minute or hour with
     /// a unit: 2, 30/m, 1000/h.
@@ -172,12 +244,14 @@ pub fn exec(ctx: &Ctx, cmd: ScaleCommand) -> Result<i32> {
     match cmd {
         ScaleCommand::Simulate(a) => simulate(ctx, &a),
         ScaleCommand::Plan(p) => plan(ctx, &p),
+        ScaleCommand::Manifest(m) => manifest(ctx, &m),
+        ScaleCommand::Observe(o) => observe(ctx, &o),
     }
 }
 
-/// The simulation the flags describe, and the arrivals in words.
-fn settings(ctx: &Ctx, a: &SimulateArgs) -> Result<(Settings, String)> {
-    let (arrivals, described) = match (&a.poisson, &a.bursty, &a.trace) {
+/// The arrival model the flags describe, and it in words.
+fn arrivals(ctx: &Ctx, a: &SimulateArgs) -> Result<Option<(Arrivals, String)>> {
+    Ok(Some(match (&a.poisson, &a.bursty, &a.trace) {
         (Some(r), _, _) => {
             let r = rate(r).map_err(|e| input(format!("--poisson {e}")))?;
             (Arrivals::Poisson(r), format!("Poisson, {:.4} jobs/s", r))
@@ -214,8 +288,51 @@ fn settings(ctx: &Ctx, a: &SimulateArgs) -> Result<(Settings, String)> {
             let n = t.len();
             (Arrivals::Trace(t), format!("trace {name}, {n} jobs"))
         }
-        _ => unreachable!("clap requires one arrival model"),
+        _ => return Ok(None),
+    }))
+}
+
+/// Replicas the daily budget affords: floor(daily / (24 × cost per replica-hour)).
+fn budget_replicas(ctx: &Ctx, a: &SimulateArgs) -> Result<Option<u32>> {
+    if !(a.cost_per_replica_hour.is_finite() && a.cost_per_replica_hour >= 0.0) {
+        return Err(input("--cost-per-replica-hour must be ≥ 0"));
+    }
+    Ok(
+        match (ctx.cfg().budget.daily_usd, a.cost_per_replica_hour) {
+            (Some(d), c) if c > 0.0 => Some((d / (24.0 * c)).floor().min(1e6) as u32),
+            _ => None,
+        },
+    )
+}
+
+/// The autoscaling the flags describe (none with --pods), capped by the budget.
+fn scaling(a: &SimulateArgs, budget_replicas: Option<u32>) -> Result<Option<Scaling>> {
+    if a.pods.is_some() {
+        return Ok(None);
+    }
+    let d = Scaling::default();
+    let max = a.max_replicas.unwrap_or(d.max_replicas);
+    let max = budget_replicas.map_or(max, |b| max.min(b));
+    let s = Scaling {
+        list_length: a.list_length.unwrap_or(d.list_length),
+        polling: a.polling.as_secs_f64(),
+        cooldown: a.cooldown.as_secs_f64(),
+        min_replicas: a.min_replicas.unwrap_or(d.min_replicas).min(max),
+        max_replicas: max,
+        start_latency: a.start_latency.as_secs_f64(),
+        ..d
     };
+    if s.list_length.is_nan() || s.list_length <= 0.0 {
+        return Err(input("--list-length must be > 0"));
+    }
+    Ok(Some(s))
+}
+
+/// The simulation the flags describe, and the arrivals in words.
+fn settings(ctx: &Ctx, a: &SimulateArgs) -> Result<(Settings, String)> {
+    let (arrivals, described) = arrivals(ctx, a)?.ok_or_else(|| {
+        input("give the arrivals: --poisson RATE, --bursty HIGH,LOW,BURST,CALM or --trace FILE")
+    })?;
     // A bound on the work: the simulation keeps every wait to report percentiles.
     let peak_rate = match &arrivals {
         Arrivals::Poisson(r) => *r,
@@ -231,35 +348,8 @@ fn settings(ctx: &Ctx, a: &SimulateArgs) -> Result<(Settings, String)> {
     if !(a.service_cv.is_finite() && a.service_cv >= 0.0) {
         return Err(input("--service-cv must be ≥ 0"));
     }
-    if !(a.cost_per_replica_hour.is_finite() && a.cost_per_replica_hour >= 0.0) {
-        return Err(input("--cost-per-replica-hour must be ≥ 0"));
-    }
-    // The budget affords floor(daily / (24 × cost per replica-hour)) replicas.
-    let budget_replicas = match (ctx.cfg().budget.daily_usd, a.cost_per_replica_hour) {
-        (Some(d), c) if c > 0.0 => Some((d / (24.0 * c)).floor().min(1e6) as u32),
-        _ => None,
-    };
-    let scaling = match a.pods {
-        Some(_) => None,
-        None => {
-            let d = Scaling::default();
-            let max = a.max_replicas.unwrap_or(d.max_replicas);
-            let max = budget_replicas.map_or(max, |b| max.min(b));
-            let s = Scaling {
-                list_length: a.list_length.unwrap_or(d.list_length),
-                polling: a.polling.as_secs_f64(),
-                cooldown: a.cooldown.as_secs_f64(),
-                min_replicas: a.min_replicas.unwrap_or(d.min_replicas).min(max),
-                max_replicas: max,
-                start_latency: a.start_latency.as_secs_f64(),
-                ..d
-            };
-            if s.list_length.is_nan() || s.list_length <= 0.0 {
-                return Err(input("--list-length must be > 0"));
-            }
-            Some(s)
-        }
-    };
+    let budget_replicas = budget_replicas(ctx, a)?;
+    let scaling = scaling(a, budget_replicas)?;
     let pods = a
         .pods
         .unwrap_or_else(|| scaling.map_or(1, |s| s.min_replicas));
@@ -335,7 +425,8 @@ fn simulate(ctx: &Ctx, a: &SimulateArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn plan(ctx: &Ctx, p: &PlanArgs) -> Result<i32> {
+/// Runs the plan's search: the request, the plan, and the plan in words.
+fn search(ctx: &Ctx, p: &PlanArgs) -> Result<(Request, Plan, String)> {
     if p.sim.pods.is_some() {
         return Err(input(
             "scale plan searches autoscaling settings; drop --pods",
@@ -358,7 +449,7 @@ fn plan(ctx: &Ctx, p: &PlanArgs) -> Result<i32> {
         p.try_min_replicas.clone()
     };
     let target = p.target_p95.as_secs_f64();
-    let req = crate::scale::plan::Request {
+    let req = Request {
         base,
         target_p95: target,
         list_lengths,
@@ -398,8 +489,175 @@ fn plan(ctx: &Ctx, p: &PlanArgs) -> Result<i32> {
             )
         }
     }
+    Ok((req, plan, text))
+}
+
+fn plan(ctx: &Ctx, p: &PlanArgs) -> Result<i32> {
+    let (_, plan, text) = search(ctx, p)?;
     ctx.out
         .outputs(&[("meets", plan.best.is_some().to_string())])?;
     ctx.out.result(&plan, &text, None)?;
     Ok(if plan.best.is_some() { 0 } else { 1 })
+}
+
+/// `scale manifest`'s result.
+#[derive(Serialize)]
+struct Manifest {
+    manifest: serde_json::Value,
+    budget_replicas: Option<u32>,
+    plan: Option<Plan>,
+}
+
+fn manifest(ctx: &Ctx, m: &ManifestArgs) -> Result<i32> {
+    let sim = &m.plan.sim;
+    if sim.pods.is_some() {
+        return Err(input(
+            "scale manifest writes autoscaling settings; drop --pods",
+        ));
+    }
+    let budget_replicas = budget_replicas(ctx, sim)?;
+    let (scaling, plan, why) = match arrivals(ctx, sim)? {
+        Some(_) => {
+            let (req, plan, text) = search(ctx, &m.plan)?;
+            let Some(best) = plan.best else {
+                ctx.out.outputs(&[("meets", "false".into())])?;
+                ctx.out
+                    .result(&plan, &format!("no manifest: {text}"), None)?;
+                return Ok(1);
+            };
+            let base = req.base.scaling.expect("plan settings autoscale");
+            let s = Scaling {
+                list_length: best.list_length,
+                polling: best.polling,
+                min_replicas: best.min_replicas,
+                max_replicas: best.max_replicas,
+                ..base
+            };
+            let why = format!(
+                "# From `maestro scale plan`: simulated queue-wait p95 {:.1} s (target {} s), {:.1} replica-hours a day, ${:.2}.",
+                best.wait_p95,
+                req.target_p95,
+                best.replica_hours * 86400.0 / req.base.horizon.max(1.0),
+                best.cost_usd * 86400.0 / req.base.horizon.max(1.0)
+            );
+            (s, Some(plan), why)
+        }
+        None => {
+            if sim.list_length.is_none() {
+                return Err(input(
+                    "give an arrival model (--poisson, --bursty or --trace) for a plan, or --list-length to pin the settings",
+                ));
+            }
+            let s = scaling(sim, budget_replicas)?.expect("no --pods");
+            (s, None, "# Settings as given (not planned).".to_string())
+        }
+    };
+    let spec = Spec {
+        name: m.name.clone().unwrap_or_else(|| m.deployment.clone()),
+        namespace: m.namespace.clone(),
+        deployment: m.deployment.clone(),
+        queue: m.queue.clone(),
+        prefix: m.prefix.clone(),
+        bullmq_major: m.bullmq_version,
+        redis: match (&m.redis_address, &m.redis_address_from_env) {
+            (Some(a), _) => Redis::Address(a.clone()),
+            (None, Some(e)) => Redis::AddressFromEnv(e.clone()),
+            (None, None) => unreachable!("clap requires one"),
+        },
+        password_from_env: m.password_from_env.clone(),
+        tls: m.tls,
+        scaling,
+    };
+    let doc = crate::scale::manifest::build(&spec)?;
+    let problems = crate::scale::manifest::validate(&doc)?;
+    if !problems.is_empty() {
+        // maestro built something KEDA would refuse: a bug, never printed.
+        anyhow::bail!(
+            "the manifest does not match KEDA's ScaledObject schema: {}",
+            problems.join("; ")
+        );
+    }
+    let cap = match budget_replicas {
+        Some(b) => format!(
+            "# maxReplicaCount {} = min(--max-replicas, {b} that the daily budget affords at ${}/replica-hour).",
+            scaling.max_replicas, sim.cost_per_replica_hour
+        ),
+        None => format!(
+            "# maxReplicaCount {}: no budget cap ([budget] daily_usd and --cost-per-replica-hour not both set).",
+            scaling.max_replicas
+        ),
+    };
+    let yaml = format!(
+        "# Generated by maestro scale manifest; validated against KEDA v2.20 ScaledObject CRD.\n{why}\n{cap}\n{}",
+        crate::scale::manifest::to_yaml(&doc)?
+    );
+    ctx.out.outputs(&[
+        ("meets", "true".into()),
+        ("max_replicas", scaling.max_replicas.to_string()),
+        ("list_length", scaling.list_length.to_string()),
+    ])?;
+    let out = Manifest {
+        manifest: doc,
+        budget_replicas,
+        plan,
+    };
+    ctx.out.result(&out, yaml.trim_end(), None)?;
+    Ok(0)
+}
+
+/// `scale observe`'s result.
+#[derive(Serialize)]
+struct Observed {
+    #[serde(flatten)]
+    observation: Observation,
+    list_length: Option<u64>,
+    desired_replicas: Option<u64>,
+}
+
+fn observe(ctx: &Ctx, o: &ObserveArgs) -> Result<i32> {
+    if o.list_length == Some(0) {
+        return Err(input("--list-length must be at least 1"));
+    }
+    let obs = crate::scale::observe::observe(&o.redis, &o.prefix, &o.queue, o.timeout)?;
+    let desired = o.list_length.map(|l| obs.waiting.div_ceil(l));
+    let secs = |x: Option<f64>| x.map_or("-".to_string(), |s| format!("{s:.1} s"));
+    let mut text = format!(
+        "queue {}: {} waiting ({} in wait, {} prioritized), {} active, {} delayed{}\n\
+         oldest waiting {} (next in wait {}, oldest prioritized {})",
+        one_line(&obs.queue),
+        obs.waiting,
+        obs.wait,
+        obs.prioritized,
+        obs.active,
+        obs.delayed,
+        if obs.paused {
+            format!(", PAUSED ({} in paused)", obs.paused_jobs)
+        } else {
+            String::new()
+        },
+        secs(obs.oldest_age_s),
+        secs(obs.next_wait_age_s),
+        secs(obs.oldest_prioritized_age_s),
+    );
+    if let (Some(l), Some(d)) = (o.list_length, desired) {
+        text += &format!(
+            "\nat listLength {l} KEDA wants {d} replicas (ceil({} / {l}))",
+            obs.waiting
+        );
+    }
+    ctx.out.outputs(&[
+        ("waiting", obs.waiting.to_string()),
+        (
+            "oldest_age_s",
+            obs.oldest_age_s
+                .map_or(String::new(), |a| format!("{a:.3}")),
+        ),
+    ])?;
+    let out = Observed {
+        observation: obs,
+        list_length: o.list_length,
+        desired_replicas: desired,
+    };
+    ctx.out.result(&out, &text, None)?;
+    Ok(0)
 }

@@ -130,15 +130,19 @@ pub fn bolt() -> Option<Vec<(&'static str, String)>> {
 /// (`scripts/test` starts one). Missing in CI is a failure; locally the test
 /// is skipped with a note.
 pub fn s3_endpoint() -> Option<String> {
-    match std::env::var("MAESTRO_TEST_S3_ENDPOINT") {
+    service("MAESTRO_TEST_S3_ENDPOINT", "run scripts/services/s3 start")
+}
+
+/// A test service's address from `var` (`scripts/test` provides it).
+/// Missing in CI is a failure; locally the test is skipped with a note.
+pub fn service(var: &str, how: &str) -> Option<String> {
+    match std::env::var(var) {
         Ok(e) if !e.is_empty() => Some(e),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("MAESTRO_TEST_S3_ENDPOINT is not set: start scripts/services/s3 (CI must run the S3 tests)")
+            panic!("{var} is not set: {how} (CI must run these tests)")
         }
         _ => {
-            eprintln!(
-                "skipped: MAESTRO_TEST_S3_ENDPOINT is not set (run scripts/services/s3 start)"
-            );
+            eprintln!("skipped: {var} is not set ({how})");
             None
         }
     }
