@@ -308,3 +308,227 @@ fn bad_input_is_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("objective = 100"));
 }
+
+const SLOTH: &str = "version: prometheus/v1
+service: myservice
+slos:
+  - name: requests-availability
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: MyServiceHighErrorRate
+";
+
+/// A Prometheus vector response with Sloth's ratio series at one instant.
+fn sloth_vector(id: &str, ratios: &[(&str, &str)]) -> String {
+    let series: Vec<String> = ratios
+        .iter()
+        .map(|(w, r)| {
+            format!(
+                r#"{{"metric":{{"__name__":"slo:sli_error:ratio_rate{w}","sloth_id":"{id}","sloth_window":"{w}"}},"value":[1767225600,"{r}"]}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"status":"success","data":{{"resultType":"vector","result":[{}]}}}}"#,
+        series.join(",")
+    )
+}
+
+#[test]
+fn sloth_objectives_and_recording_rules_gate_a_deploy() {
+    let p = Project::new("");
+    std::fs::write(p.path().join("slos.yml"), SLOTH).unwrap();
+    let id = "myservice-requests-availability";
+    // 2 % errors over 5m and 1.6 % over 1h against a 0.1 % budget: 20× and
+    // 16× ≥ 14.4, a fast page. 0.12 % over the 30 days: budget overspent.
+    let paging = sloth_vector(
+        id,
+        &[
+            ("5m", "0.02"),
+            ("30m", "0.01"),
+            ("1h", "0.016"),
+            ("2h", "0.009"),
+            ("6h", "0.004"),
+            ("1d", "0.002"),
+            ("3d", "0.0015"),
+            ("30d", "0.0012"),
+        ],
+    );
+    std::fs::write(p.path().join("paging.json"), &paging).unwrap();
+    let out = p
+        .cmd()
+        .args([
+            "--json",
+            "slo",
+            "gate",
+            "--objectives",
+            "slos.yml",
+            "--input",
+            "paging.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let g: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let b = &g["burns"][0];
+    assert_eq!(b["name"], id);
+    assert!(
+        (b["budget_remaining"].as_f64().unwrap() + 0.2).abs() < 1e-9,
+        "{b}"
+    );
+    assert!(b["total"].is_null(), "counts are unknown: {b}");
+    let fast = &b["alerts"][0];
+    assert_eq!(
+        (fast["name"].as_str(), fast["firing"].as_bool()),
+        (Some("page-fast"), Some(true))
+    );
+    assert!((fast["short"]["burn"].as_f64().unwrap() - 20.0).abs() < 1e-9);
+    let reasons = g["reasons"].to_string();
+    assert!(
+        reasons.contains("budget is spent") && reasons.contains("page-fast"),
+        "{reasons}"
+    );
+
+    // Calm numbers pass, and the text says the counts are unknown.
+    let calm = sloth_vector(
+        id,
+        &[
+            ("5m", "0"),
+            ("30m", "0"),
+            ("1h", "0.0001"),
+            ("6h", "0.0002"),
+            ("3d", "0.0003"),
+            ("30d", "NaN"),
+        ],
+    );
+    std::fs::write(p.path().join("calm.json"), &calm).unwrap();
+    let out = p
+        .cmd()
+        .args([
+            "slo",
+            "burn",
+            "--objectives",
+            "slos.yml",
+            "--input",
+            "calm.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("event counts unknown") && text.contains("100.0% of the error budget left"),
+        "{text}"
+    );
+
+    // A missing recording rule is named.
+    let partial = sloth_vector(id, &[("5m", "0"), ("1h", "0")]);
+    std::fs::write(p.path().join("partial.json"), &partial).unwrap();
+    let out = p
+        .cmd()
+        .args([
+            "slo",
+            "burn",
+            "--objectives",
+            "slos.yml",
+            "--input",
+            "partial.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("slo:sli_error:ratio_rate30m") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+}
+
+#[test]
+fn openslo_objectives_read_counters_and_bad_yaml_names_the_line() {
+    let p = Project::new("");
+    let openslo = "apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: agent-success
+spec:
+  service: agents
+  budgetingMethod: Occurrences
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  indicator:
+    metadata:
+      name: agent-runs
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: agent_runs_ok_total
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: agent_runs_total
+  objectives:
+    - displayName: runs succeed
+      target: 0.995
+";
+    std::fs::write(p.path().join("slo.yaml"), openslo).unwrap();
+    // The same events as the config-based fast-burn replay, by CSV: the
+    // objective and period come from the file.
+    let v = p.json(&[
+        "slo",
+        "burn",
+        "--objectives",
+        "slo.yaml",
+        "--input",
+        fixture("fast-burn.csv").to_str().unwrap(),
+        "--at",
+        "2026-01-03T12:25:00Z",
+    ]);
+    assert_eq!(v[0]["name"], "agent-success");
+    assert_eq!(v[0]["objective"], 99.5);
+    assert_eq!(v[0]["period"], "30d");
+    assert_eq!(v[0]["page"], true, "{v}");
+
+    std::fs::write(
+        p.path().join("bad.yaml"),
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata: [\n",
+    )
+    .unwrap();
+    let out = p
+        .cmd()
+        .args([
+            "slo",
+            "burn",
+            "--objectives",
+            "bad.yaml",
+            "--input",
+            fixture("fast-burn.csv").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("bad.yaml:") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+}

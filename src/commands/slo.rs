@@ -33,7 +33,10 @@ pub struct Source {
     /// query_range JSON holding the SLOs' good and total counters.
     #[arg(long)]
     pub input: PathBuf,
-    /// Only this `[[slo]]` (needed for CSV when several are configured).
+    /// Objectives from OpenSLO or Sloth YAML instead of the config's `[[slo]]`.
+    #[arg(long, value_name = "FILE", conflicts_with = "objective")]
+    pub objectives: Option<PathBuf>,
+    /// Only this SLO (needed for CSV when several are configured).
     #[arg(long)]
     pub slo: Option<String>,
     /// An ad-hoc SLO with this objective in percent, instead of the config's.
@@ -171,7 +174,8 @@ struct Gate {
 fn gate_reasons(burns: &[Burn]) -> Vec<String> {
     let mut out = Vec::new();
     for b in burns {
-        if b.budget_remaining <= 0.0 && b.total > 0.0 {
+        // With ratio input the counts are unknown (NaN): the ratio decides.
+        if b.budget_remaining <= 0.0 && b.total != 0.0 {
             out.push(format!(
                 "slo {}: the error budget is spent ({:.0}% left)",
                 b.name,
@@ -196,6 +200,10 @@ fn gate_reasons(burns: &[Burn]) -> Vec<String> {
 
 /// The SLOs to evaluate with their events, and the evaluation time.
 fn load(ctx: &Ctx, s: &Source) -> Result<(Vec<(SloConfig, Events)>, i64)> {
+    let all: Vec<SloConfig> = match &s.objectives {
+        Some(f) => crate::slo::spec::load(&ctx.read_file(f)?, &f.display().to_string())?,
+        None => ctx.cfg().slo.clone(),
+    };
     let slos: Vec<SloConfig> = match (s.objective, &s.slo) {
         (Some(o), _) => {
             let c = SloConfig {
@@ -211,25 +219,20 @@ fn load(ctx: &Ctx, s: &Source) -> Result<(Vec<(SloConfig, Events)>, i64)> {
             vec![c]
         }
         (None, Some(name)) => {
-            let c = ctx
-                .cfg()
-                .slo
-                .iter()
-                .find(|c| &c.name == name)
-                .ok_or_else(|| {
-                    input(format!(
-                        "no [[slo]] named `{name}` (configured: {})",
-                        names(&ctx.cfg().slo)
-                    ))
-                })?;
+            let c = all.iter().find(|c| &c.name == name).ok_or_else(|| {
+                input(format!(
+                    "no SLO named `{name}` (configured: {})",
+                    names(&all)
+                ))
+            })?;
             vec![c.clone()]
         }
-        (None, None) if ctx.cfg().slo.is_empty() => {
+        (None, None) if all.is_empty() => {
             return Err(input(
-                "no [[slo]] is configured: add one to maestro.toml or pass --objective",
+                "no [[slo]] is configured: add one to maestro.toml, or pass --objectives FILE or --objective",
             ))
         }
-        (None, None) => ctx.cfg().slo.clone(),
+        (None, None) => all,
     };
     let name = s.input.display().to_string();
     let text = ctx.read_file(&s.input)?;
@@ -243,13 +246,32 @@ fn load(ctx: &Ctx, s: &Source) -> Result<(Vec<(SloConfig, Events)>, i64)> {
     let mut out = Vec::new();
     for c in slos {
         let events = if prometheus {
-            let (Some(g), Some(t)) = (&c.good, &c.total) else {
-                return Err(input(format!(
-                    "slo `{}`: Prometheus input needs the series names: set good and total in its [[slo]]",
-                    c.name
-                )));
-            };
-            input::from_prometheus(&text, &name, g, t)?
+            match (&c.good, &c.total, &c.sloth_id) {
+                (_, _, Some(id)) if input::has_sloth_ratios(&text) => {
+                    let e = input::from_sloth(&text, &name, id)?;
+                    let missing: Vec<String> = crate::slo::windows_needed(&c)?
+                        .into_iter()
+                        .filter(|w| !e.ratios.contains_key(w))
+                        .map(|w| format!("{}{}", input::SLOTH_RATIO, crate::slo::span(w)))
+                        .collect();
+                    if !missing.is_empty() {
+                        return Err(input(format!(
+                            "{name}: slo `{}` needs the series {} (with sloth_id `{}`)",
+                            one_line(&c.name),
+                            missing.join(", "),
+                            one_line(id)
+                        )));
+                    }
+                    e
+                }
+                (Some(g), Some(t), _) => input::from_prometheus(&text, &name, g, t)?,
+                _ => {
+                    return Err(input(format!(
+                        "slo `{}`: Prometheus input needs the counters' series names (good and total) or Sloth's ratio recording rules (sloth_id)",
+                        one_line(&c.name)
+                    )))
+                }
+            }
         } else {
             input::from_csv(&text, &name)?
         };
@@ -305,7 +327,11 @@ fn rows(b: &Burn) -> Vec<Vec<String>> {
                 format!("{}×", a.threshold),
                 format!("{:.2}× / {}", a.long.burn, a.long.window),
                 format!("{:.2}× / {}", a.short.burn, a.short.window),
-                format!("{:.0} / {:.0}", a.long.total, a.short.total),
+                if a.long.total.is_nan() {
+                    "-".into()
+                } else {
+                    format!("{:.0} / {:.0}", a.long.total, a.short.total)
+                },
                 if a.firing {
                     "FIRING".into()
                 } else if a.quiet {
@@ -319,6 +345,16 @@ fn rows(b: &Burn) -> Vec<Vec<String>> {
 }
 
 fn headline(b: &Burn) -> String {
+    if b.total.is_nan() {
+        return format!(
+            "slo {}: objective {}% over {}, at {}: {:.1}% of the error budget left (from recorded error ratios; event counts unknown, so min_events does not apply)",
+            one_line(&b.name),
+            b.objective,
+            b.period,
+            rfc3339(b.at_ms),
+            100.0 * b.budget_remaining
+        );
+    }
     format!(
         "slo {}: objective {}% over {}, at {}: {:.1}% of the error budget left ({:.0} bad of {:.0} events; data covers {:.0}% of the period)",
         one_line(&b.name),

@@ -293,6 +293,10 @@ pub struct SloConfig {
     /// Series name of the total-event counter in Prometheus input.
     #[serde(default)]
     pub total: Option<String>,
+    /// Sloth's `sloth_id` label: read its `slo:sli_error:ratio_rate<W>`
+    /// recording rules from Prometheus input instead of counters.
+    #[serde(default)]
+    pub sloth_id: Option<String>,
     /// Events a window needs before its burn can alert.
     #[serde(default = "default_min_events")]
     pub min_events: u64,
@@ -316,6 +320,7 @@ impl SloConfig {
             period: default_period(),
             good: None,
             total: None,
+            sloth_id: None,
             min_events: default_min_events(),
             downshift_on: default_downshift_on(),
             downshift_burn: default_downshift_burn(),

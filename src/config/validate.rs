@@ -67,24 +67,9 @@ pub fn validate(c: &Config) -> std::result::Result<(), String> {
     }
     let mut names = std::collections::HashSet::new();
     for slo in &c.slo {
-        let what = format!("slo `{}`", slo.name);
-        if slo.name.trim().is_empty() || slo.name.chars().any(char::is_control) {
-            return Err("[[slo]] name must be non-empty, without control characters".into());
-        }
+        check_slo(slo)?;
         if !names.insert(slo.name.as_str()) {
-            return Err(format!("{what} is defined twice"));
-        }
-        if !(slo.objective > 0.0 && slo.objective < 100.0) {
-            return Err(format!(
-                "{what}: objective = {} must be a percentage in (0, 100), e.g. 99.5",
-                slo.objective
-            ));
-        }
-        for (key, v) in [("period", &slo.period), ("hold", &slo.hold)] {
-            crate::units::parse_duration(v).map_err(|e| format!("{what}: {key} = {e}"))?;
-        }
-        if !(slo.downshift_burn.is_finite() && slo.downshift_burn > 0.0) {
-            return Err(format!("{what}: downshift_burn must be > 0"));
+            return Err(format!("slo `{}` is defined twice", slo.name));
         }
     }
     if r.downshift_tiers.is_empty() {
@@ -150,4 +135,25 @@ pub fn validate_prior(id: &str, p: &Prior) -> std::result::Result<(), String> {
         p.weight,
         MAX_PRIOR_WEIGHT,
     )
+}
+
+/// One SLO's settings, wherever they came from (`[[slo]]` or a YAML file).
+pub fn check_slo(slo: &super::SloConfig) -> std::result::Result<(), String> {
+    let what = format!("slo `{}`", slo.name);
+    if slo.name.trim().is_empty() || slo.name.chars().any(char::is_control) {
+        return Err("[[slo]] name must be non-empty, without control characters".into());
+    }
+    if !(slo.objective > 0.0 && slo.objective < 100.0) {
+        return Err(format!(
+            "{what}: objective = {} must be a percentage in (0, 100), e.g. 99.5",
+            slo.objective
+        ));
+    }
+    for (key, v) in [("period", &slo.period), ("hold", &slo.hold)] {
+        crate::units::parse_duration(v).map_err(|e| format!("{what}: {key} = {e}"))?;
+    }
+    if !(slo.downshift_burn.is_finite() && slo.downshift_burn > 0.0) {
+        return Err(format!("{what}: downshift_burn must be > 0"));
+    }
+    Ok(())
 }

@@ -85,9 +85,8 @@ fn calm(slo: &SloConfig, events: &Events, at: i64) -> Result<std::result::Result
         )));
     }
     let mut points: Vec<i64> = events
-        .total
-        .iter()
-        .map(|x| x.0)
+        .times()
+        .into_iter()
         .filter(|&t| t >= at - hold && t <= at)
         .collect();
     points.push(at);

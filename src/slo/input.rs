@@ -15,24 +15,50 @@ fn quote(s: &str) -> String {
     }
 }
 
-/// Event counts at timestamps (Unix milliseconds, ascending).
+/// Event counts at timestamps (Unix milliseconds, ascending), or error
+/// ratios already computed over trailing windows (Sloth's recording rules).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Events {
     /// Good events: (time, count).
     pub good: Vec<(i64, f64)>,
     /// All events: (time, count).
     pub total: Vec<(i64, f64)>,
+    /// Error ratios by window length in seconds: (time, ratio). When this
+    /// is not empty, `good` and `total` are, and event counts are unknown.
+    pub ratios: std::collections::BTreeMap<i64, Vec<(i64, f64)>>,
 }
 
 impl Events {
+    /// Whether these are event counts (not ratios).
+    pub fn counted(&self) -> bool {
+        self.ratios.is_empty()
+    }
+
+    /// The times data points were taken: the counts', or the shortest
+    /// ratio window's.
+    pub fn times(&self) -> Vec<i64> {
+        match self.ratios.values().next() {
+            Some(v) => v.iter().map(|x| x.0).collect(),
+            None => self.total.iter().map(|x| x.0).collect(),
+        }
+    }
+
     /// The latest timestamp with data.
     pub fn last(&self) -> Option<i64> {
-        self.total.last().map(|x| x.0)
+        self.times().last().copied()
     }
 
     /// The earliest timestamp with data.
     pub fn first(&self) -> Option<i64> {
-        self.total.first().map(|x| x.0)
+        self.times().first().copied()
+    }
+
+    /// The error ratio over the `secs` window as last recorded at or before
+    /// `at` (ratio input only).
+    pub fn ratio(&self, secs: i64, at: i64) -> Option<f64> {
+        let v = self.ratios.get(&secs)?;
+        let i = v.partition_point(|x| x.0 <= at);
+        i.checked_sub(1).map(|i| v[i].1)
     }
 
     /// Good and total events in (from, to].
@@ -46,6 +72,7 @@ impl Events {
         Events {
             good: cut(&self.good),
             total: cut(&self.total),
+            ratios: self.ratios.iter().map(|(w, v)| (*w, cut(v))).collect(),
         }
     }
 }
@@ -122,6 +149,7 @@ pub fn from_csv(text: &str, name: &str) -> Result<Events> {
     Ok(Events {
         good: rows.iter().map(|r| (r.0, r.1)).collect(),
         total: rows.iter().map(|r| (r.0, r.2)).collect(),
+        ratios: Default::default(),
     })
 }
 
@@ -147,6 +175,15 @@ struct Series {
     metric: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     values: Vec<(f64, String)>,
+    /// A vector result's one sample.
+    #[serde(default)]
+    value: Option<(f64, String)>,
+}
+
+impl Series {
+    fn samples(&self) -> impl Iterator<Item = &(f64, String)> {
+        self.values.iter().chain(self.value.iter())
+    }
 }
 
 /// Reads a Prometheus query-API response holding the counters named `good`
@@ -154,26 +191,10 @@ struct Series {
 /// increases (a drop is a reset: the new value counts from zero) are summed
 /// over the series. `NaN` samples and gaps are skipped.
 pub fn from_prometheus(text: &str, name: &str, good: &str, total: &str) -> Result<Events> {
-    let r: Response = serde_json::from_str(text).map_err(|e| {
-        input(format!(
-            "{name}: line {}: not Prometheus query JSON: {}",
-            e.line(),
-            quote(&e.to_string())
-        ))
-    })?;
-    if r.status != "success" {
-        return Err(input(format!(
-            "{name}: the query failed ({}): {}",
-            quote(&r.status),
-            quote(&r.error.unwrap_or_default())
-        )));
-    }
-    let data = r
-        .data
-        .ok_or_else(|| input(format!("{name}: no `data` in the response")))?;
+    let data = response(text, name)?;
     if data.result_type != "matrix" {
         return Err(input(format!(
-            "{name}: resultType `{}` holds one sample per series; burn needs the counters over time: export them with query_range (resultType matrix)",
+            "{name}: resultType `{}` holds one sample per series; burn needs the counters over time: export them with query_range (resultType matrix), or Sloth's ratio recording rules",
             quote(&data.result_type)
         )));
     }
@@ -187,7 +208,7 @@ pub fn from_prometheus(text: &str, name: &str, good: &str, total: &str) -> Resul
         {
             found = true;
             let mut prev: Option<f64> = None;
-            for (t, v) in &s.values {
+            for (t, v) in s.samples() {
                 let Ok(v) = v.parse::<f64>() else {
                     return Err(input(format!(
                         "{name}: series {want}: value `{v}` is not a number"
@@ -210,6 +231,93 @@ pub fn from_prometheus(text: &str, name: &str, good: &str, total: &str) -> Resul
             )));
         }
         into.sort_by_key(|x| x.0);
+    }
+    Ok(out)
+}
+
+/// The `data` of a successful Prometheus query-API response.
+fn response(text: &str, name: &str) -> Result<Data> {
+    let r: Response = serde_json::from_str(text).map_err(|e| {
+        input(format!(
+            "{name}: line {}: not Prometheus query JSON: {}",
+            e.line(),
+            quote(&e.to_string())
+        ))
+    })?;
+    if r.status != "success" {
+        return Err(input(format!(
+            "{name}: the query failed ({}): {}",
+            quote(&r.status),
+            quote(&r.error.unwrap_or_default())
+        )));
+    }
+    r.data
+        .ok_or_else(|| input(format!("{name}: no `data` in the response")))
+}
+
+/// Sloth's error-ratio recording rules.
+pub const SLOTH_RATIO: &str = "slo:sli_error:ratio_rate";
+
+/// Whether a Prometheus response holds Sloth's error-ratio series.
+pub fn has_sloth_ratios(text: &str) -> bool {
+    text.contains(SLOTH_RATIO)
+}
+
+/// Reads Sloth's `slo:sli_error:ratio_rate<window>` series of the SLO with
+/// `sloth_id` from a query-API response (vector or matrix). A `NaN` sample
+/// is 0 / 0, a window without traffic: no errors, ratio 0.
+pub fn from_sloth(text: &str, name: &str, sloth_id: &str) -> Result<Events> {
+    let data = response(text, name)?;
+    if data.result_type != "matrix" && data.result_type != "vector" {
+        return Err(input(format!(
+            "{name}: resultType `{}`: expected a vector or a matrix",
+            quote(&data.result_type)
+        )));
+    }
+    let mut out = Events::default();
+    for s in &data.result {
+        let Some(window) = s
+            .metric
+            .get("__name__")
+            .and_then(|n| n.strip_prefix(SLOTH_RATIO))
+        else {
+            continue;
+        };
+        if s.metric.get("sloth_id").map(String::as_str) != Some(sloth_id) {
+            continue;
+        }
+        let secs = crate::units::parse_duration(window)
+            .map_err(|e| {
+                input(format!(
+                    "{name}: series {SLOTH_RATIO}{}: {e}",
+                    quote(window)
+                ))
+            })?
+            .as_secs() as i64;
+        let into = out.ratios.entry(secs).or_default();
+        for (t, v) in s.samples() {
+            let Ok(v) = v.parse::<f64>() else {
+                return Err(input(format!(
+                    "{name}: series {SLOTH_RATIO}{}: value `{}` is not a number",
+                    quote(window),
+                    quote(v)
+                )));
+            };
+            let v = if v.is_nan() { 0.0 } else { v };
+            if v.is_finite() && t.is_finite() {
+                into.push(((t * 1000.0).round() as i64, v.clamp(0.0, 1.0)));
+            }
+        }
+    }
+    out.ratios.retain(|_, v| !v.is_empty());
+    for v in out.ratios.values_mut() {
+        v.sort_by_key(|x| x.0);
+    }
+    if out.ratios.is_empty() {
+        return Err(input(format!(
+            "{name}: no {SLOTH_RATIO}* samples with sloth_id `{}`",
+            quote(sloth_id)
+        )));
     }
     Ok(out)
 }

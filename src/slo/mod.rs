@@ -9,6 +9,7 @@
 
 pub mod control;
 pub mod input;
+pub mod spec;
 
 use crate::config::{DownshiftOn, SloConfig};
 use crate::error::{input as bad_input, Result};
@@ -150,8 +151,19 @@ pub fn error_budget(slo: &SloConfig) -> f64 {
     1.0 - slo.objective / 100.0
 }
 
-/// The burn over the `secs` before `at_ms`, against `budget`.
+/// The burn over the `secs` before `at_ms`, against `budget`. With ratio
+/// input the counts are unknown (NaN, `null` in JSON).
 pub fn window(events: &Events, at_ms: i64, secs: i64, budget: f64) -> Window {
+    if !events.counted() {
+        let error_ratio = events.ratio(secs, at_ms).unwrap_or(0.0);
+        return Window {
+            window: span(secs),
+            total: f64::NAN,
+            good: f64::NAN,
+            error_ratio,
+            burn: error_ratio / budget,
+        };
+    }
     let (good, total) = events.window(at_ms - secs * 1000, at_ms);
     let error_ratio = if total > 0.0 {
         ((total - good) / total).max(0.0)
@@ -194,6 +206,18 @@ pub fn burn(slo: &SloConfig, events: &Events, at_ms: i64) -> Result<Burn> {
     let allowed = budget * total;
     let first = events.first().unwrap_or(at_ms);
     let covered = ((at_ms - first).max(0) as f64 / (period * 1000) as f64).min(1.0);
+    let budget_remaining = if !events.counted() {
+        1.0 - events.ratio(period, at_ms).unwrap_or(0.0) / budget
+    } else if allowed > 0.0 {
+        1.0 - bad / allowed
+    } else {
+        1.0
+    };
+    let (total, bad, covered) = if events.counted() {
+        (total, bad, covered)
+    } else {
+        (f64::NAN, f64::NAN, f64::NAN)
+    };
     let fires = |sev: &str| alerts.iter().any(|a| a.severity == sev && a.firing);
     let (page, ticket) = (fires("page"), fires("ticket"));
     let downshift = match slo.downshift_on {
@@ -209,11 +233,7 @@ pub fn burn(slo: &SloConfig, events: &Events, at_ms: i64) -> Result<Burn> {
         at_ms,
         total,
         bad,
-        budget_remaining: if allowed > 0.0 {
-            1.0 - bad / allowed
-        } else {
-            1.0
-        },
+        budget_remaining,
         coverage: covered,
         page,
         ticket,
@@ -225,6 +245,19 @@ pub fn burn(slo: &SloConfig, events: &Events, at_ms: i64) -> Result<Burn> {
 /// The burn of each SLO at `at_ms` from its events.
 pub fn burns(slos: &[(SloConfig, Events)], at_ms: i64) -> Result<Vec<Burn>> {
     slos.iter().map(|(s, e)| burn(s, e, at_ms)).collect()
+}
+
+/// The windows ratio input must hold for `slo`: every alert's and the period.
+pub fn windows_needed(slo: &SloConfig) -> Result<Vec<i64>> {
+    let mut w: Vec<i64> = WORKBOOK
+        .iter()
+        .chain(std::iter::once(&seed_rule(slo.downshift_burn)))
+        .flat_map(|r| [r.long_s, r.short_s])
+        .collect();
+    w.push(seconds(&format!("slo `{}` period", slo.name), &slo.period)?);
+    w.sort_unstable();
+    w.dedup();
+    Ok(w)
 }
 
 /// The alert that drives downshift, for `slo`, as its rule.
@@ -304,5 +337,25 @@ mod tests {
         let b = burn(&slo(), &e, 60 * 60_000).unwrap();
         assert!(b.alerts.iter().all(|a| a.quiet && !a.firing));
         assert!(!b.page && !b.downshift);
+    }
+
+    #[test]
+    fn ratio_input_reads_the_latest_sample_per_window() {
+        let mut e = Events::default();
+        // 1 % errors over every window at t = 60 s, 5 % over 5m and 1h at 120 s.
+        for w in windows_needed(&slo()).unwrap() {
+            let late = if w == 300 || w == 3600 { 0.05 } else { 0.01 };
+            e.ratios.insert(w, vec![(60_000, 0.01), (120_000, late)]);
+        }
+        let early = burn(&slo(), &e, 90_000).unwrap();
+        assert!((early.alerts[3].short.burn - 1.0).abs() < 1e-9);
+        assert!(early.total.is_nan() && !early.alerts[0].quiet);
+        let late = burn(&slo(), &e, 120_000).unwrap();
+        // 5 % over a 1 % budget: the seed's 2× fires on 1h and 5m; the
+        // period's 1 % leaves nothing of the budget.
+        assert!(late.downshift && !late.page, "{late:?}");
+        assert!(late.budget_remaining.abs() < 1e-9);
+        // Before the first sample nothing is known: no burn.
+        assert_eq!(burn(&slo(), &e, 1_000).unwrap().alerts[0].long.burn, 0.0);
     }
 }
