@@ -94,20 +94,22 @@ fn a_trace_is_replayed_and_bad_traces_name_the_line() {
     }
 }
 
+/// 0.1 jobs/s of 20 s jobs for 6 hours, one seed.
+const LOAD: [&str; 8] = [
+    "--poisson",
+    "360/h",
+    "--service-mean",
+    "20s",
+    "--duration",
+    "6h",
+    "--seeds",
+    "1",
+];
+
 #[test]
 fn plan_finds_the_cheapest_configuration_or_the_throughput_needed() {
     let p = Project::new("");
-    // 0.1 jobs/s of 20 s jobs for 6 hours.
-    let load = [
-        "--poisson",
-        "360/h",
-        "--service-mean",
-        "20s",
-        "--duration",
-        "6h",
-        "--seeds",
-        "1",
-    ];
+    let load = LOAD;
     let found = p.json(
         &[
             &[
@@ -186,19 +188,10 @@ fn manifest_from_a_plan_is_capped_by_the_budget_and_parses_back() {
         "0.25",
     ];
     let load = [
-        "--poisson",
-        "360/h",
-        "--service-mean",
-        "20s",
-        "--duration",
-        "6h",
-        "--seeds",
-        "1",
-        "--try-polling",
-        "10s",
-        "--try-min-replicas",
-        "1,3",
-    ];
+        &LOAD[..],
+        &["--try-polling", "10s", "--try-min-replicas", "1,3"],
+    ]
+    .concat();
     let v = p.json(&[&base[..], &load[..]].concat());
     let m = &v["manifest"];
     assert_eq!(v["budget_replicas"], 4);

@@ -358,20 +358,16 @@ fn sloth_objectives_and_recording_rules_gate_a_deploy() {
             ("30d", "0.0012"),
         ],
     );
-    std::fs::write(p.path().join("paging.json"), &paging).unwrap();
-    let out = p
-        .cmd()
-        .args([
-            "--json",
-            "slo",
-            "gate",
-            "--objectives",
-            "slos.yml",
-            "--input",
-            "paging.json",
-        ])
-        .output()
-        .unwrap();
+    // `maestro [--json] slo SUB --objectives slos.yml --input FILE` on `json`.
+    let run = |args: &[&str], file: &str, json: &str| {
+        std::fs::write(p.path().join(file), json).unwrap();
+        p.cmd()
+            .args(args)
+            .args(["--objectives", "slos.yml", "--input", file])
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--json", "slo", "gate"], "paging.json", &paging);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -410,19 +406,7 @@ fn sloth_objectives_and_recording_rules_gate_a_deploy() {
             ("30d", "NaN"),
         ],
     );
-    std::fs::write(p.path().join("calm.json"), &calm).unwrap();
-    let out = p
-        .cmd()
-        .args([
-            "slo",
-            "burn",
-            "--objectives",
-            "slos.yml",
-            "--input",
-            "calm.json",
-        ])
-        .output()
-        .unwrap();
+    let out = run(&["slo", "burn"], "calm.json", &calm);
     assert!(
         out.status.success(),
         "{}",
@@ -436,19 +420,7 @@ fn sloth_objectives_and_recording_rules_gate_a_deploy() {
 
     // A missing recording rule is named.
     let partial = sloth_vector(id, &[("5m", "0"), ("1h", "0")]);
-    std::fs::write(p.path().join("partial.json"), &partial).unwrap();
-    let out = p
-        .cmd()
-        .args([
-            "slo",
-            "burn",
-            "--objectives",
-            "slos.yml",
-            "--input",
-            "partial.json",
-        ])
-        .output()
-        .unwrap();
+    let out = run(&["slo", "burn"], "partial.json", &partial);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
