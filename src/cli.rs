@@ -104,6 +104,9 @@ pub enum Command {
     /// Service level objectives: error-budget burn, downshift on burn, a deploy gate, the audit trail.
     #[command(subcommand)]
     Slo(commands::slo::SloCommand),
+    /// Prompt evolution: optimise agent parameters on a scenario registry, prove the lift on held-out scenarios, deploy the winners as arms.
+    #[command(subcommand)]
+    Evolve(commands::evolve::EvolveCommand),
     /// Autoscaling the agent workers: simulate KEDA and the HPA over the job queue.
     #[command(subcommand)]
     Scale(commands::scale::ScaleCommand),
@@ -179,6 +182,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Replay(a) => commands::replay::exec(&ctx, a),
         Command::Slo(a) => commands::slo::exec(&ctx, a),
         Command::Scale(a) => commands::scale::exec(&ctx, a),
+        Command::Evolve(a) => commands::evolve::exec(&ctx, a),
         Command::Downshift(a) => commands::downshift::exec(&ctx, a),
         Command::Config(a) => commands::config::exec(&ctx, a),
         Command::EnvHash(a) => commands::env_hash::exec(&ctx, a),

@@ -54,6 +54,7 @@ pub fn exec(ctx: &Ctx, cmd: ArmsCommand) -> Result<i32> {
                 prior_eval,
                 prior_cost,
                 prior_weight,
+                params: None,
             };
             let a = ctx.write_state(|s| router::add_arm(s, ctx.cfg(), &arm, &Clock::now()))?;
             ctx.out

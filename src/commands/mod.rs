@@ -10,6 +10,7 @@ pub mod completions;
 pub mod config;
 pub mod downshift;
 pub mod env_hash;
+pub mod evolve;
 pub mod exec;
 pub mod graph;
 pub mod pii_scan;

@@ -13,8 +13,8 @@ pub use types::{
     RiskConfig, RiskPolicy, RouterConfig, SloConfig, Tier,
 };
 pub use validate::{
-    check_range, check_slo, validate, validate_arm_id, validate_prior, MAX_ATTEMPTS,
-    MAX_PRIOR_WEIGHT, MAX_TOKENS, MAX_USD,
+    check_range, check_slo, validate, validate_arm_id, validate_params, validate_prior,
+    MAX_ATTEMPTS, MAX_PRIOR_WEIGHT, MAX_TOKENS, MAX_USD,
 };
 
 /// The file name looked for when walking up from the working directory.

@@ -191,6 +191,10 @@ pub struct ArmConfig {
     /// How many observations the prior is worth.
     #[serde(default)]
     pub prior_weight: f64,
+    /// Parameters the agent step runs this arm with (a table), handed out by
+    /// `route` with every decision for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Value>,
 }
 
 impl ArmConfig {

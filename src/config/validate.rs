@@ -102,6 +102,7 @@ pub fn validate(c: &Config) -> std::result::Result<(), String> {
             return Err(format!("arm `{}` is declared twice", a.id));
         }
         validate_prior(&a.id, &a.prior())?;
+        validate_params(&a.id, a.params.as_ref())?;
     }
     Ok(())
 }
@@ -156,4 +157,16 @@ pub fn check_slo(slo: &super::SloConfig) -> std::result::Result<(), String> {
         return Err(format!("{what}: downshift_burn must be > 0"));
     }
     Ok(())
+}
+
+/// An arm's parameters must be a table of at most 64 KiB.
+pub fn validate_params(id: &str, p: Option<&serde_json::Value>) -> std::result::Result<(), String> {
+    match p {
+        None => Ok(()),
+        Some(v) if !v.is_object() => Err(format!("arm `{id}` params must be a table")),
+        Some(v) if v.to_string().len() > 65_536 => {
+            Err(format!("arm `{id}` params are larger than 64 KiB"))
+        }
+        Some(_) => Ok(()),
+    }
 }

@@ -187,6 +187,7 @@ pub fn execute(schema: &Schema, o: &Options) -> Result<Execution> {
             cwd: o.cwd,
             timeout: o.timeout,
             stop_token: token.as_deref(),
+            relay_stderr: true,
         })?;
         let text = match &o.from {
             From::Stdout => Some(done.stdout.clone()),

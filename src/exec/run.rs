@@ -46,6 +46,8 @@ pub struct Spec<'a> {
     pub timeout: Duration,
     /// The stop-commands token to wrap relayed stderr in (in Actions).
     pub stop_token: Option<&'a str>,
+    /// Relay its stderr to ours as it comes (else only its tail is kept).
+    pub relay_stderr: bool,
 }
 
 fn read_bounded(mut r: impl Read, mut relay: impl FnMut(&[u8])) -> Vec<u8> {
@@ -108,7 +110,13 @@ pub fn run(s: &Spec) -> Result<Finished> {
     });
     let err = child.stderr.take().expect("piped stderr");
     let token = s.stop_token.map(str::to_string);
+    let relay = s.relay_stderr;
     let err_thread = std::thread::spawn(move || {
+        if !relay {
+            let kept = read_bounded(err, |_| {});
+            let _ = tx.send(());
+            return kept;
+        }
         let stderr = std::io::stderr();
         if let Some(t) = &token {
             let _ = writeln!(stderr.lock(), "::stop-commands::{t}");

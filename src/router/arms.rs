@@ -23,11 +23,14 @@ pub struct Arm {
     pub origin: &'static str,
     /// Retired arms are never routed to.
     pub retired: bool,
+    /// Parameters the agent step runs it with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Value>,
 }
 
 /// Every arm: state rows (added or retired with `arms`) over config entries.
 pub fn all_arms(conn: &Connection, cfg: &Config) -> Result<Vec<Arm>> {
-    let mut stmt = conn.prepare("SELECT id, tier, prior_eval, prior_cost, prior_weight, retired_at_ms FROM arms ORDER BY id")?;
+    let mut stmt = conn.prepare("SELECT id, tier, prior_eval, prior_cost, prior_weight, retired_at_ms, params FROM arms ORDER BY id")?;
     let mut by_id: BTreeMap<String, Arm> = BTreeMap::new();
     let rows = stmt.query_map([], |r| {
         Ok((
@@ -37,10 +40,18 @@ pub fn all_arms(conn: &Connection, cfg: &Config) -> Result<Vec<Arm>> {
             r.get::<_, Option<f64>>(3)?,
             r.get::<_, f64>(4)?,
             r.get::<_, Option<i64>>(5)?,
+            r.get::<_, Option<String>>(6)?,
         ))
     })?;
     for row in rows {
-        let (id, tier, eval, cost, weight, retired) = row?;
+        let (id, tier, eval, cost, weight, retired, params) = row?;
+        let params = match params {
+            None => None,
+            Some(p) => Some(
+                serde_json::from_str(&p)
+                    .map_err(|e| input(format!("state: arm `{id}` has unreadable params: {e}")))?,
+            ),
+        };
         let tier = Tier::parse(&tier)
             .ok_or_else(|| input(format!("state: arm `{id}` has unknown tier `{tier}`")))?;
         by_id.insert(
@@ -51,6 +62,7 @@ pub fn all_arms(conn: &Connection, cfg: &Config) -> Result<Vec<Arm>> {
                 prior: Prior { eval, cost, weight },
                 origin: "state",
                 retired: retired.is_some(),
+                params,
             },
         );
     }
@@ -61,6 +73,7 @@ pub fn all_arms(conn: &Connection, cfg: &Config) -> Result<Vec<Arm>> {
             prior: a.prior(),
             origin: "config",
             retired: false,
+            params: a.params.clone(),
         });
     }
     Ok(by_id.into_values().collect())
@@ -81,6 +94,7 @@ pub(crate) fn active_arms(conn: &Connection, cfg: &Config) -> Result<Vec<Arm>> {
 pub fn add_arm(store: &mut Store, cfg: &Config, arm: &ArmConfig, clock: &Clock) -> Result<Arm> {
     crate::config::validate_arm_id(&arm.id).map_err(input)?;
     crate::config::validate_prior(&arm.id, &arm.prior()).map_err(input)?;
+    crate::config::validate_params(&arm.id, arm.params.as_ref()).map_err(input)?;
     store.write(|tx| {
         if let Some(existing) = all_arms(tx, cfg)?.into_iter().find(|a| a.id == arm.id) {
             if !existing.retired {
@@ -90,10 +104,18 @@ pub fn add_arm(store: &mut Store, cfg: &Config, arm: &ArmConfig, clock: &Clock) 
         let payload = serde_json::to_string(arm)?;
         append_event(tx, &format!("arm-add:{}:{}", arm.id, clock.now_ms), "arm-add", clock.now_ms, &payload)?;
         tx.execute(
-            "INSERT INTO arms (id, tier, prior_eval, prior_cost, prior_weight, added_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO arms (id, tier, prior_eval, prior_cost, prior_weight, added_at_ms, params) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(id) DO UPDATE SET tier = excluded.tier, prior_eval = excluded.prior_eval, prior_cost = excluded.prior_cost,
-               prior_weight = excluded.prior_weight, added_at_ms = excluded.added_at_ms, retired_at_ms = NULL",
-            params![arm.id, arm.tier.as_str(), arm.prior_eval, arm.prior_cost, arm.prior_weight, clock.now_ms],
+               prior_weight = excluded.prior_weight, added_at_ms = excluded.added_at_ms, retired_at_ms = NULL, params = excluded.params",
+            params![
+                arm.id,
+                arm.tier.as_str(),
+                arm.prior_eval,
+                arm.prior_cost,
+                arm.prior_weight,
+                clock.now_ms,
+                arm.params.as_ref().map(|p| p.to_string())
+            ],
         )?;
         Ok(Arm {
             id: arm.id.clone(),
@@ -101,6 +123,7 @@ pub fn add_arm(store: &mut Store, cfg: &Config, arm: &ArmConfig, clock: &Clock) 
             prior: arm.prior(),
             origin: "state",
             retired: false,
+            params: arm.params.clone(),
         })
     })
 }
@@ -118,9 +141,17 @@ pub fn retire_arm(store: &mut Store, cfg: &Config, id: &str, clock: &Clock) -> R
         }
         append_event(tx, &format!("arm-retire:{id}:{}", clock.now_ms), "arm-retire", clock.now_ms, &format!("{{\"id\":{}}}", serde_json::to_string(id)?))?;
         tx.execute(
-            "INSERT INTO arms (id, tier, prior_eval, prior_cost, prior_weight, added_at_ms, retired_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+            "INSERT INTO arms (id, tier, prior_eval, prior_cost, prior_weight, added_at_ms, retired_at_ms, params) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
              ON CONFLICT(id) DO UPDATE SET retired_at_ms = excluded.retired_at_ms",
-            params![arm.id, arm.tier.as_str(), arm.prior.eval, arm.prior.cost, arm.prior.weight, clock.now_ms],
+            params![
+                arm.id,
+                arm.tier.as_str(),
+                arm.prior.eval,
+                arm.prior.cost,
+                arm.prior.weight,
+                clock.now_ms,
+                arm.params.as_ref().map(|p| p.to_string())
+            ],
         )?;
         Ok(Arm {
             retired: true,

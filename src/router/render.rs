@@ -35,10 +35,11 @@ pub fn arms_text(arms: &[Arm]) -> String {
                 a.origin.to_string(),
                 if a.retired { "retired" } else { "active" }.into(),
                 prior,
+                a.params.as_ref().map_or("-".into(), |p| p.to_string()),
             ]
         })
         .collect();
-    text_table(&["ARM", "TIER", "FROM", "STATUS", "PRIOR"], &rows)
+    text_table(&["ARM", "TIER", "FROM", "STATUS", "PRIOR", "PARAMS"], &rows)
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {

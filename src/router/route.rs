@@ -105,6 +105,9 @@ pub struct Decision {
     /// gets no further attempt.
     #[serde(default)]
     pub done: bool,
+    /// The arm's parameters (e.g. deployed by `evolve`), for the agent step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Value>,
 }
 
 fn one() -> u32 {
@@ -328,6 +331,7 @@ pub fn route<R: Rng>(
             failed_arms: pos.failed.clone(),
             why: chosen.why,
             done: false,
+            params: arms[chosen.arm].params.clone(),
         };
         save_decision(tx, &decision, t + 1, pos.chain.as_deref())?;
         let mut s = posts[chosen.arm].1.clone();

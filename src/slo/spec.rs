@@ -13,17 +13,6 @@ use crate::error::{input, Result};
 use crate::output::safe::one_line;
 use serde_json::Value;
 
-/// A YAML parse error as one line that names the file and line.
-pub fn yaml_error(name: &str, e: &serde_saphyr::Error) -> anyhow::Error {
-    let line = e.location().map(|l| l.line());
-    let msg = one_line(&e.without_snippet().to_string()).into_owned();
-    let msg: String = msg.chars().take(200).collect();
-    match line {
-        Some(l) => input(format!("{name}:{l}: not valid YAML: {msg}")),
-        None => input(format!("{name}: not valid YAML: {msg}")),
-    }
-}
-
 /// A PromQL query that is a bare metric name, as a series name.
 fn bare_series(q: Option<&str>) -> Option<String> {
     let q = q?.trim();
@@ -40,7 +29,8 @@ fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 
 /// Reads every SLO in the documents of `yaml`.
 pub fn load(yaml: &str, name: &str) -> Result<Vec<SloConfig>> {
-    let docs: Vec<Value> = serde_saphyr::from_multiple(yaml).map_err(|e| yaml_error(name, &e))?;
+    let docs: Vec<Value> =
+        serde_saphyr::from_multiple(yaml).map_err(|e| crate::docfile::yaml_error(name, &e))?;
     // OpenSLO SLIs that SLOs refer to by name.
     let slis: Vec<&Value> = docs
         .iter()

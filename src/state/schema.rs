@@ -265,6 +265,9 @@ ALTER TABLE decisions ADD COLUMN failed TEXT NOT NULL DEFAULT '';
 ALTER TABLE downshift_audit ADD COLUMN prev_hash TEXT;
 ALTER TABLE downshift_audit ADD COLUMN hash TEXT;
 "#,
+    r#"
+ALTER TABLE arms ADD COLUMN params TEXT;
+"#,
 ];
 
 /// The schema version this build writes.
