@@ -91,6 +91,7 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         ("pr-report.md", &["pr-report", "report"]),
         ("slo.md", &["slo"]),
         ("scale.md", &["scale"]),
+        ("evolve.md", &["evolve", "arms", "route", "exec"]),
         ("sbom.md", &["sbom-diff"]),
         ("configuration.md", &[""]),
         ("exit-codes.md", &[""]),

@@ -146,14 +146,10 @@ fn a_killed_run_resumes_from_its_cache_to_the_same_result() {
     let t0 = std::time::Instant::now();
     loop {
         std::thread::sleep(std::time::Duration::from_millis(200));
-        let rows = Command::new("sqlite3")
-            .arg(&db)
-            .arg("SELECT count(*) FROM evolve_results")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .and_then(|s| s.trim().parse::<u32>().ok())
-            .unwrap_or(0);
+        let rows: u32 =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .and_then(|c| c.query_row("SELECT count(*) FROM evolve_results", [], |r| r.get(0)))
+                .unwrap_or(0);
         if rows >= 30 || t0.elapsed().as_secs() > 120 {
             break;
         }
@@ -226,13 +222,20 @@ fn bad_registries_spaces_and_evaluators_exit_2_and_keep_the_cache() {
         err.contains("s005") && err.contains("printed neither") && err.trim().lines().count() == 1,
         "{err}"
     );
-    let check = Command::new("sqlite3")
-        .arg(p.path().join("c.db"))
-        .arg("PRAGMA integrity_check; SELECT count(*), min(score), max(score) FROM evolve_results;")
-        .output()
+    let c = rusqlite::Connection::open(p.path().join("c.db")).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
-    let text = String::from_utf8(check.stdout).unwrap();
-    assert!(text.starts_with("ok\n"), "{text}");
+    assert_eq!(ok, "ok");
+    let (n, lo, hi): (u32, f64, f64) = c
+        .query_row(
+            "SELECT count(*), min(score), max(score) FROM evolve_results",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    // Only the good results were kept (s005's garbage never was).
+    assert!(n >= 1 && lo == 0.5 && hi == 0.5, "{n} {lo} {hi}");
 
     // Crashes and timeouts are scored 0 and named, not fatal.
     let flaky = "read x; case \"$MAESTRO_SCENARIO_ID\" in s001) exit 3;; s002) sleep 5;; *) echo 0.5;; esac";
@@ -265,4 +268,42 @@ fn bad_registries_spaces_and_evaluators_exit_2_and_keep_the_cache() {
     assert!(std::fs::read_to_string(p.path().join("junk.db"))
         .unwrap()
         .starts_with("not sqlite"));
+}
+
+#[test]
+fn outputs_are_scored_by_the_scenarios_assertions_and_judges() {
+    let p = Project::new("");
+    let dir = p.path().join("scenarios");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(p.path().join("judge.sh"), "cat >/dev/null; echo 0.8\n").unwrap();
+    for i in 0..6 {
+        std::fs::write(
+            dir.join(format!("c{i}.yaml")),
+            format!(
+                "id: c{i}\nvars: {{n: {i}}}\nassert:\n  - type: contains\n    value: is_empty()\n  - type: judge\n    cmd: sh judge.sh\n"
+            ),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        p.path().join("space.toml"),
+        "[[param]]\nname = \"style\"\ntype = \"categorical\"\nvalues = [\"terse\", \"detailed\"]\n",
+    )
+    .unwrap();
+    let eval = r#"case "$(cat)" in *detailed*) echo '{"output": "guard with is_empty()"}';; *) echo '{"output": "nope"}';; esac"#;
+    let v = p.json(&run_args(eval, "space.toml", "5"));
+    // Baseline: contains fails (0), the judge gives 0.8: 0.4. Detailed: 0.9.
+    assert_eq!(v["candidates_evaluated"], 2, "{v}");
+    assert!(
+        (v["baseline"]["train"].as_f64().unwrap() - 0.4).abs() < 1e-9,
+        "{v}"
+    );
+    assert_eq!(v["top"][0]["params"]["style"], "detailed");
+    assert!(
+        (v["top"][0]["train"].as_f64().unwrap() - 0.9).abs() < 1e-9,
+        "{v}"
+    );
+    let l = &v["lift"];
+    assert!((l["mean"].as_f64().unwrap() - 0.5).abs() < 1e-9, "{l}");
+    assert_eq!(v["verdict"], "lift proven; +0.02 target met");
 }

@@ -161,7 +161,7 @@ impl Space {
                     } else {
                         min + u * (max - min)
                     };
-                    json!(round6(v.clamp(min, max)))
+                    json!(round6(v).clamp(min, max))
                 }
                 Kind::Int { min, max } => {
                     let k = (u * (max - min + 1) as f64).floor() as i64;
