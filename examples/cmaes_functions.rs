@@ -12,6 +12,9 @@ const DIM: usize = 10;
 const TARGET: f64 = 1e-8;
 const MAX_EVALS: usize = 100_000;
 
+/// A test function.
+type Function = fn(&DVector<f64>) -> f64;
+
 fn sphere(x: &DVector<f64>) -> f64 {
     x.iter().map(|v| v * v).sum()
 }
@@ -36,7 +39,8 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(20);
     println!("function,seed,evals,reached");
-    let problems: [(&str, fn(&DVector<f64>) -> f64, f64, f64); 3] = [
+    // Name, function, start (every coordinate), step.
+    let problems: [(&str, Function, f64, f64); 3] = [
         ("sphere", sphere, 3.0, 1.0),
         ("ellipsoid", ellipsoid, 3.0, 1.0),
         ("rosenbrock", rosenbrock, 0.0, 0.5),
