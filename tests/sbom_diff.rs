@@ -761,3 +761,41 @@ fn records_made_out_of_order_give_episodes_in_time_order() {
         s["episodes"]
     );
 }
+
+#[test]
+fn lockfiles_are_read_as_the_sbom_of_what_they_resolved() {
+    let p = Project::new("");
+    let lock = |pkgs: &[(&str, &str)]| {
+        let mut s =
+            String::from("version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n");
+        for (n, v) in pkgs {
+            s += &format!("\n[[package]]\nname = \"{n}\"\nversion = \"{v}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n");
+        }
+        s
+    };
+    for (dir, pkgs) in [
+        ("a", &[("serde", "1.0.1")][..]),
+        ("b", &[("itoa", "1.0.9"), ("serde", "1.0.2")][..]),
+    ] {
+        std::fs::create_dir_all(p.path().join(dir)).unwrap();
+        std::fs::write(p.path().join(dir).join("Cargo.lock"), lock(pkgs)).unwrap();
+    }
+    let v = p.json(&[
+        "sbom-diff",
+        "--base",
+        "a/Cargo.lock",
+        "--head",
+        "b/Cargo.lock",
+    ]);
+    assert_eq!(v["head"]["format"], "lockfile");
+    // The project's own package (`app`) is not a component.
+    assert_eq!(v["head"]["components"], 2, "{v}");
+    assert_eq!(v["components"]["added"][0]["package"], "itoa");
+    assert_eq!(v["components"]["changed"][0]["from"][0], "1.0.1");
+    assert_eq!(v["components"]["changed"][0]["to"][0], "1.0.2");
+    let unscannable = v["unscannable"].as_array().unwrap();
+    assert!(
+        unscannable.is_empty(),
+        "purls were made for every package: {v}"
+    );
+}

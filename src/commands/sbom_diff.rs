@@ -97,7 +97,11 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
     let base = sbom::load(&ctx.cwd.join(base_path))?;
     // The head's text is kept: SARIF results point at its lines.
     let head_text = sbom::read(&head_file)?;
-    let head = sbom::parse(&head_text, &head_file.display().to_string())?;
+    let head = if crate::lockfile::is_lockfile(&head_file) {
+        sbom::load(&head_file)?
+    } else {
+        sbom::parse(&head_text, &head_file.display().to_string())?
+    };
     for n in base.notes.iter().chain(&head.notes) {
         ctx.out.note(&format!("note: {n}"));
     }

@@ -59,6 +59,22 @@ impl Lock {
 pub const NAMES: &str =
     "Cargo.lock, package-lock.json, npm-shrinkwrap.json, poetry.lock, uv.lock, go.mod, go.sum";
 
+/// Whether `path`'s file name is one of the lockfiles [`read`] reads.
+pub fn is_lockfile(path: &Path) -> bool {
+    matches!(
+        path.file_name().and_then(|f| f.to_str()),
+        Some(
+            "Cargo.lock"
+                | "package-lock.json"
+                | "npm-shrinkwrap.json"
+                | "poetry.lock"
+                | "uv.lock"
+                | "go.mod"
+                | "go.sum"
+        )
+    )
+}
+
 /// Reads the lockfile at `path`, choosing the reader by its file name.
 pub fn read(path: &Path) -> Result<Lock> {
     let name = path.display().to_string();

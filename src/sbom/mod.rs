@@ -131,9 +131,41 @@ pub struct Sbom {
     pub notes: Vec<String>,
 }
 
-/// Reads an SBOM file in any supported format.
+/// Reads an SBOM file in any supported format, or a lockfile (by its file
+/// name: see [`crate::lockfile::NAMES`]) as the SBOM of what it resolved.
 pub fn load(path: &Path) -> Result<Sbom> {
+    if crate::lockfile::is_lockfile(path) {
+        return Ok(from_lock(
+            &crate::lockfile::read(path)?,
+            &path.display().to_string(),
+        ));
+    }
     parse(&read(path)?, &path.display().to_string())
+}
+
+/// A lockfile's packages as SBOM components (the project's own packages,
+/// its workspace members, left out).
+pub fn from_lock(lock: &crate::lockfile::Lock, name: &str) -> Sbom {
+    let mut components: Vec<Component> = lock
+        .packages
+        .iter()
+        .filter(|p| p.local.is_none())
+        .map(|p| {
+            let purl = Purl::for_package(p.ecosystem, &p.name, &p.version);
+            Component::new(&p.name, Some(&p.version), purl.as_deref(), Vec::new())
+        })
+        .collect();
+    components.sort_by(|a, b| {
+        (&a.ecosystem, &a.package, &a.version).cmp(&(&b.ecosystem, &b.package, &b.version))
+    });
+    components.dedup();
+    Sbom {
+        source: name.to_string(),
+        format: "lockfile".into(),
+        spec_version: String::new(),
+        components,
+        notes: Vec::new(),
+    }
 }
 
 /// An SBOM file's text (it must be UTF-8).

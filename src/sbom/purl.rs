@@ -76,6 +76,40 @@ impl Purl {
         })
     }
 
+    /// The purl of a package in an OSV `ecosystem` (the types lockfiles
+    /// hold), or `None` for an ecosystem without a purl type here.
+    pub fn for_package(ecosystem: &str, name: &str, version: &str) -> Option<String> {
+        let ty = match ecosystem {
+            "crates.io" => "cargo",
+            "npm" => "npm",
+            "PyPI" => "pypi",
+            "Go" => "golang",
+            "RubyGems" => "gem",
+            "Packagist" => "composer",
+            "Maven" => "maven",
+            "NuGet" => "nuget",
+            _ => return None,
+        };
+        let path = match ty {
+            "maven" => name.replacen(':', "/", 1),
+            "pypi" => name.to_ascii_lowercase().replace('_', "-"),
+            _ => name.to_string(),
+        };
+        // Each segment percent-encoded; `/` separates namespace segments.
+        let enc = |s: &str| -> String {
+            s.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect()
+        };
+        let path: Vec<String> = path.split('/').map(enc).collect();
+        Some(format!("pkg:{ty}/{}@{}", path.join("/"), enc(version)))
+    }
+
     /// The OSV ecosystem for this purl type, if maestro knows it.
     pub fn ecosystem(&self) -> Option<&'static str> {
         Some(match self.ty.as_str() {
@@ -148,5 +182,25 @@ mod tests {
         ] {
             assert!(Purl::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn purls_for_lockfile_packages_parse_back_to_the_same_package() {
+        for (eco, name, version, want) in [
+            ("crates.io", "serde", "1.0.2", "pkg:cargo/serde@1.0.2"),
+            ("npm", "@babel/core", "7.24.0", "pkg:npm/%40babel/core@7.24.0"),
+            ("PyPI", "Django_REST", "3.1", "pkg:pypi/django-rest@3.1"),
+            ("Go", "github.com/a/b/v2", "v2.0.1", "pkg:golang/github.com/a/b/v2@v2.0.1"),
+            ("Maven", "org.x:core", "1.0", "pkg:maven/org.x/core@1.0"),
+        ] {
+            let purl = Purl::for_package(eco, name, version).unwrap();
+            assert_eq!(purl, want);
+            let p = Purl::parse(&purl).unwrap();
+            assert_eq!(p.ecosystem(), Some(eco));
+            assert_eq!(p.version.as_deref(), Some(version));
+            let expected = if eco == "PyPI" { "django-rest".to_string() } else { name.to_string() };
+            assert_eq!(p.package_name(), expected);
+        }
+        assert_eq!(Purl::for_package("Hackage", "x", "1"), None);
     }
 }
