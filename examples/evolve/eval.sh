@@ -8,8 +8,9 @@
 # 0.02). The effect is TRUE_LIFT (default 0.03) at temperature 0.2,
 # few_shot 4, style "detailed"; 0 at the space's defaults (0.7, 2, "terse");
 # in between it falls with the squared distance from the optimum. The noise
-# is seeded by the request (params, scenario, replicate), so an evaluation
-# repeated gives the same score. awk, not Python: it starts in ~2 ms.
+# is seeded by the request (params, scenario, replicate) and NOISE_SEED
+# (default 0), so an evaluation repeated gives the same score. awk, not
+# Python: it starts in ~2 ms.
 exec awk -v lift="${TRUE_LIFT:-0.03}" -v noise="${NOISE:-0.02}" '
 function num(key,   m) {
   if (!match(req, "\"" key "\":-?[0-9.eE+-]+")) return 0
@@ -25,7 +26,7 @@ END {
   effect = lift * (1 - dist(num("temperature"), num("few_shot"), str("style")) / dist(0.7, 2, "terse"))
   if (effect < -0.2) effect = -0.2
   chars = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.:,{}[]\"-"
-  h = 7
+  h = 7 + ENVIRON["NOISE_SEED"]
   for (i = 1; i <= length(req); i++) h = (h * 31 + index(chars, substr(req, i, 1))) % 2147483647
   srand(h); u1 = rand(); u2 = rand(); if (u1 < 1e-12) u1 = 1e-12
   z = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2)

@@ -2,7 +2,9 @@
 # The proof of lift, end to end: `maestro evolve run` with the scripted
 # noisy evaluator (examples/evolve/eval.sh, noise sd 0.02) on 80 scenarios
 # (40 held out), over SEEDS seeds (default 100) each of true lift +0.03
-# (budget 40) and true lift 0 (budget 20). Prints how often the lift is
+# (budget 40) and true lift 0 (budget 20), the evaluator's noise drawn
+# afresh for each seed (NOISE_SEED, in the command so that the cache keeps
+# the seeds apart). Prints how often the lift is
 # proven, how often the interval covers the found candidate's lift, and the
 # false-positive rate under no lift (goal: "no lift" in >= 95 % of seeds).
 # Usage: scripts/bench/evolve_lift.sh [SEEDS]
@@ -17,7 +19,7 @@ python3 examples/evolve/make_scenarios.py 80 "$work/scenarios"
 run() { # TRUE_LIFT BUDGET SEED
   (cd "$work" && TRUE_LIFT="$1" "$OLDPWD/target/release/maestro" --quiet --json evolve run \
     --scenarios scenarios --space "$OLDPWD/examples/evolve/space.toml" \
-    --eval-cmd "$OLDPWD/examples/evolve/eval.sh" --holdout 0.5 --budget "$2" --seed "$3" \
+    --eval-cmd "NOISE_SEED=$3 $OLDPWD/examples/evolve/eval.sh" --holdout 0.5 --budget "$2" --seed "$3" \
     --jobs 2 --cache "cache-$1.db")
 }
 start=$(date +%s)
