@@ -251,6 +251,11 @@ fn run(ctx: &Ctx, a: &RunArgs) -> Result<i32> {
     if a.budget == 0 || a.replicates == 0 || a.top == 0 {
         return Err(input("--budget, --replicates and --top must be at least 1"));
     }
+    if a.budget > 1_000_000 || a.replicates > 1000 || a.top > 1000 {
+        return Err(input(
+            "--budget is at most 1,000,000, --replicates and --top at most 1000",
+        ));
+    }
     if !(a.prior_weight.is_finite() && a.prior_weight >= 0.0) {
         return Err(input("--prior-weight must be ≥ 0"));
     }

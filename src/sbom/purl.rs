@@ -188,9 +188,19 @@ mod tests {
     fn purls_for_lockfile_packages_parse_back_to_the_same_package() {
         for (eco, name, version, want) in [
             ("crates.io", "serde", "1.0.2", "pkg:cargo/serde@1.0.2"),
-            ("npm", "@babel/core", "7.24.0", "pkg:npm/%40babel/core@7.24.0"),
+            (
+                "npm",
+                "@babel/core",
+                "7.24.0",
+                "pkg:npm/%40babel/core@7.24.0",
+            ),
             ("PyPI", "Django_REST", "3.1", "pkg:pypi/django-rest@3.1"),
-            ("Go", "github.com/a/b/v2", "v2.0.1", "pkg:golang/github.com/a/b/v2@v2.0.1"),
+            (
+                "Go",
+                "github.com/a/b/v2",
+                "v2.0.1",
+                "pkg:golang/github.com/a/b/v2@v2.0.1",
+            ),
             ("Maven", "org.x:core", "1.0", "pkg:maven/org.x/core@1.0"),
         ] {
             let purl = Purl::for_package(eco, name, version).unwrap();
@@ -198,7 +208,11 @@ mod tests {
             let p = Purl::parse(&purl).unwrap();
             assert_eq!(p.ecosystem(), Some(eco));
             assert_eq!(p.version.as_deref(), Some(version));
-            let expected = if eco == "PyPI" { "django-rest".to_string() } else { name.to_string() };
+            let expected = if eco == "PyPI" {
+                "django-rest".to_string()
+            } else {
+                name.to_string()
+            };
             assert_eq!(p.package_name(), expected);
         }
         assert_eq!(Purl::for_package("Hackage", "x", "1"), None);
