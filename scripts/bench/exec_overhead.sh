@@ -6,8 +6,7 @@
 # Usage: scripts/bench/exec_overhead.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v hyperfine >/dev/null || { sudo_cmd=; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq hyperfine >/dev/null; }
-cargo build --release --quiet --bin maestro
+source scripts/bench/lib.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 - "$work/doc.txt" <<'PY'

@@ -5,8 +5,7 @@
 # Usage: scripts/bench/risk_train.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v hyperfine >/dev/null || { sudo_cmd=; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq hyperfine >/dev/null; }
-cargo build --release --quiet --bin maestro
+source scripts/bench/lib.sh
 data=../shared/data/jit/kamei2013/jdt.csv
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -7,8 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10000}
-command -v hyperfine >/dev/null || { echo "installing hyperfine"; sudo_cmd=; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq hyperfine >/dev/null; }
-cargo build --release --quiet --bin maestro
+source scripts/bench/lib.sh
 db=../shared/data/sbom/osv-db
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

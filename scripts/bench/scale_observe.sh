@@ -5,8 +5,7 @@
 # Usage: scripts/bench/scale_observe.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v hyperfine >/dev/null || { sudo_cmd=; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq hyperfine >/dev/null; }
-cargo build --release --quiet --bin maestro
+source scripts/bench/lib.sh
 url="$(scripts/services/redis start)"
 trap 'scripts/services/redis stop' EXIT
 dir="$(scripts/services/bullmq install)"
