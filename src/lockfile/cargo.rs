@@ -34,6 +34,7 @@ pub(super) fn parse(text: &str, name: &str) -> Result<Lock> {
                 name: e.name.clone(),
                 version: e.version.clone(),
                 local: e.source.is_none().then(String::new),
+                dev: false,
             },
         );
         by_name.entry(&e.name).or_default().push(i);
@@ -61,16 +62,10 @@ pub(super) fn parse(text: &str, name: &str) -> Result<Lock> {
 
 /// Gives the workspace's own crates their directories: each `Cargo.toml`
 /// under `root` (ignored and hidden directories skipped) names its crate.
+/// Its dev-dependencies (that are not also runtime or build ones) make
+/// dev edges, so crates only tests and benches need are marked dev.
 pub(super) fn locate_members(lock: &mut Lock, root: &std::path::Path) {
-    #[derive(Deserialize)]
-    struct Manifest {
-        package: Option<Named>,
-    }
-    #[derive(Deserialize)]
-    struct Named {
-        name: String,
-    }
-    let mut dirs = HashMap::new();
+    let mut members = HashMap::new();
     for e in ignore::WalkBuilder::new(root).build().flatten() {
         if e.file_name() != "Cargo.toml" {
             continue;
@@ -78,20 +73,71 @@ pub(super) fn locate_members(lock: &mut Lock, root: &std::path::Path) {
         let Ok(text) = std::fs::read_to_string(e.path()) else {
             continue;
         };
-        if let Ok(Manifest { package: Some(p) }) = toml::from_str(&text) {
-            let dir = e.path().parent().unwrap_or(root);
-            let rel = dir.strip_prefix(root).unwrap_or(dir);
-            dirs.entry(p.name)
-                .or_insert_with(|| rel.to_string_lossy().replace('\\', "/"));
-        }
+        let Ok(m) = toml::from_str::<toml::Table>(&text) else {
+            continue;
+        };
+        let Some(name) = m
+            .get("package")
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str())
+        else {
+            continue;
+        };
+        let dir = e.path().parent().unwrap_or(root);
+        let rel = dir.strip_prefix(root).unwrap_or(dir);
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        members
+            .entry(name.to_string())
+            .or_insert_with(|| (rel, dev_only(&m)));
     }
     for p in &mut lock.packages {
         if p.local.is_some() {
-            if let Some(d) = dirs.get(&p.name) {
+            if let Some((d, _)) = members.get(&p.name) {
                 p.local = Some(d.clone());
             }
         }
     }
+    for &(from, to) in &lock.deps {
+        let (a, b) = (&lock.packages[from], &lock.packages[to]);
+        if a.local.is_some()
+            && members
+                .get(&a.name)
+                .is_some_and(|(_, dev)| dev.contains(&b.name))
+        {
+            lock.dev_deps.push((from, to));
+        }
+    }
+    lock.mark_dev_by_reach();
+}
+
+/// The crates a manifest names only as dev-dependencies (in any target
+/// table), by package name (a `package = ` rename is followed).
+fn dev_only(m: &toml::Table) -> std::collections::HashSet<String> {
+    let tables = std::iter::once(m).chain(
+        m.get("target")
+            .and_then(|t| t.as_table())
+            .into_iter()
+            .flat_map(|t| t.values().filter_map(|v| v.as_table())),
+    );
+    let (mut dev, mut run) = (
+        std::collections::HashSet::new(),
+        std::collections::HashSet::new(),
+    );
+    for t in tables {
+        for key in ["dependencies", "build-dependencies", "dev-dependencies"] {
+            let set = if key == "dev-dependencies" {
+                &mut dev
+            } else {
+                &mut run
+            };
+            for (k, v) in t.get(key).and_then(|d| d.as_table()).into_iter().flatten() {
+                let real = v.get("package").and_then(|p| p.as_str()).unwrap_or(k);
+                set.insert(real.to_string());
+            }
+        }
+    }
+    dev.retain(|d| !run.contains(d));
+    dev
 }
 
 #[cfg(test)]

@@ -76,6 +76,7 @@ pub(super) fn parse(
             name: main,
             version: String::new(),
             local: Some(String::new()),
+            dev: false,
         },
     );
     for (m, v) in requires {
@@ -90,6 +91,7 @@ pub(super) fn parse(
                 name: m,
                 version: v,
                 local: None,
+                dev: false,
             },
         );
         lock.deps.push((root, i));
@@ -149,6 +151,7 @@ fn from_sum(text: &str, name: &str) -> Result<Lock> {
             name: m.to_string(),
             version: v.to_string(),
             local: None,
+            dev: false,
         });
     }
     Ok(lock)

@@ -1,12 +1,17 @@
 //! Lockfile readers: the packages a project resolved and which depends on
-//! which. Cargo.lock, package-lock.json (v2, v3), poetry.lock, uv.lock and
-//! go.mod (with go.sum beside it). Each error names the file and, where the
+//! which. Cargo.lock, package-lock.json (v2, v3), poetry.lock, uv.lock,
+//! Pipfile.lock, requirements*.txt (pinned), composer.lock, Gemfile.lock and go.mod (with go.sum
+//! beside it). Each error names the file and, where the
 //! parser knows it, the line.
 
 mod cargo;
 mod go;
 mod npm;
+mod php;
+mod pnpm;
 mod python;
+mod ruby;
+mod yarn;
 
 use crate::error::{input, Result};
 use serde::Serialize;
@@ -16,7 +21,7 @@ use std::path::Path;
 /// One resolved package.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Package {
-    /// The OSV ecosystem name: `crates.io`, `npm`, `PyPI`, `Go`.
+    /// The OSV ecosystem name: `crates.io`, `npm`, `PyPI`, `Go`, `Packagist`, `RubyGems`.
     pub ecosystem: &'static str,
     /// The name as the ecosystem spells it (PyPI names normalised).
     pub name: String,
@@ -25,6 +30,10 @@ pub struct Package {
     /// For the project's own packages (workspace members), their directory
     /// relative to the lockfile's ("" for the lockfile's own).
     pub local: Option<String>,
+    /// Only needed to develop the project (a dev dependency, or reached
+    /// only through one), as far as the lockfile (and, for Cargo, the
+    /// manifests beside it) says.
+    pub dev: bool,
 }
 
 /// A lockfile read.
@@ -34,16 +43,55 @@ pub struct Lock {
     pub packages: Vec<Package>,
     /// `(from, to)` indices into `packages`: `from` depends on `to`.
     pub deps: Vec<(usize, usize)>,
+    /// The edges of `deps` that are dev dependencies of a local package.
+    pub dev_deps: Vec<(usize, usize)>,
+    /// What was left out or odd, for the user to know.
+    pub notes: Vec<String>,
 }
 
 impl Lock {
-    /// Adds a package (once) and returns its index.
+    /// Adds a package (once) and returns its index. A package listed both
+    /// as a dev and as a runtime dependency is a runtime one.
     fn add(&mut self, index: &mut HashMap<(String, String), usize>, p: Package) -> usize {
         let key = (p.name.clone(), p.version.clone());
-        *index.entry(key).or_insert_with(|| {
+        let dev = p.dev;
+        let i = *index.entry(key).or_insert_with(|| {
             self.packages.push(p);
             self.packages.len() - 1
-        })
+        });
+        self.packages[i].dev &= dev;
+        i
+    }
+
+    /// Marks as dev the packages that the local ones reach only through a
+    /// dev edge. Packages no local one reaches keep their mark.
+    fn mark_dev_by_reach(&mut self) {
+        let n = self.packages.len();
+        let dev: std::collections::HashSet<_> = self.dev_deps.iter().copied().collect();
+        let reach = |all: bool| {
+            let mut out = vec![vec![]; n];
+            for &(a, b) in &self.deps {
+                if all || !dev.contains(&(a, b)) {
+                    out[a].push(b);
+                }
+            }
+            let mut seen = vec![false; n];
+            let mut stack: Vec<usize> = (0..n)
+                .filter(|&i| self.packages[i].local.is_some())
+                .collect();
+            while let Some(i) = stack.pop() {
+                if !std::mem::replace(&mut seen[i], true) {
+                    stack.extend(&out[i]);
+                }
+            }
+            seen
+        };
+        let (any, runtime) = (reach(true), reach(false));
+        for (i, p) in self.packages.iter_mut().enumerate() {
+            if p.local.is_none() && any[i] {
+                p.dev = !runtime[i];
+            }
+        }
     }
 
     /// Sorts and deduplicates the edges, dropping self-loops.
@@ -51,28 +99,47 @@ impl Lock {
         self.deps.retain(|(a, b)| a != b);
         self.deps.sort_unstable();
         self.deps.dedup();
+        self.dev_deps.sort_unstable();
+        self.dev_deps.dedup();
         self
     }
 }
 
+/// A PyPI name in PEP 503's normal form.
+pub fn normalise_pypi(name: &str) -> String {
+    python::normalise(name)
+}
+
 /// The formats read, by file name.
-pub const NAMES: &str =
-    "Cargo.lock, package-lock.json, npm-shrinkwrap.json, poetry.lock, uv.lock, go.mod, go.sum";
+pub const NAMES: &str = "Cargo.lock, package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, poetry.lock, uv.lock, Pipfile.lock, requirements*.txt (pinned), composer.lock, Gemfile.lock, go.mod, go.sum";
+
+/// `requirements.txt`, `requirements-dev.txt`, `requirements_test.txt`…
+fn is_requirements(file: &str) -> bool {
+    file.starts_with("requirements") && file.ends_with(".txt")
+}
 
 /// Whether `path`'s file name is one of the lockfiles [`read`] reads.
 pub fn is_lockfile(path: &Path) -> bool {
-    matches!(
-        path.file_name().and_then(|f| f.to_str()),
-        Some(
-            "Cargo.lock"
-                | "package-lock.json"
-                | "npm-shrinkwrap.json"
-                | "poetry.lock"
-                | "uv.lock"
-                | "go.mod"
-                | "go.sum"
+    path.file_name()
+        .and_then(|f| f.to_str())
+        .is_some_and(is_requirements)
+        || matches!(
+            path.file_name().and_then(|f| f.to_str()),
+            Some(
+                "Cargo.lock"
+                    | "package-lock.json"
+                    | "pnpm-lock.yaml"
+                    | "yarn.lock"
+                    | "npm-shrinkwrap.json"
+                    | "poetry.lock"
+                    | "uv.lock"
+                    | "Pipfile.lock"
+                    | "composer.lock"
+                    | "Gemfile.lock"
+                    | "go.mod"
+                    | "go.sum"
+            )
         )
-    )
 }
 
 /// Reads the lockfile at `path`, choosing the reader by its file name.
@@ -81,6 +148,16 @@ pub fn read(path: &Path) -> Result<Lock> {
     let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
     let text =
         |p: &Path| std::fs::read_to_string(p).map_err(|e| input(format!("{}: {e}", p.display())));
+    if path.exists()
+        && text(path)?
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Ok(Lock {
+            notes: vec![format!("{name} is empty: it locks nothing")],
+            ..Lock::default()
+        });
+    }
     match file {
         "Cargo.lock" => {
             let mut lock = cargo::parse(&text(path)?, &name)?;
@@ -90,6 +167,17 @@ pub fn read(path: &Path) -> Result<Lock> {
         "package-lock.json" | "npm-shrinkwrap.json" => npm::parse(&text(path)?, &name),
         "poetry.lock" => python::poetry(&text(path)?, &name),
         "uv.lock" => python::uv(&text(path)?, &name),
+        "Pipfile.lock" => python::pipfile(&text(path)?, &name),
+        f if is_requirements(f) => python::requirements(path),
+        "composer.lock" => php::composer(&text(path)?, &name),
+        "pnpm-lock.yaml" => pnpm::parse(&text(path)?, &name),
+        "yarn.lock" => yarn::parse(&text(path)?, &name, path.parent().unwrap_or(Path::new("."))),
+        "Gemfile.lock" => {
+            let mut lock = ruby::gemfile(&text(path)?, &name)?;
+            lock.packages
+                .retain(|p| p.local.is_none() || !p.version.is_empty());
+            Ok(lock)
+        }
         "go.mod" | "go.sum" => {
             let dir = path.parent().unwrap_or(Path::new("."));
             let m = dir.join("go.mod");
@@ -138,10 +226,10 @@ mod tests {
     #[test]
     fn unknown_names_are_refused_with_the_list() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("yarn.lock");
+        let p = dir.path().join("packages.lock.json");
         std::fs::write(&p, "x").unwrap();
         let e = read(&p).unwrap_err().to_string();
-        assert!(e.contains("yarn.lock: not a lockfile") && e.contains("Cargo.lock"));
+        assert!(e.contains("packages.lock.json: not a lockfile") && e.contains("Cargo.lock"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! package-lock.json and npm-shrinkwrap.json, lockfile versions 2 and 3:
-//! the flat `packages` map keyed by install path. A dependency resolves as
-//! Node does: `PATH/node_modules/NAME`, then each enclosing `node_modules`.
+//! package-lock.json and npm-shrinkwrap.json: versions 2 and 3 have the
+//! flat `packages` map keyed by install path; version 1 nests
+//! `dependencies`, which are flattened here into the same install paths.
+//! A dependency resolves as Node does: `PATH/node_modules/NAME`, then each
+//! enclosing `node_modules`.
 
 use super::{Lock, Package};
 use crate::error::{input, Result};
@@ -13,6 +15,53 @@ struct File {
     version: Option<u64>,
     #[serde(default)]
     packages: BTreeMap<String, Entry>,
+    /// Version 1's tree.
+    #[serde(default)]
+    dependencies: BTreeMap<String, V1>,
+}
+
+#[derive(Deserialize)]
+struct V1 {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    dev: bool,
+    #[serde(default)]
+    requires: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    dependencies: BTreeMap<String, V1>,
+}
+
+/// Version 1's nested tree as version 2's flat map (install path → entry).
+fn flatten(tree: BTreeMap<String, V1>, prefix: &str, out: &mut BTreeMap<String, Entry>) {
+    for (name, e) in tree {
+        let path = format!("{prefix}node_modules/{name}");
+        // `npm:real@1.0.0` is an alias; git and file versions pin no release.
+        let (real, version) = match e.version.strip_prefix("npm:").and_then(|v| {
+            let at = v.get(1..)?.find('@')? + 1;
+            Some((v[..at].to_string(), v[at + 1..].to_string()))
+        }) {
+            Some((n, v)) => (Some(n), v),
+            None if e.version.starts_with(|c: char| c.is_ascii_digit()) => (None, e.version),
+            None => (None, String::new()),
+        };
+        let nested = format!("{path}/");
+        out.insert(
+            path,
+            Entry {
+                name: real,
+                version,
+                link: false,
+                resolved: None,
+                dependencies: e.requires,
+                optional: BTreeMap::new(),
+                peer: BTreeMap::new(),
+                dev_deps: BTreeMap::new(),
+                dev: e.dev,
+            },
+        );
+        flatten(e.dependencies, &nested, out);
+    }
 }
 
 #[derive(Deserialize)]
@@ -30,7 +79,10 @@ struct Entry {
     #[serde(default, rename = "peerDependencies")]
     peer: BTreeMap<String, serde_json::Value>,
     #[serde(default, rename = "devDependencies")]
-    dev: BTreeMap<String, serde_json::Value>,
+    dev_deps: BTreeMap<String, serde_json::Value>,
+    /// npm's mark for a package only the dev tree needs.
+    #[serde(default)]
+    dev: bool,
 }
 
 /// The package name an install path holds: what follows its last
@@ -46,14 +98,25 @@ pub(super) fn parse(text: &str, name: &str) -> Result<Lock> {
             e.line()
         ))
     })?;
+    let mut f = f;
     match f.version {
+        // npm 7 wrote v2 files that some tools strip back to the v1 tree.
+        Some(1 | 2) if f.packages.is_empty() => {
+            let mut flat = BTreeMap::new();
+            flatten(std::mem::take(&mut f.dependencies), "", &mut flat);
+            f.packages = flat;
+        }
         Some(2 | 3) => {}
         Some(v) => {
             return Err(input(format!(
-                "{name}: lockfileVersion {v}: maestro reads versions 2 and 3 (npm 7 or later writes them)"
+                "{name}: lockfileVersion {v}: maestro reads versions 1 to 3"
             )))
         }
-        None => return Err(input(format!("{name}: no lockfileVersion: not a package-lock.json"))),
+        None => {
+            return Err(input(format!(
+                "{name}: no lockfileVersion: not a package-lock.json"
+            )))
+        }
     }
     let mut lock = Lock::default();
     let mut index = HashMap::new();
@@ -72,6 +135,7 @@ pub(super) fn parse(text: &str, name: &str) -> Result<Lock> {
                 name: pname,
                 version: e.version.clone(),
                 local: local.then(|| path.clone()),
+                dev: e.dev,
             },
         );
         at.insert(path, i);
@@ -94,7 +158,7 @@ pub(super) fn parse(text: &str, name: &str) -> Result<Lock> {
             .keys()
             .chain(e.optional.keys())
             .chain(e.peer.keys())
-            .chain(e.dev.keys().filter(|_| local));
+            .chain(e.dev_deps.keys().filter(|_| local));
         for dep in wanted {
             if let Some(to) = resolve(&at, path, dep) {
                 lock.deps.push((from, to));
@@ -171,10 +235,28 @@ mod tests {
     }
 
     #[test]
-    fn version_1_is_refused_with_the_reason() {
-        let e = parse(r#"{"lockfileVersion": 1, "dependencies": {}}"#, "p.json")
+    fn version_1_is_flattened_into_install_paths() {
+        let text = r#"{"lockfileVersion": 1, "dependencies": {
+  "a": {"version": "1.0.0", "requires": {"b": "^2"}, "dependencies": {
+     "b": {"version": "2.0.0"}}},
+  "b": {"version": "1.0.0", "dev": true},
+  "c-alias": {"version": "npm:c@3.0.0"},
+  "g": {"version": "github:o/g#abc"}
+}}"#;
+        let l = parse(text, "package-lock.json").unwrap();
+        let idx = |n: &str, v: &str| {
+            l.packages
+                .iter()
+                .position(|p| p.name == n && p.version == v)
+                .unwrap()
+        };
+        assert!(l.deps.contains(&(idx("a", "1.0.0"), idx("b", "2.0.0"))));
+        assert!(l.packages[idx("b", "1.0.0")].dev);
+        idx("c", "3.0.0");
+        idx("g", "");
+        let e = parse(r#"{"lockfileVersion": 4}"#, "p.json")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("lockfileVersion 1"), "{e}");
+        assert!(e.contains("lockfileVersion 4"), "{e}");
     }
 }

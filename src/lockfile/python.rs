@@ -1,5 +1,6 @@
-//! poetry.lock and uv.lock. Names are compared in PEP 503's normal form
-//! (lower case, runs of `-`, `_` and `.` as one `-`).
+//! poetry.lock, uv.lock, Pipfile.lock and pinned requirements files. Names
+//! are compared in PEP 503's normal form (lower case, runs of `-`, `_` and
+//! `.` as one `-`).
 
 use super::{toml_doc, Lock, Package};
 use crate::error::Result;
@@ -36,20 +37,28 @@ struct PoetryEntry {
     version: String,
     #[serde(default)]
     dependencies: BTreeMap<String, toml::Value>,
+    /// Poetry before 1.5: "main" or "dev".
+    category: Option<String>,
+    /// Poetry 2: the dependency groups that need the package.
+    groups: Option<Vec<String>>,
 }
 
 /// Links each package to the packages its dependency names resolve to (one
 /// version per name, as both lockfiles resolve).
-fn link(lock: &mut Lock, edges: Vec<(usize, String)>) {
+/// `(from, name, dev)`: a dev edge goes to `dev_deps` too.
+fn link(lock: &mut Lock, edges: Vec<(usize, String, bool)>) {
     let by_name: HashMap<String, usize> = lock
         .packages
         .iter()
         .enumerate()
         .map(|(i, p)| (p.name.clone(), i))
         .collect();
-    for (from, dep) in edges {
+    for (from, dep, dev) in edges {
         if let Some(&to) = by_name.get(&normalise(&dep)) {
             lock.deps.push((from, to));
+            if dev {
+                lock.dev_deps.push((from, to));
+            }
         }
     }
 }
@@ -60,6 +69,10 @@ pub(super) fn poetry(text: &str, name: &str) -> Result<Lock> {
     let mut index = HashMap::new();
     let mut edges = Vec::new();
     for e in f.package {
+        let dev = e.category.as_deref() == Some("dev")
+            || e.groups
+                .as_ref()
+                .is_some_and(|g| !g.iter().any(|g| g == "main"));
         let i = lock.add(
             &mut index,
             Package {
@@ -67,11 +80,147 @@ pub(super) fn poetry(text: &str, name: &str) -> Result<Lock> {
                 name: normalise(&e.name),
                 version: e.version,
                 local: None,
+                dev,
             },
         );
-        edges.extend(e.dependencies.into_keys().map(|d| (i, d)));
+        edges.extend(e.dependencies.into_keys().map(|d| (i, d, false)));
     }
     link(&mut lock, edges);
+    Ok(lock.finish())
+}
+
+#[derive(Deserialize)]
+struct Pipfile {
+    #[serde(default)]
+    default: BTreeMap<String, PipfileEntry>,
+    #[serde(default)]
+    develop: BTreeMap<String, PipfileEntry>,
+}
+
+#[derive(Deserialize)]
+struct PipfileEntry {
+    #[serde(default)]
+    version: Option<String>,
+}
+
+/// Pipfile.lock (JSON): the `default` and `develop` groups. An entry with
+/// no `==` version (a VCS or path requirement) pins nothing and is left out.
+pub(super) fn pipfile(text: &str, name: &str) -> Result<Lock> {
+    let f: Pipfile = serde_json::from_str(text).map_err(|e| {
+        crate::error::input(format!(
+            "{name}: line {}: not a Pipfile.lock ({e})",
+            e.line()
+        ))
+    })?;
+    let mut lock = Lock::default();
+    let mut index = HashMap::new();
+    let groups = f.default.into_iter().map(|e| (false, e));
+    for (dev, (n, e)) in groups.chain(f.develop.into_iter().map(|e| (true, e))) {
+        let Some(v) = e.version.as_deref().and_then(|v| v.strip_prefix("==")) else {
+            continue;
+        };
+        lock.add(
+            &mut index,
+            Package {
+                ecosystem: "PyPI",
+                name: normalise(&n),
+                version: v.trim().to_string(),
+                local: None,
+                dev,
+            },
+        );
+    }
+    Ok(lock.finish())
+}
+
+/// A requirements file: each `name[extras] == version` (or `===`) is a
+/// package; `-r FILE` includes another (relative to this one, each once).
+/// What pins nothing (ranges, bare names, URLs, paths) is left out and
+/// counted in a note; `-c` constraints install nothing and are skipped.
+pub(super) fn requirements(path: &std::path::Path) -> Result<Lock> {
+    let mut lock = Lock::default();
+    let mut index = HashMap::new();
+    let mut unpinned = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![path.to_path_buf()];
+    while let Some(p) = todo.pop() {
+        let key = p.canonicalize().unwrap_or_else(|_| p.clone());
+        if !seen.insert(key) {
+            continue;
+        }
+        let name = p.display().to_string();
+        let text =
+            std::fs::read_to_string(&p).map_err(|e| crate::error::input(format!("{name}: {e}")))?;
+        let joined = text.replace("\\\r\n", "").replace("\\\n", "");
+        for line in joined.lines() {
+            let line = match line
+                .find(" #")
+                .or_else(|| line.starts_with('#').then_some(0))
+            {
+                Some(k) => &line[..k],
+                None => line,
+            }
+            .trim();
+            if line.is_empty() {
+                continue;
+            }
+            if let Some(rest) = line
+                .strip_prefix("-r ")
+                .or_else(|| line.strip_prefix("--requirement "))
+                .or_else(|| line.strip_prefix("--requirement="))
+            {
+                todo.push(
+                    p.parent()
+                        .unwrap_or(std::path::Path::new("."))
+                        .join(rest.trim()),
+                );
+                continue;
+            }
+            if line.starts_with('-') {
+                continue;
+            }
+            // Environment markers and per-requirement options go.
+            let spec = line.split(';').next().unwrap_or("");
+            let spec = spec.split(" --").next().unwrap_or("").trim();
+            let end = spec
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                .unwrap_or(spec.len());
+            let (dist, mut rest) = (&spec[..end], spec[end..].trim_start());
+            if let Some(k) = rest.strip_prefix('[').and_then(|r| r.find(']')) {
+                rest = rest[k + 2..].trim_start();
+            }
+            let pinned = rest
+                .strip_prefix("===")
+                .or_else(|| rest.strip_prefix("=="))
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && !v.contains([',', '*', ' ', '<', '>', '!', '~']));
+            match (dist.is_empty(), pinned) {
+                (false, Some(v)) => {
+                    lock.add(
+                        &mut index,
+                        Package {
+                            ecosystem: "PyPI",
+                            name: normalise(dist),
+                            version: v.to_string(),
+                            local: None,
+                            dev: false,
+                        },
+                    );
+                }
+                _ => unpinned.push(crate::output::safe::one_line(line).to_string()),
+            }
+        }
+    }
+    if !unpinned.is_empty() {
+        let shown: Vec<_> = unpinned.iter().take(5).map(|u| format!("`{u}`")).collect();
+        lock.notes.push(format!(
+            "{}: {} requirement(s) pin no version with == and are left out: {}{}",
+            path.display(),
+            unpinned.len(),
+            shown.join(", "),
+            if unpinned.len() > 5 { ", …" } else { "" }
+        ));
+    }
     Ok(lock.finish())
 }
 
@@ -127,22 +276,48 @@ pub(super) fn uv(text: &str, name: &str) -> Result<Lock> {
                 name: normalise(&e.name),
                 version: e.version,
                 local,
+                dev: false,
             },
         );
         let deps = e
             .dependencies
             .into_iter()
-            .chain(e.optional.into_values().flatten())
-            .chain(e.dev.into_values().flatten());
-        edges.extend(deps.map(|d| (i, d.name)));
+            .chain(e.optional.into_values().flatten());
+        edges.extend(deps.map(|d| (i, d.name, false)));
+        edges.extend(e.dev.into_values().flatten().map(|d| (i, d.name, true)));
     }
     link(&mut lock, edges);
+    lock.mark_dev_by_reach();
     Ok(lock.finish())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requirements_keep_pins_follow_includes_and_note_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("requirements.txt"),
+            "# c\nDocopt == 0.6.1\nrequests[security]==2.8.1 ; python_version < \"3\" \\\n  --hash=sha256:ab\nflask>=2\n-r more.txt\n-c cons.txt\n./x.whl\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("more.txt"),
+            "idna===3.10  # pinned\n-r requirements.txt\n",
+        )
+        .unwrap();
+        let l = requirements(&d.join("requirements.txt")).unwrap();
+        let got: Vec<_> = l
+            .packages
+            .iter()
+            .map(|p| format!("{} {}", p.name, p.version))
+            .collect();
+        assert_eq!(got, ["docopt 0.6.1", "requests 2.8.1", "idna 3.10"]);
+        assert!(l.notes[0].contains("2 requirement(s)"), "{:?}", l.notes);
+    }
 
     #[test]
     fn pep503_names() {

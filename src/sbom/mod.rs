@@ -164,7 +164,7 @@ pub fn from_lock(lock: &crate::lockfile::Lock, name: &str) -> Sbom {
         format: "lockfile".into(),
         spec_version: String::new(),
         components,
-        notes: Vec::new(),
+        notes: lock.notes.clone(),
     }
 }
 
