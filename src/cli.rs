@@ -91,6 +91,9 @@ pub enum Command {
     Cache(commands::cache::CacheCommand),
     /// SBOM drift between a base and a head SBOM (components added, removed, changed; unscannable ones).
     SbomDiff(commands::sbom_diff::SbomDiffArgs),
+    /// SBOMs from lockfiles: `sbom generate` writes CycloneDX 1.6 JSON.
+    #[command(subcommand)]
+    Sbom(commands::sbom::SbomCommand),
     /// PII values in text and PII fields flowing to unsafe sinks in code.
     PiiScan(commands::pii_scan::PiiScanArgs),
     /// Gate on benchmark regressions: base vs head rounds, exit 1 only on a real one.
@@ -190,6 +193,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Repro(a) => commands::repro::exec(&ctx, a),
         Command::BenchGate(a) => commands::bench_gate::exec(&ctx, a),
         Command::SbomDiff(a) => commands::sbom_diff::exec(&ctx, a),
+        Command::Sbom(a) => commands::sbom::exec(&ctx, a),
         Command::PiiScan(a) => commands::pii_scan::exec(&ctx, a),
         Command::Graph(a) => commands::graph::exec(&ctx, a),
         Command::Risk(a) => commands::risk::exec(&ctx, a),

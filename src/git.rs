@@ -103,6 +103,74 @@ pub fn rev_list(dir: &Path, range: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The file `path` as it was at `rev`, with the files beside it that a
+/// lockfile reader consults (the `Cargo.toml`s below it, `package.json`,
+/// `go.mod`/`go.sum`, the other `*.txt` requirements), written to a new
+/// temporary directory in the same layout. Returns the directory (removed
+/// when dropped) and `path`'s copy in it.
+pub fn files_at(rev: &str, path: &Path) -> Result<(tempfile::TempDir, PathBuf)> {
+    check_revision(rev)?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .ok_or_else(|| input(format!("{}: not a file name", path.display())))?;
+    let prefix = run(dir, &["rev-parse", "--show-prefix"])?
+        .trim()
+        .to_string();
+    let listed = run(
+        dir,
+        &[
+            "ls-tree",
+            "-r",
+            "--name-only",
+            "--full-tree",
+            "--end-of-options",
+            rev,
+            "--",
+            &prefix,
+        ],
+    )?;
+    let wanted = |rel: &str| {
+        let (sub, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        (sub.is_empty() && name == file)
+            || name == "Cargo.toml"
+            || (sub.is_empty()
+                && (matches!(name, "package.json" | "go.mod" | "go.sum") || name.ends_with(".txt")))
+    };
+    let tmp = tempfile::tempdir().map_err(|e| input(format!("a temporary directory: {e}")))?;
+    let mut found = false;
+    for full in listed.lines() {
+        let rel = full.strip_prefix(&prefix).unwrap_or(full);
+        if !wanted(rel) {
+            continue;
+        }
+        found |= rel == file;
+        let blob = Command::new("git")
+            .args(["cat-file", "blob", &format!("{rev}:{full}")])
+            .current_dir(dir)
+            .output()
+            .map_err(|e| input(format!("cannot run git: {e}")))?;
+        if !blob.status.success() {
+            continue;
+        }
+        let dest = tmp.path().join(rel);
+        if let Some(d) = dest.parent() {
+            std::fs::create_dir_all(d).map_err(|e| input(format!("{}: {e}", d.display())))?;
+        }
+        std::fs::write(&dest, blob.stdout)
+            .map_err(|e| input(format!("{}: {e}", dest.display())))?;
+    }
+    if !found {
+        return Err(input(format!("{}: not in revision {rev}", path.display())));
+    }
+    let copy = tmp.path().join(file);
+    Ok((tmp, copy))
+}
+
 /// Refuses a revision that git could read as an option, or that holds a
 /// control character.
 pub fn check_revision(rev: &str) -> Result<()> {

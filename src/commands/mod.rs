@@ -20,6 +20,7 @@ pub mod report;
 pub mod repro;
 pub mod risk;
 pub mod route;
+pub mod sbom;
 pub mod sbom_diff;
 pub mod scale;
 pub mod slo;

@@ -19,12 +19,24 @@ pub struct SbomDiffArgs {
     /// `stats`: median time to remediate from recorded runs.
     #[command(subcommand)]
     pub command: Option<SbomDiffCommand>,
-    /// The baseline SBOM (CycloneDX JSON/XML, SPDX 2.x JSON or tag-value).
-    #[arg(long, value_name = "OLD", required = true)]
+    /// The baseline: an SBOM (CycloneDX JSON/XML, SPDX 2.x JSON or
+    /// tag-value) or a lockfile (Cargo.lock, package-lock.json, yarn.lock,
+    /// pnpm-lock.yaml, poetry.lock, uv.lock, Pipfile.lock, requirements*.txt,
+    /// go.mod, Gemfile.lock, composer.lock).
+    #[arg(long, value_name = "OLD", required_unless_present = "base_ref")]
     pub base: Option<PathBuf>,
-    /// The new SBOM.
+    /// The new SBOM or lockfile.
     #[arg(long, value_name = "NEW", required = true)]
     pub head: Option<PathBuf>,
+    /// Read the baseline from git as it was at REV (a branch, tag or commit):
+    /// the file --base names, or --head's when there is no --base. A PR job
+    /// needs no stored baseline: `--base-ref origin/main --head Cargo.lock`.
+    #[arg(long, value_name = "REV")]
+    pub base_ref: Option<String>,
+    /// Leave out the packages a lockfile says only development needs (dev
+    /// dependencies and what only they pull in), as SBOM generators do.
+    #[arg(long)]
+    pub no_dev: bool,
     /// OSV data: directories of advisory JSON files and/or `all.zip` exports (repeatable).
     #[arg(long = "osv-db", value_name = "PATH")]
     pub osv_db: Vec<PathBuf>,
@@ -74,8 +86,10 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
     if let Some(SbomDiffCommand::Stats { scope, all }) = &a.command {
         return stats(ctx, scope.as_deref(), *all);
     }
-    let (Some(base_path), Some(head_path)) = (&a.base, &a.head) else {
-        return Err(input("sbom-diff: give --base OLD and --head NEW"));
+    let (Some(base_path), Some(head_path)) = (a.base.as_ref().or(a.head.as_ref()), &a.head) else {
+        return Err(input(
+            "sbom-diff: give --base OLD (or --base-ref REV) and --head NEW",
+        ));
     };
     let format = ctx.out.format;
     if a.osv_db.is_empty() {
@@ -94,11 +108,26 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
         None => None,
     };
     let head_file = ctx.cwd.join(head_path);
-    let base = sbom::load(&ctx.cwd.join(base_path))?;
+    let dev = !a.no_dev;
+    let base = match &a.base_ref {
+        Some(rev) => {
+            let (tmp, copy) = crate::git::files_at(rev, &ctx.cwd.join(base_path))?;
+            // Errors name the file as it was at REV, not the temporary copy.
+            let at = format!("{}@{rev}", base_path.display());
+            let tmp_dir = tmp.path().display().to_string();
+            let mut s = sbom::load(&copy, dev).map_err(|e| {
+                let msg = e.to_string().replace(&copy.display().to_string(), &at);
+                input(msg.replace(&tmp_dir, &at))
+            })?;
+            s.source = format!("{}@{rev}", base_path.display());
+            s
+        }
+        None => sbom::load(&ctx.cwd.join(base_path), dev)?,
+    };
     // The head's text is kept: SARIF results point at its lines.
     let head_text = sbom::read(&head_file)?;
     let head = if crate::lockfile::is_lockfile(&head_file) {
-        sbom::load(&head_file)?
+        sbom::load(&head_file, dev)?
     } else {
         sbom::parse(&head_text, &head_file.display().to_string())?
     };

@@ -8,6 +8,7 @@ pub mod cvss;
 pub mod cyclonedx;
 pub mod diff;
 pub mod gate;
+pub mod generate;
 pub mod osv;
 pub mod prbody;
 pub mod purl;
@@ -132,24 +133,26 @@ pub struct Sbom {
 }
 
 /// Reads an SBOM file in any supported format, or a lockfile (by its file
-/// name: see [`crate::lockfile::NAMES`]) as the SBOM of what it resolved.
-pub fn load(path: &Path) -> Result<Sbom> {
+/// name: see [`crate::lockfile::NAMES`]) as the SBOM of what it resolved,
+/// with the packages only development needs when `dev`.
+pub fn load(path: &Path, dev: bool) -> Result<Sbom> {
     if crate::lockfile::is_lockfile(path) {
         return Ok(from_lock(
             &crate::lockfile::read(path)?,
             &path.display().to_string(),
+            dev,
         ));
     }
     parse(&read(path)?, &path.display().to_string())
 }
 
 /// A lockfile's packages as SBOM components (the project's own packages,
-/// its workspace members, left out).
-pub fn from_lock(lock: &crate::lockfile::Lock, name: &str) -> Sbom {
+/// its workspace members, left out; dev ones only when `dev`).
+pub fn from_lock(lock: &crate::lockfile::Lock, name: &str, dev: bool) -> Sbom {
     let mut components: Vec<Component> = lock
         .packages
         .iter()
-        .filter(|p| p.local.is_none())
+        .filter(|p| p.local.is_none() && (dev || !p.dev))
         .map(|p| {
             let purl = Purl::for_package(p.ecosystem, &p.name, &p.version);
             Component::new(&p.name, Some(&p.version), purl.as_deref(), Vec::new())

@@ -1,0 +1,143 @@
+//! `maestro sbom generate`.
+
+use super::Ctx;
+use crate::error::{input, Result, EXIT_OK};
+use crate::lockfile;
+use crate::sbom::generate::{cyclonedx, Input};
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+
+/// `maestro sbom …`.
+#[derive(Debug, Subcommand)]
+pub enum SbomCommand {
+    /// A CycloneDX 1.6 JSON SBOM of what the project's lockfiles resolved:
+    /// a component with a purl per package, dev ones scoped `excluded`, and
+    /// the dependency graph.
+    Generate(GenerateArgs),
+}
+
+/// `sbom generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Lockfiles, or directories to search for them (default: the current
+    /// directory; `node_modules`, `target`, `vendor` and git-ignored paths
+    /// are skipped).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Leave out the packages only development needs.
+    #[arg(long)]
+    pub no_dev: bool,
+    /// The project's name in the SBOM (default: the directory's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Write the SBOM here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs `sbom …`.
+pub fn exec(ctx: &Ctx, cmd: SbomCommand) -> Result<i32> {
+    match cmd {
+        SbomCommand::Generate(a) => generate(ctx, a),
+    }
+}
+
+/// The lockfiles under `dir`: at most one of go.mod/go.sum per directory
+/// (the reader takes both), sorted.
+fn find(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+        .filter_entry(|e| {
+            !matches!(
+                e.file_name().to_str(),
+                Some("node_modules" | "target" | "vendor" | ".git")
+            )
+        })
+        .build()
+        .flatten()
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(|e| e.into_path())
+        .filter(|p| lockfile::is_lockfile(p))
+        .filter(|p| !(p.ends_with("go.sum") && p.with_file_name("go.mod").exists()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn generate(ctx: &Ctx, a: GenerateArgs) -> Result<i32> {
+    let given = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    let mut files = Vec::new();
+    for p in &given {
+        let full = ctx.cwd.join(p);
+        if full.is_dir() {
+            let found = find(&full);
+            if found.is_empty() {
+                return Err(input(format!(
+                    "{}: no lockfile found (maestro reads {})",
+                    p.display(),
+                    lockfile::NAMES
+                )));
+            }
+            files.extend(found);
+        } else if full.exists() {
+            files.push(full);
+        } else {
+            return Err(input(format!("{}: no such file or directory", p.display())));
+        }
+    }
+    let mut locks = Vec::new();
+    for f in files {
+        let lock = lockfile::read(&f)?;
+        for n in &lock.notes {
+            ctx.out.note(&format!("note: {n}"));
+        }
+        let shown = f.strip_prefix(&ctx.cwd).unwrap_or(&f).display().to_string();
+        locks.push((shown, lock));
+    }
+    let project = a.name.clone().unwrap_or_else(|| {
+        let dir = ctx.cwd.join(&given[0]);
+        let dir = if dir.is_dir() {
+            dir
+        } else {
+            dir.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        dir.canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "project".into())
+    });
+    let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => {
+            let secs: u64 = s
+                .trim()
+                .parse()
+                .map_err(|_| input(format!("SOURCE_DATE_EPOCH={s}: not a number of seconds")))?;
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+        }
+        Err(_) => std::time::SystemTime::now(),
+    };
+    let doc = cyclonedx(&Input {
+        project: &project,
+        locks: &locks,
+        dev: !a.no_dev,
+        timestamp: Some(humantime::format_rfc3339_seconds(timestamp).to_string()),
+    });
+    let text = serde_json::to_string_pretty(&doc)? + "\n";
+    let count = doc["components"].as_array().map_or(0, Vec::len);
+    match &a.out {
+        Some(p) => {
+            ctx.out.write_file(&ctx.cwd, p, &text)?;
+            ctx.out.note(&format!(
+                "{}: {count} components from {} lockfile(s)",
+                p.display(),
+                locks.len()
+            ));
+        }
+        None => ctx.out.print(&text)?,
+    }
+    ctx.out.outputs(&[("components", count.to_string())])?;
+    Ok(EXIT_OK)
+}
