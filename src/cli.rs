@@ -91,6 +91,8 @@ pub enum Command {
     Cache(commands::cache::CacheCommand),
     /// SBOM drift between a base and a head SBOM (components added, removed, changed; unscannable ones).
     SbomDiff(commands::sbom_diff::SbomDiffArgs),
+    /// Apply the upgrades that clear known advisories with the ecosystem's own tools, verified by a re-scan.
+    Bump(commands::bump::BumpArgs),
     /// SBOMs from lockfiles: `sbom generate` writes CycloneDX 1.6 JSON.
     #[command(subcommand)]
     Sbom(commands::sbom::SbomCommand),
@@ -194,6 +196,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::BenchGate(a) => commands::bench_gate::exec(&ctx, a),
         Command::SbomDiff(a) => commands::sbom_diff::exec(&ctx, a),
         Command::Sbom(a) => commands::sbom::exec(&ctx, a),
+        Command::Bump(a) => commands::bump::exec(&ctx, a),
         Command::PiiScan(a) => commands::pii_scan::exec(&ctx, a),
         Command::Graph(a) => commands::graph::exec(&ctx, a),
         Command::Risk(a) => commands::risk::exec(&ctx, a),

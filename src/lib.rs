@@ -5,6 +5,7 @@
 
 pub mod bandit;
 pub mod bench;
+pub mod bump;
 pub mod cache;
 pub mod cli;
 pub mod clock;

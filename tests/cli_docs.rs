@@ -92,7 +92,7 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         ("slo.md", &["slo"]),
         ("scale.md", &["scale"]),
         ("evolve.md", &["evolve", "arms", "route", "exec"]),
-        ("sbom.md", &["sbom-diff"]),
+        ("sbom.md", &["sbom-diff", "sbom", "bump"]),
         ("configuration.md", &[""]),
         ("exit-codes.md", &[""]),
         ("github-actions.md", &[""]),
@@ -136,6 +136,23 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         "--maestro",               // scripts/eval/pii_*.py
         "--tree",                  // scripts/eval/pii_*.py
         "--labels",                // scripts/eval/pii_precision.py
+        "--precise",               // cargo update (bump's commands)
+        "--package",               // cargo add
+        "--build",                 // cargo add
+        "--dev",                   // cargo add, uv add
+        "--package-lock-only",     // npm
+        "--upgrade-package",       // uv lock
+        "--no-sync",               // uv add
+        "--check",                 // uv lock
+        "--lock",                  // poetry
+        "--depth",                 // pnpm update
+        "--lockfile-only",         // pnpm
+        "--mode",                  // yarn
+        "--update",                // bundle lock
+        "--conservative",          // bundle lock
+        "--with-dependencies",     // composer update
+        "--no-install",            // composer update
+        "--no-update",             // composer require
     ];
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
     let mut missing = Vec::new();

@@ -428,7 +428,7 @@ fn bad_sources_are_exit_2_naming_the_file_and_line_and_write_nothing() {
     std::fs::write(p.path().join("Cargo.lock"), "{\"lockfileVersion\": 3}\n").unwrap();
     std::fs::write(p.path().join("inc.csv"), "id,time\nA,2026-01-01\nB,soon\n").unwrap();
     std::fs::write(p.path().join("push.json"), "{\"ref\": \"refs/heads/main\"}").unwrap();
-    std::fs::write(p.path().join("yarn.lock"), "# yarn\n").unwrap();
+    std::fs::write(p.path().join("packages.lock.json"), "{}\n").unwrap();
     for (args, want) in [
         (
             &["graph", "ingest", "junit", "junit-5.xml", "cut.xml"][..],
@@ -439,8 +439,8 @@ fn bad_sources_are_exit_2_naming_the_file_and_line_and_write_nothing() {
             "Cargo.lock: line 1:",
         ),
         (
-            &["graph", "ingest", "lockfile", "yarn.lock"][..],
-            "yarn.lock: not a lockfile",
+            &["graph", "ingest", "lockfile", "packages.lock.json"][..],
+            "packages.lock.json: not a lockfile",
         ),
         (
             &["graph", "ingest", "incidents", "inc.csv"][..],

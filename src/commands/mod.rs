@@ -5,6 +5,7 @@
 pub mod args;
 pub mod arms;
 pub mod bench_gate;
+pub mod bump;
 pub mod cache;
 pub mod completions;
 pub mod config;

@@ -63,31 +63,48 @@ fn find(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The lockfiles `paths` name (files, or directories searched), `cwd` when
+/// there are none.
+pub fn lockfiles(paths: &[PathBuf], cwd: &Path) -> Result<Vec<PathBuf>> {
+    let given = if paths.is_empty() {
+        vec![cwd.to_path_buf()]
+    } else {
+        paths.to_vec()
+    };
+    let mut files = Vec::new();
+    for full in &given {
+        let shown = full.strip_prefix(cwd).unwrap_or(full).display().to_string();
+        let shown = if shown.is_empty() {
+            ".".to_string()
+        } else {
+            shown
+        };
+        if full.is_dir() {
+            let found = find(full);
+            if found.is_empty() {
+                return Err(input(format!(
+                    "{shown}: no lockfile found (maestro reads {})",
+                    lockfile::NAMES
+                )));
+            }
+            files.extend(found);
+        } else if full.exists() {
+            files.push(full.clone());
+        } else {
+            return Err(input(format!("{shown}: no such file or directory")));
+        }
+    }
+    Ok(files)
+}
+
 fn generate(ctx: &Ctx, a: GenerateArgs) -> Result<i32> {
     let given = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         a.paths.clone()
     };
-    let mut files = Vec::new();
-    for p in &given {
-        let full = ctx.cwd.join(p);
-        if full.is_dir() {
-            let found = find(&full);
-            if found.is_empty() {
-                return Err(input(format!(
-                    "{}: no lockfile found (maestro reads {})",
-                    p.display(),
-                    lockfile::NAMES
-                )));
-            }
-            files.extend(found);
-        } else if full.exists() {
-            files.push(full);
-        } else {
-            return Err(input(format!("{}: no such file or directory", p.display())));
-        }
-    }
+    let full: Vec<PathBuf> = given.iter().map(|p| ctx.cwd.join(p)).collect();
+    let files = lockfiles(&full, &ctx.cwd)?;
     let mut locks = Vec::new();
     for f in files {
         let lock = lockfile::read(&f)?;

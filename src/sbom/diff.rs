@@ -81,12 +81,14 @@ fn key(c: &Component) -> Key {
 /// Compares two SBOMs.
 pub fn drift(base: &Sbom, head: &Sbom) -> Drift {
     let (b, h) = (index(base), index(head));
+    // A lockfile records no licences: against one, they are unknown, not changed.
+    let licences = base.format != "lockfile" && head.format != "lockfile";
     let mut d = Drift::default();
     for (k, e) in &h {
         match b.get(k) {
             None => d.added.push(e.clone()),
-            Some(old) if old.versions != e.versions || old.licenses != e.licenses => {
-                let lic = old.licenses != e.licenses;
+            Some(old) if old.versions != e.versions || licences && old.licenses != e.licenses => {
+                let lic = licences && old.licenses != e.licenses;
                 d.changed.push(Change {
                     package: e.package.clone(),
                     ecosystem: e.ecosystem.clone(),
