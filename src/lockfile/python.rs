@@ -45,16 +45,24 @@ struct PoetryEntry {
 
 /// Links each package to the packages its dependency names resolve to (one
 /// version per name, as both lockfiles resolve).
-/// `(from, name, dev)`: a dev edge goes to `dev_deps` too.
-fn link(lock: &mut Lock, edges: Vec<(usize, String, bool)>) {
-    let by_name: HashMap<String, usize> = lock
-        .packages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.name.clone(), i))
-        .collect();
-    for (from, dep, dev) in edges {
-        if let Some(&to) = by_name.get(&normalise(&dep)) {
+/// One dependency: `(from, name, version if the lockfile says, dev)`. A dev
+/// edge goes to `dev_deps` too.
+type Edge = (usize, String, Option<String>, bool);
+
+/// Links each package to the package its dependency names: by name and
+/// version where the lockfile gives the version, else by name (every
+/// version of it, which is one unless the lockfile is inconsistent).
+fn link(lock: &mut Lock, edges: Vec<Edge>) {
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in lock.packages.iter().enumerate() {
+        by_name.entry(p.name.clone()).or_default().push(i);
+    }
+    for (from, dep, version, dev) in edges {
+        let all = by_name.get(&normalise(&dep)).map(Vec::as_slice).unwrap_or_default();
+        for &to in all {
+            if version.as_ref().is_some_and(|v| *v != lock.packages[to].version) {
+                continue;
+            }
             lock.deps.push((from, to));
             if dev {
                 lock.dev_deps.push((from, to));
@@ -83,7 +91,7 @@ pub(super) fn poetry(text: &str, name: &str) -> Result<Lock> {
                 dev,
             },
         );
-        edges.extend(e.dependencies.into_keys().map(|d| (i, d, false)));
+        edges.extend(e.dependencies.into_keys().map(|d| (i, d, None, false)));
     }
     link(&mut lock, edges);
     Ok(lock.finish())
@@ -248,6 +256,9 @@ struct UvEntry {
 #[derive(Deserialize)]
 struct UvDep {
     name: String,
+    /// Given when the lockfile holds more than one version of the name
+    /// (each for its own environment markers).
+    version: Option<String>,
 }
 
 pub(super) fn uv(text: &str, name: &str) -> Result<Lock> {
@@ -283,8 +294,9 @@ pub(super) fn uv(text: &str, name: &str) -> Result<Lock> {
             .dependencies
             .into_iter()
             .chain(e.optional.into_values().flatten());
-        edges.extend(deps.map(|d| (i, d.name, false)));
-        edges.extend(e.dev.into_values().flatten().map(|d| (i, d.name, true)));
+        edges.extend(deps.map(|d| (i, d.name, d.version, false)));
+        let dev = e.dev.into_values().flatten();
+        edges.extend(dev.map(|d| (i, d.name, d.version, true)));
     }
     link(&mut lock, edges);
     lock.mark_dev_by_reach();
@@ -317,6 +329,33 @@ mod tests {
             .collect();
         assert_eq!(got, ["docopt 0.6.1", "requests 2.8.1", "idna 3.10"]);
         assert!(l.notes[0].contains("2 requirement(s)"), "{:?}", l.notes);
+    }
+
+    #[test]
+    fn uv_links_a_dependency_to_the_version_it_names() {
+        let text = r#"
+version = 1
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "x", version = "2.0.0", marker = "python_full_version >= '3.12'" }]
+[package.dev-dependencies]
+dev = [{ name = "x", version = "1.0.0", marker = "python_full_version < '3.12'" }]
+
+[[package]]
+name = "x"
+version = "1.0.0"
+source = { registry = "https://example.invalid/simple" }
+
+[[package]]
+name = "x"
+version = "2.0.0"
+source = { registry = "https://example.invalid/simple" }
+"#;
+        let l = uv(text, "uv.lock").unwrap();
+        assert_eq!(l.deps, [(0, 1), (0, 2)]);
+        assert!(l.packages[1].dev && !l.packages[2].dev);
     }
 
     #[test]
