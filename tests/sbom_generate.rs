@@ -188,6 +188,65 @@ fn a_malformed_lockfile_is_one_line_naming_file_and_line() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // Every format: the file and the line where it breaks.
+    let cases = [
+        (
+            "Pipfile.lock",
+            "{\n \"default\": {\n  \"x\": 3\n }\n}\n",
+            "Pipfile.lock: line 3",
+        ),
+        (
+            "composer.lock",
+            "{\n \"packages\": [\n  {\"name\": 1}\n ]\n}\n",
+            "composer.lock: line 3",
+        ),
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\npackages:\n  a@1.0.0: [\n",
+            "pnpm-lock.yaml:3",
+        ),
+        (
+            "yarn.lock",
+            "__metadata:\n  version: 8\n\"a@npm:1\":\n  version: [1\n",
+            "yarn.lock:4",
+        ),
+        (
+            "Gemfile.lock",
+            "GEM\n  remote: x\n  specs:\n    broken\n",
+            "Gemfile.lock:4",
+        ),
+        (
+            "poetry.lock",
+            "[[package]]\nname = 1\n",
+            "poetry.lock: line 2",
+        ),
+        (
+            "package-lock.json",
+            "{\n \"lockfileVersion\": 3,\n \"packages\": {\"\": 5}\n}\n",
+            "package-lock.json: line 3",
+        ),
+        ("uv.lock", "version = 1\n[[package]\n", "uv.lock: line 2"),
+        (
+            "requirements.txt",
+            "a==1\n-r missing.txt\n",
+            "requirements.txt:2: -r missing.txt",
+        ),
+    ];
+    for (i, (file, text, want)) in cases.iter().enumerate() {
+        let dir = p.path().join(format!("bad{i}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(file), text).unwrap();
+        let out = p
+            .cmd()
+            .args(["sbom", "generate"])
+            .arg(dir.join(file))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {err}");
+        assert!(err.contains(want), "{file}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
 }
 
 #[test]

@@ -5,9 +5,10 @@
 # composer.lock; uv's own `uv export --format cyclonedx1.5` for uv.lock
 # (cdxgen 11 crashes on it). Compares (name, version) sets, PyPI names in
 # PEP 503 form, and the dev marks.
-# Needs the network (git clone of the projects below, npm for cdxgen, pip
-# for uv); not part of the test suite. Figures: docs/sbom.md.
-# Usage: scripts/eval/lockfile_parity.sh
+# Needs the network (the projects below from GitHub, unless MIRROR names a
+# directory of bare clones `<owner>+<name>/repo`; npm for cdxgen; pip for
+# uv); not part of the test suite. Figures: docs/sbom.md.
+# Usage: [MIRROR=DIR] scripts/eval/lockfile_parity.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --quiet --bin maestro
@@ -32,10 +33,16 @@ composer composer/composer eba7baa59eb1b59246cf9800b0120fe78915b6ac php composer
 "
 echo "$projects" | while read -r name repo commit type files; do
   [ -n "$name" ] || continue
-  git init -q "$work/src-$name"
-  git -C "$work/src-$name" fetch -q --depth 1 "https://github.com/$repo" "$commit"
+  bare="${MIRROR:-/nonexistent}/${repo/\//+}/repo"
+  if [ -d "$bare" ]; then
+    show() { git --git-dir="$bare" show "$commit:$1"; }
+  else
+    git init -q "$work/src-$name"
+    git -C "$work/src-$name" fetch -q --depth 1 "https://github.com/$repo" "$commit"
+    show() { git -C "$work/src-$name" show "FETCH_HEAD:$1"; }
+  fi
   mkdir -p "$work/$name"
-  for f in ${files//,/ }; do git -C "$work/src-$name" show "FETCH_HEAD:$f" >"$work/$name/$f"; done
+  for f in ${files//,/ }; do show "$f" >"$work/$name/$f"; done
   "$maestro" --quiet sbom generate "$work/$name" -o "$work/$name.maestro.json"
   if [ "$type" = uv ]; then
     (cd "$work/$name" && "$uv" export --frozen --format cyclonedx1.5 --all-groups --all-extras --all-packages -o "$work/$name.ref.json" >/dev/null)

@@ -58,9 +58,15 @@ fn link(lock: &mut Lock, edges: Vec<Edge>) {
         by_name.entry(p.name.clone()).or_default().push(i);
     }
     for (from, dep, version, dev) in edges {
-        let all = by_name.get(&normalise(&dep)).map(Vec::as_slice).unwrap_or_default();
+        let all = by_name
+            .get(&normalise(&dep))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         for &to in all {
-            if version.as_ref().is_some_and(|v| *v != lock.packages[to].version) {
+            if version
+                .as_ref()
+                .is_some_and(|v| *v != lock.packages[to].version)
+            {
                 continue;
             }
             lock.deps.push((from, to));
@@ -150,17 +156,22 @@ pub(super) fn requirements(path: &std::path::Path) -> Result<Lock> {
     let mut index = HashMap::new();
     let mut unpinned = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut todo = vec![path.to_path_buf()];
-    while let Some(p) = todo.pop() {
+    // Each file, with the include line that named it.
+    let mut todo: Vec<(std::path::PathBuf, Option<String>)> = vec![(path.to_path_buf(), None)];
+    while let Some((p, by)) = todo.pop() {
         let key = p.canonicalize().unwrap_or_else(|_| p.clone());
         if !seen.insert(key) {
             continue;
         }
         let name = p.display().to_string();
-        let text =
-            std::fs::read_to_string(&p).map_err(|e| crate::error::input(format!("{name}: {e}")))?;
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            crate::error::input(match &by {
+                Some(at) => format!("{at}: {e}"),
+                None => format!("{name}: {e}"),
+            })
+        })?;
         let joined = text.replace("\\\r\n", "").replace("\\\n", "");
-        for line in joined.lines() {
+        for (n, line) in joined.lines().enumerate() {
             let line = match line
                 .find(" #")
                 .or_else(|| line.starts_with('#').then_some(0))
@@ -177,11 +188,9 @@ pub(super) fn requirements(path: &std::path::Path) -> Result<Lock> {
                 .or_else(|| line.strip_prefix("--requirement "))
                 .or_else(|| line.strip_prefix("--requirement="))
             {
-                todo.push(
-                    p.parent()
-                        .unwrap_or(std::path::Path::new("."))
-                        .join(rest.trim()),
-                );
+                let at = format!("{name}:{}: -r {}", n + 1, rest.trim());
+                let dir = p.parent().unwrap_or(std::path::Path::new("."));
+                todo.push((dir.join(rest.trim()), Some(at)));
                 continue;
             }
             if line.starts_with('-') {
