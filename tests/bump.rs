@@ -348,6 +348,23 @@ fn a_requirements_pin_is_rewritten_and_a_hash_pin_is_refused() {
         std::fs::read_to_string(p.path().join("requirements.txt")).unwrap(),
         "urllib3==1.26.18  # http\nidna==3.7\n"
     );
+    // --record keeps what the branch had before the upgrade; the next run,
+    // which no longer finds it, resolves the episodes.
+    std::fs::write(p.path().join("requirements.txt"), "urllib3==1.26.4\n").unwrap();
+    let record = ["--json", "--osv-db", db.to_str().unwrap(), "--record"];
+    assert_eq!(bump(&p, ".", &record, None).status.code(), Some(0));
+    let count = |key: &str| -> u64 {
+        let v = p.json(&["sbom-diff", "stats"]);
+        v["by_severity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s[key].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!((count("open"), count("resolved")), (3, 0));
+    assert_eq!(bump(&p, ".", &record, None).status.code(), Some(0));
+    assert_eq!((count("open"), count("resolved")), (0, 3));
     let hashed = "urllib3==1.26.4 \\\n    --hash=sha256:00\n";
     std::fs::write(p.path().join("requirements.txt"), hashed).unwrap();
     let out = bump(&p, ".", &["--json", "--osv-db", db.to_str().unwrap()], None);

@@ -38,8 +38,9 @@ pub struct BumpArgs {
     /// how each upgrade was made, and what changed in the lockfiles.
     #[arg(long, value_name = "FILE")]
     pub pr_body: Option<PathBuf>,
-    /// Record the lockfiles' vulnerabilities after the upgrades, for
-    /// `sbom-diff stats` (time to remediate).
+    /// Record the lockfiles' vulnerabilities as they are before the
+    /// upgrades (what the branch has), for `sbom-diff stats` (time to
+    /// remediate): an episode resolves when a later run no longer finds it.
     #[arg(long)]
     pub record: bool,
     /// The scope of --record (see sbom-diff --scope).
@@ -128,6 +129,7 @@ pub fn exec(ctx: &Ctx, a: BumpArgs) -> Result<i32> {
             }
         }
         let targets = bump::targets(file, &before, &found, &fixes, wanted);
+        all_found.extend(found);
         if targets.is_empty() {
             continue;
         }
@@ -149,7 +151,6 @@ pub fn exec(ctx: &Ctx, a: BumpArgs) -> Result<i32> {
                 }
             }
         }
-        all_found.extend(found);
         report.bumps.extend(bumps);
     }
     report.applied = report
@@ -172,14 +173,11 @@ pub fn exec(ctx: &Ctx, a: BumpArgs) -> Result<i32> {
         };
         ctx.out.write_file(&ctx.cwd, path, text)?;
     }
-    if a.record && !a.dry_run {
-        let mut found = Vec::new();
-        for file in &files {
-            let s = sbom::from_lock(&lockfile::read(file)?, &file.display().to_string(), true);
-            found.extend(vulns::scan(&s, &db));
-        }
+    if a.record {
+        // What the branch has now, before the upgrades reach it: episodes
+        // resolve when a later run finds the merged upgrade.
         let now = Clock::now().now_ms;
-        ctx.write_state(|st| track::record(st, &a.scope, &found, now))?;
+        ctx.write_state(|st| track::record(st, &a.scope, &all_found, now))?;
     }
     ctx.out.outputs(&[
         ("applied", report.applied.to_string()),
