@@ -120,6 +120,8 @@ pub enum Command {
     Repro(commands::repro::ReproCommand),
     /// Print a shell completion script.
     Completions(commands::completions::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command with --dir.
+    Man(commands::completions::ManArgs),
 }
 
 impl Command {
@@ -166,8 +168,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         )));
     }
     let out = Output::new(format, cli.quiet, cli.verbose);
-    if let Command::Completions(a) = &cli.command {
-        return commands::completions::exec(&out, a, Cli::command());
+    match &cli.command {
+        Command::Completions(a) => return commands::completions::exec(&out, a, Cli::command()),
+        Command::Man(a) => return commands::completions::man(&out, a, Cli::command()),
+        _ => {}
     }
     let cwd = std::env::current_dir()
         .map_err(|e| input(format!("cannot read the working directory: {e}")))?;
@@ -200,6 +204,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::PiiScan(a) => commands::pii_scan::exec(&ctx, a),
         Command::Graph(a) => commands::graph::exec(&ctx, a),
         Command::Risk(a) => commands::risk::exec(&ctx, a),
-        Command::Completions(_) => unreachable!("handled above"),
+        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
     }
 }

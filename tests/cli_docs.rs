@@ -153,6 +153,8 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         "--with-dependencies",     // composer update
         "--no-install",            // composer update
         "--no-update",             // composer require
+        "--all-groups",            // uv export
+        "--all-extras",            // uv export
     ];
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
     let mut missing = Vec::new();
@@ -187,4 +189,28 @@ fn format_means_the_output_format_everywhere() {
     }
     assert!(help["bench-gate"].contains("--input-format"));
     assert!(help["bench-gate"].contains("--markdown-out"));
+}
+
+#[test]
+fn man_writes_a_page_for_every_subcommand() {
+    let help = help_flags();
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_maestro"))
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for path in help.keys().filter(|p| !p.is_empty()) {
+        let page = dir
+            .path()
+            .join(format!("maestro-{}.1", path.replace(' ', "-")));
+        let text =
+            std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display()));
+        assert!(text.contains(".TH maestro-"), "{}", page.display());
+    }
 }
