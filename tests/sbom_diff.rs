@@ -170,8 +170,8 @@ fn malformed_sboms_are_exit_2_naming_the_file() {
 
 /// Runs osv-scalibr's `A OP B` vectors for one ecosystem; returns failures.
 fn vectors(file: &str, ecosystem: &str) -> (usize, Vec<String>) {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/sbom/version-ordering/osv-scalibr-semantic")
+    let p = common::shared_data("sbom/version-ordering/osv-scalibr-semantic")
+        .unwrap()
         .join(file);
     let text = std::fs::read_to_string(&p).unwrap();
     let mut n = 0;
@@ -230,8 +230,7 @@ fn version_ordering_vectors_pass() {
 /// Red Hat's reference lines `VECTOR - (score, …)` (or `VECTOR - score`) from
 /// the named files: (line, vector, expected score).
 fn reference_vectors(files: &[&str]) -> Vec<(String, String, f64)> {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sbom/cvss-vectors/redhat-cvss");
+    let dir = common::shared_data("sbom/cvss-vectors/redhat-cvss").unwrap();
     let mut out = Vec::new();
     for f in files {
         for l in std::fs::read_to_string(dir.join(f))

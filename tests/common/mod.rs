@@ -114,13 +114,11 @@ pub fn bolt() -> Option<Vec<(&'static str, String)>> {
             ),
             ("NEO4J_DATABASE", "sei".into()),
         ]),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+        _ if ci() => {
             panic!("MAESTRO_TEST_BOLT_URI is not set: start scripts/services/bolt (CI must run the Bolt tests)")
         }
         _ => {
-            eprintln!(
-                "skipped: MAESTRO_TEST_BOLT_URI is not set (run scripts/services/bolt start)"
-            );
+            skip("MAESTRO_TEST_BOLT_URI is not set (run scripts/services/bolt start)");
             None
         }
     }
@@ -138,11 +136,9 @@ pub fn s3_endpoint() -> Option<String> {
 pub fn service(var: &str, how: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(e) if !e.is_empty() => Some(e),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("{var} is not set: {how} (CI must run these tests)")
-        }
+        _ if ci() => panic!("{var} is not set: {how} (CI must run these tests)"),
         _ => {
-            eprintln!("skipped: {var} is not set ({how})");
+            skip(&format!("{var} is not set ({how})"));
             None
         }
     }
@@ -220,19 +216,49 @@ pub fn sarif_rule_ids(log: &serde_json::Value) -> Vec<&str> {
         .collect()
 }
 
-/// `../shared/data/<rel>`, or `None` with a note when it is not there. In CI
-/// (`CI` set) a missing data set fails the test instead of skipping it.
+/// Whether this run must not skip a test for a missing service: `CI=true`
+/// (GitHub and `.ci/run` set it; `scripts/test` starts every service).
+pub fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Notes a skipped test: on stderr (shown when the test fails) and as a line
+/// in `$MAESTRO_TEST_SKIPS`, which `scripts/test` prints once at the end.
+pub fn skip(why: &str) {
+    let test = std::thread::current().name().unwrap_or("?").to_string();
+    eprintln!("skipped: {test}: {why}");
+    if let Ok(f) = std::env::var("MAESTRO_TEST_SKIPS") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(f)
+        {
+            let _ = writeln!(f, "{test}: {why}");
+        }
+    }
+}
+
+/// An evaluation data set: `$MAESTRO_EVAL_DATA/<rel>` or
+/// `../shared/data/<rel>`, the non-redistributable data the evaluations
+/// need. Missing, the test is skipped (noted), unless
+/// `MAESTRO_REQUIRE_EVAL_DATA=1` (`.ci/run` sets it): then it fails.
 pub fn shared_data(rel: &str) -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(rel);
+    let root = match std::env::var("MAESTRO_EVAL_DATA") {
+        Ok(d) if !d.is_empty() => PathBuf::from(d),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
+    };
+    let d = root.join(rel);
     if d.exists() {
         return Some(d);
     }
     assert!(
-        std::env::var("CI").is_err(),
-        "../shared/data/{rel} is missing in CI"
+        std::env::var("MAESTRO_REQUIRE_EVAL_DATA").map_or(true, |v| v != "1"),
+        "{} is missing and MAESTRO_REQUIRE_EVAL_DATA=1",
+        d.display()
     );
-    eprintln!("skipped: ../shared/data/{rel} not found");
+    skip(&format!(
+        "evaluation data {rel} not found (set MAESTRO_EVAL_DATA or put ../shared beside the clone)"
+    ));
     None
 }
