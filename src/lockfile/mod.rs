@@ -63,6 +63,22 @@ impl Lock {
         i
     }
 
+    /// Adds an edge from each `(from, name)` to the package of that name
+    /// (formats that resolve one version per name).
+    fn link_by_name(&mut self, edges: Vec<(usize, String)>) {
+        let by_name: HashMap<String, usize> = self
+            .packages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
+        for (from, dep) in edges {
+            if let Some(&to) = by_name.get(&dep) {
+                self.deps.push((from, to));
+            }
+        }
+    }
+
     /// Marks as dev the packages that the local ones reach only through a
     /// dev edge. Packages no local one reaches keep their mark.
     fn mark_dev_by_reach(&mut self) {

@@ -46,16 +46,6 @@ pub(super) fn composer(text: &str, name: &str) -> Result<Lock> {
         );
         edges.extend(e.require.into_keys().map(|d| (i, d.to_ascii_lowercase())));
     }
-    let by_name: HashMap<String, usize> = lock
-        .packages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.name.clone(), i))
-        .collect();
-    for (from, dep) in edges {
-        if let Some(&to) = by_name.get(&dep) {
-            lock.deps.push((from, to));
-        }
-    }
+    lock.link_by_name(edges);
     Ok(lock.finish())
 }

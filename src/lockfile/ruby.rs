@@ -63,16 +63,6 @@ pub(super) fn gemfile(text: &str, name: &str) -> Result<Lock> {
             }
         }
     }
-    let by_name: HashMap<String, usize> = lock
-        .packages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.name.clone(), i))
-        .collect();
-    for (from, dep) in edges {
-        if let Some(&to) = by_name.get(&dep) {
-            lock.deps.push((from, to));
-        }
-    }
+    lock.link_by_name(edges);
     Ok(lock.finish())
 }
