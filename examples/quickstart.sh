@@ -46,3 +46,6 @@ rm -rf target
 "$maestro" cache get "$key-next" --restore-key quickstart-
 cat target/release/app
 "$maestro" cache stats
+
+# The pipeline's key figures from this state: only rows with data.
+"$maestro" kpi

@@ -118,6 +118,8 @@ pub enum Command {
     /// Reproducible-build checks: compare two artifact trees, or build twice.
     #[command(subcommand)]
     Repro(commands::repro::ReproCommand),
+    /// The pipeline's key figures over a window, each beside its target: eval, cost, autonomous PRs, exploration, schema validity, cache, downshift, time to remediate.
+    Kpi(commands::kpi::KpiArgs),
     /// Print a shell completion script.
     Completions(commands::completions::CompletionsArgs),
     /// Print the manual page (roff), or write one per command with --dir.
@@ -132,7 +134,8 @@ impl Command {
             Command::Stats(_)
             | Command::Replay(_)
             | Command::BenchGate(_)
-            | Command::PrReport(_) => &[Text, Json, Markdown],
+            | Command::PrReport(_)
+            | Command::Kpi(_) => &[Text, Json, Markdown],
             Command::SbomDiff(a) if a.command.is_some() => &[Text, Json, Markdown],
             Command::SbomDiff(_) => &[Text, Json, Markdown, Sarif],
             Command::PiiScan(a) if a.command.is_some() => &[Text, Json],
@@ -201,6 +204,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::SbomDiff(a) => commands::sbom_diff::exec(&ctx, a),
         Command::Sbom(a) => commands::sbom::exec(&ctx, a),
         Command::Bump(a) => commands::bump::exec(&ctx, a),
+        Command::Kpi(a) => commands::kpi::exec(&ctx, a),
         Command::PiiScan(a) => commands::pii_scan::exec(&ctx, a),
         Command::Graph(a) => commands::graph::exec(&ctx, a),
         Command::Risk(a) => commands::risk::exec(&ctx, a),

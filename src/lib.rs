@@ -18,6 +18,7 @@ pub mod evolve;
 pub mod exec;
 pub mod git;
 pub mod graph;
+pub mod kpi;
 pub mod lockfile;
 pub mod output;
 pub mod percentile;

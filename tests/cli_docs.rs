@@ -93,6 +93,7 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         ("scale.md", &["scale"]),
         ("evolve.md", &["evolve", "arms", "route", "exec"]),
         ("sbom.md", &["sbom-diff", "sbom", "bump"]),
+        ("kpi.md", &["kpi", "report", "exec", "sbom-diff", "bump"]),
         ("configuration.md", &[""]),
         ("exit-codes.md", &[""]),
         ("github-actions.md", &[""]),

@@ -14,6 +14,7 @@ pub mod env_hash;
 pub mod evolve;
 pub mod exec;
 pub mod graph;
+pub mod kpi;
 pub mod pii_scan;
 pub mod pr_report;
 pub mod replay;
