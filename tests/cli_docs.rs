@@ -215,3 +215,56 @@ fn man_writes_a_page_for_every_subcommand() {
         assert!(text.contains(".TH maestro-"), "{}", page.display());
     }
 }
+
+/// Every setting `config show` knows is in docs/configuration.md with its
+/// environment variable and the default the binary really has.
+#[test]
+fn configuration_md_lists_every_key_its_env_var_and_its_default() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("maestro.toml"), "").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_maestro"))
+        .args(["--json", "config", "show"])
+        .current_dir(dir.path())
+        .env_remove("MAESTRO_STATE")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md"),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for entry in v["values"].as_array().unwrap() {
+        let key = entry["key"].as_str().unwrap();
+        if key == "arms" {
+            continue;
+        }
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{key}` |")))
+            .unwrap_or_else(|| panic!("configuration.md has no row for `{key}`"));
+        let cols: Vec<&str> = row.split(" | ").collect();
+        let env = format!("MAESTRO_{}", key.replace('.', "_").to_uppercase());
+        assert!(
+            cols[1].contains(&format!("`{env}`")),
+            "{key}: env column {:?}",
+            cols[1]
+        );
+        let documented = cols[2].trim();
+        let value = &entry["value"];
+        let ok = match value {
+            serde_json::Value::Null => {
+                ["—", "none", "random"].contains(&documented) || documented.starts_with('(')
+            }
+            serde_json::Value::Number(n) => documented.parse::<f64>().ok() == n.as_f64(),
+            serde_json::Value::String(s) => documented == format!("`{s}`"),
+            other => documented == format!("`{other}`"),
+        };
+        assert!(
+            ok,
+            "{key}: configuration.md says {documented}, the binary's default is {value}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 20, "{checked} keys");
+}
