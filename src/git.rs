@@ -121,19 +121,19 @@ pub fn files_at(rev: &str, path: &Path) -> Result<(tempfile::TempDir, PathBuf)> 
     let prefix = run(dir, &["rev-parse", "--show-prefix"])?
         .trim()
         .to_string();
-    let listed = run(
-        dir,
-        &[
-            "ls-tree",
-            "-r",
-            "--name-only",
-            "--full-tree",
-            "--end-of-options",
-            rev,
-            "--",
-            &prefix,
-        ],
-    )?;
+    let mut ls = vec![
+        "ls-tree",
+        "-r",
+        "--name-only",
+        "--full-tree",
+        "--end-of-options",
+        rev,
+    ];
+    // At the repository's root the prefix is empty, which is no pathspec.
+    if !prefix.is_empty() {
+        ls.extend(["--", prefix.as_str()]);
+    }
+    let listed = run(dir, &ls)?;
     let wanted = |rel: &str| {
         let (sub, name) = rel.rsplit_once('/').unwrap_or(("", rel));
         (sub.is_empty() && name == file)

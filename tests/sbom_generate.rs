@@ -358,6 +358,16 @@ fn base_ref_reads_the_baseline_lockfile_from_git() {
         "app/Cargo.lock",
     ]);
     assert_eq!(v["base"]["components"], 1, "{v}");
+    // At the repository's root too.
+    std::fs::copy(dir.join("Cargo.lock"), p.path().join("Cargo.lock")).unwrap();
+    git(p.path(), &["add", "Cargo.lock"]);
+    git(p.path(), &["commit", "-qm", "root lockfile"]);
+    let v = p.json(&["sbom-diff", "--base-ref", "HEAD", "--head", "Cargo.lock"]);
+    assert_eq!(
+        v["components"]["changed"].as_array().unwrap().len(),
+        0,
+        "{v}"
+    );
     // A file the revision does not have, and a revision that is an option.
     std::fs::write(dir.join("uv.lock"), "version = 1\n").unwrap();
     let out = p
