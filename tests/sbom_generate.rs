@@ -231,6 +231,11 @@ fn a_malformed_lockfile_is_one_line_naming_file_and_line() {
             "a==1\n-r missing.txt\n",
             "requirements.txt:2: -r missing.txt",
         ),
+        (
+            "go.mod",
+            "module x\nrequire (\n  a v1.0.0\n",
+            "go.mod: line 2",
+        ),
     ];
     for (i, (file, text, want)) in cases.iter().enumerate() {
         let dir = p.path().join(format!("bad{i}"));

@@ -32,6 +32,7 @@ pub(super) fn parse(
     let mut requires: Vec<(String, String)> = Vec::new();
     let mut replaces: HashMap<String, (String, String)> = HashMap::new();
     let mut block: Option<&str> = None;
+    let mut opened = 0;
     for (n, raw) in text.lines().enumerate() {
         let line = raw.split("//").next().unwrap_or("").trim();
         if line.is_empty() {
@@ -52,7 +53,8 @@ pub(super) fn parse(
             "require" | "replace" | "exclude" | "retract" | "tool" | "ignore" | "godebug"
                 if rest == "(" =>
             {
-                block = Some(verb)
+                block = Some(verb);
+                opened = n + 1;
             }
             "require" | "replace" => directive(verb, rest, &mut requires, &mut replaces),
             "go" | "toolchain" | "exclude" | "retract" | "tool" | "ignore" | "godebug" => {}
@@ -66,7 +68,9 @@ pub(super) fn parse(
         }
     }
     if block.is_some() {
-        return Err(input(format!("{mod_name}: a block is not closed with ')'")));
+        return Err(input(format!(
+            "{mod_name}: line {opened}: this block is not closed with ')'"
+        )));
     }
     let main = main.ok_or_else(|| input(format!("{mod_name}: no module line: not a go.mod")))?;
     let root = lock.add(
