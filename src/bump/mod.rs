@@ -215,13 +215,25 @@ pub fn apply(targets: &[Target], db: &Db, dry_run: bool, run: &Runner) -> Result
                 }
                 Ok(())
             };
-        let mut last_error = run_steps(&plan.lock_only, &mut commands).err();
-        let mut reached = last_error.is_none() && !after(&t.lockfile, t, db)?.1;
+        // Ran and cleared: a lockfile the tool left unreadable counts as a
+        // failure (its error the reason), so the files are put back.
+        let attempt = |steps: &[Step], commands: &mut Vec<String>| -> (bool, Option<String>) {
+            if let Err(e) = run_steps(steps, commands) {
+                return (false, Some(e));
+            }
+            match after(&t.lockfile, t, db) {
+                Ok((_, still)) => (!still, None),
+                Err(e) => (
+                    false,
+                    Some(crate::output::safe::one_line(&e.to_string()).to_string()),
+                ),
+            }
+        };
+        let (mut reached, mut last_error) = attempt(&plan.lock_only, &mut commands);
         if !reached && !plan.raise.is_empty() {
             // The lockfile alone did not get there: raise the constraint.
             snap.restore()?;
-            last_error = run_steps(&plan.raise, &mut commands).err();
-            reached = last_error.is_none() && !after(&t.lockfile, t, db)?.1;
+            (reached, last_error) = attempt(&plan.raise, &mut commands);
         }
         let (versions, _) = after(&t.lockfile, t, db).unwrap_or_default();
         if reached {
@@ -295,4 +307,38 @@ pub fn lock_changes(before: &Lock, after: &Lock) -> Vec<LockChange> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tool_that_leaves_a_broken_lockfile_fails_and_the_file_is_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("Cargo.lock");
+        let text = "version = 3\n\n[[package]]\nname = \"regex\"\nversion = \"1.5.4\"\nsource = \"registry+https://example.invalid\"\n";
+        std::fs::write(&lock, text).unwrap();
+        let osv = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bump/osv/crates.io");
+        let db = Db::load(&[osv]).unwrap();
+        let t = Target {
+            lockfile: lock.clone(),
+            ecosystem: "crates.io".into(),
+            package: "regex".into(),
+            from: "1.5.4".into(),
+            to: "1.5.5".into(),
+            advisories: vec!["RUSTSEC-2022-0013".into()],
+            direct: false,
+        };
+        let breaks = |d: &Path, _: &[String]| -> std::result::Result<(), String> {
+            std::fs::write(d.join("Cargo.lock"), "[[package]\n").unwrap();
+            Ok(())
+        };
+        let out = apply(&[t], &db, false, &breaks).unwrap();
+        match &out[0].outcome {
+            Outcome::Failed { reason, .. } => assert!(reason.contains("Cargo.lock"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&lock).unwrap(), text);
+    }
 }
