@@ -46,9 +46,15 @@ fn actions_get_env_hash_in_github_env_and_outputs() {
         .unwrap();
     assert!(out.status.success());
     let h = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    assert!(std::fs::read_to_string(&env_file).unwrap().contains(&h));
+    // A hash, not an empty string (which every file would "contain").
+    assert!(
+        h.len() >= 16 && h.chars().all(|c| c.is_ascii_alphanumeric() || c == ':'),
+        "{h}"
+    );
+    let env = std::fs::read_to_string(&env_file).unwrap();
+    assert!(env.lines().any(|l| l.ends_with(&format!("={h}"))), "{env}");
     let o = std::fs::read_to_string(&out_file).unwrap();
-    assert!(o.contains("env_hash") && o.contains(&h), "{o}");
+    assert!(o.lines().any(|l| l == format!("env_hash={h}")), "{o}");
 }
 
 #[test]

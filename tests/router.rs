@@ -282,6 +282,14 @@ fn arms_lifecycle() {
     assert_eq!(b["retired"], true);
     // Re-adding a retired arm re-activates it.
     p.ok(&["arms", "add", "chainB@large", "--tier", "large"]);
+    let list = p.json(&["arms", "list"]);
+    let b = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "chainB@large")
+        .unwrap();
+    assert_eq!(b["retired"], false, "{b}");
 }
 
 #[test]
