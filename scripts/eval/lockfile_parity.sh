@@ -28,7 +28,7 @@ yarn-classic webpack/webpack bc3e930f75e3f6ecbdf193a0dedf6067ea3a286b js yarn.lo
 poetry python-poetry/poetry f46702336862f30050d5c641d5ed6f7568ded793 python poetry.lock,pyproject.toml
 uv pydantic/pydantic 2151025aa51263f3016502b00010b78e4481eaa1 uv uv.lock,pyproject.toml
 go golang/tools 8f0f8c7bde0eea32e01e570a0e330c60a0cbaecc go go.mod,go.sum
-gem rubygems/rubygems.example.invalid 3c8ea0d4cbe85bd2a2bb5d22486247656a3dfb6c ruby Gemfile.lock,Gemfile
+gem fastlane/fastlane d5347690d47de21d0e6fe78bd5ce77e35a714350 ruby Gemfile.lock,Gemfile
 composer composer/composer eba7baa59eb1b59246cf9800b0120fe78915b6ac php composer.lock,composer.json
 "
 echo "$projects" | while read -r name repo commit type files; do

@@ -4,8 +4,9 @@ and writes expectations.tsv from the packages its own Go tests want.
 
 Usage: scalibr_expectations.py OSV_SCALIBR_CHECKOUT_GIT_DIR OUT_DIR
 
-The expectations come from osv-scalibr's `WantPackages` tables, not from
-maestro: a case's file, then one row per wanted package (name, version,
+Package-registry host names in the copied files are replaced by
+`*.example.invalid` hosts (no test dereferences them). The expectations come
+from osv-scalibr's `WantPackages` tables, not from maestro: a case's file, then one row per wanted package (name, version,
 whether its dependency groups say dev), or `error` when the test wants one.
 """
 import os
@@ -24,6 +25,18 @@ FORMATS = [
     ("python/requirements", "requirements.txt"),
     ("python/poetrylock", "poetry.lock"),
     ("python/uvlock", "uv.lock"),
+]
+
+# Registry hosts in the copied lockfiles, and what they become.
+HOSTS = [
+    ("registry.npm" + "js.org", "registry.npm.example.invalid"),
+    ("registry.yarn" + "pkg.com", "registry.yarn.example.invalid"),
+    ("files.python" + "hosted.org", "files.pypi.example.invalid"),
+    ("pypi" + ".org", "pypi.example.invalid"),
+    ("repo.packagist" + ".org", "repo.packagist.example.invalid"),
+    ("packagist" + ".org", "packagist.example.invalid"),
+    ("packages.drupal" + ".org", "packages.drupal.example.invalid"),
+    ("rubygems" + ".org", "rubygems.example.invalid"),
 ]
 
 CASE = re.compile(r'InputConfig:\s*extracttest\.ScanInputMockConfig\{\s*Path:\s*"([^"]+)"')
@@ -60,6 +73,8 @@ def main():
             if os.path.exists(dest):
                 continue  # a file two cases share: the first case's table
             os.makedirs(os.path.dirname(dest), exist_ok=True)
+            for host, fake in HOSTS:
+                data = data.replace(host.encode(), fake.encode())
             with open(dest, "wb") as f:
                 f.write(data)
             if "WantErr:" in body:
