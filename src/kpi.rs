@@ -67,6 +67,13 @@ fn duration(ms: i64) -> String {
     humantime::format_duration(d).to_string()
 }
 
+/// `YYYY-MM-DD` (UTC) of a Unix-ms time.
+fn day(ms: i64) -> String {
+    crate::clock::Clock::at_ms(ms)
+        .map(|c| c.day)
+        .unwrap_or_default()
+}
+
 fn quantile(sorted: &[f64], p: f64) -> f64 {
     crate::percentile::nearest_rank(sorted, p)
 }
@@ -161,7 +168,7 @@ pub fn compute(conn: &Connection, cfg: &Config, since_ms: i64, now_ms: i64) -> R
         if let Some(daily) = cfg.budget.daily_usd {
             let days: Vec<(String, f64)> = conn
                 .prepare("SELECT day, usd FROM daily_spend WHERE day >= ?1 ORDER BY day")?
-                .query_map([day_of(since_ms)], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map([day(since_ms)], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<std::result::Result<_, _>>()?;
             if let Some(max) = days.iter().map(|d| d.1).max_by(f64::total_cmp) {
                 rows.push(Row {
@@ -347,19 +354,13 @@ fn weekly(o: &[(i64, f64, f64)], since: i64, until: i64, threshold: f64) -> Vec<
         .enumerate()
         .filter(|(_, a)| a.0 > 0)
         .map(|(i, a)| Week {
-            start: day_of(since + i as i64 * 7 * DAY_MS),
+            start: day(since + i as i64 * 7 * DAY_MS),
             tasks: a.0,
             eval_mean: a.1 / a.0 as f64,
             pass_rate: a.2 as f64 / a.0 as f64,
             cost_per_task: a.3 / a.0 as f64,
         })
         .collect()
-}
-
-/// `YYYY-MM-DD` (UTC) of a Unix-ms time.
-fn day_of(ms: i64) -> String {
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
-    humantime::format_rfc3339_seconds(t).to_string()[..10].to_string()
 }
 
 #[cfg(test)]

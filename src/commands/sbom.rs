@@ -126,21 +126,22 @@ fn generate(ctx: &Ctx, a: GenerateArgs) -> Result<i32> {
             .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "project".into())
     });
-    let timestamp = match std::env::var("SOURCE_DATE_EPOCH") {
+    let timestamp_ms = match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(s) => {
-            let secs: u64 = s
-                .trim()
-                .parse()
-                .map_err(|_| input(format!("SOURCE_DATE_EPOCH={s}: not a number of seconds")))?;
-            std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+            let bad = || input(format!("SOURCE_DATE_EPOCH={s}: not a number of seconds"));
+            let secs: u64 = s.trim().parse().map_err(|_| bad())?;
+            i64::try_from(secs)
+                .ok()
+                .and_then(|x| x.checked_mul(1000))
+                .ok_or_else(bad)?
         }
-        Err(_) => std::time::SystemTime::now(),
+        Err(_) => crate::clock::Clock::now().now_ms,
     };
     let doc = cyclonedx(&Input {
         project: &project,
         locks: &locks,
         dev: !a.no_dev,
-        timestamp: Some(humantime::format_rfc3339_seconds(timestamp).to_string()),
+        timestamp: Some(crate::clock::rfc3339(timestamp_ms)),
     });
     let text = serde_json::to_string_pretty(&doc)? + "\n";
     let count = doc["components"].as_array().map_or(0, Vec::len);
