@@ -215,27 +215,27 @@ pub fn apply(targets: &[Target], db: &Db, dry_run: bool, run: &Runner) -> Result
                 }
                 Ok(())
             };
-        // Ran and cleared: a lockfile the tool left unreadable counts as a
-        // failure (its error the reason), so the files are put back.
-        let attempt = |steps: &[Step], commands: &mut Vec<String>| -> (bool, Option<String>) {
+        // Ran and cleared, with the versions the lockfile then has: a
+        // lockfile the tool left unreadable counts as a failure (its error
+        // the reason), so the files are put back.
+        let attempt = |steps: &[Step], commands: &mut Vec<String>| {
             if let Err(e) = run_steps(steps, commands) {
-                return (false, Some(e));
+                return (false, Some(e), Vec::new());
             }
             match after(&t.lockfile, t, db) {
-                Ok((_, still)) => (!still, None),
-                Err(e) => (
-                    false,
-                    Some(crate::output::safe::one_line(&e.to_string()).to_string()),
-                ),
+                Ok((versions, still)) => (!still, None, versions),
+                Err(e) => {
+                    let e = crate::output::safe::one_line(&e.to_string()).to_string();
+                    (false, Some(e), Vec::new())
+                }
             }
         };
-        let (mut reached, mut last_error) = attempt(&plan.lock_only, &mut commands);
+        let (mut reached, mut last_error, mut versions) = attempt(&plan.lock_only, &mut commands);
         if !reached && !plan.raise.is_empty() {
             // The lockfile alone did not get there: raise the constraint.
             snap.restore()?;
-            (reached, last_error) = attempt(&plan.raise, &mut commands);
+            (reached, last_error, versions) = attempt(&plan.raise, &mut commands);
         }
-        let (versions, _) = after(&t.lockfile, t, db).unwrap_or_default();
         if reached {
             let manifests = snap
                 .changed(&t.lockfile)

@@ -193,7 +193,8 @@ pub fn plan(kind: Kind, t: &Target) -> Plan {
                 &format!("{name}=={to}"),
             ])],
             raise: if t.direct {
-                let dev = pyproject_group(&t.lockfile, name) == Some("dev");
+                let dev =
+                    pyproject(&t.lockfile).and_then(|p| pyproject_group(&p, name)) == Some("dev");
                 let spec = format!("{name}>={to}");
                 if dev {
                     vec![run(&["uv", "add", "--dev", "--no-sync", &spec])]
@@ -335,20 +336,24 @@ fn cargo_manifests(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The group of pyproject.toml that names `name`: "main" for
+/// The project's pyproject.toml beside a lockfile, parsed.
+fn pyproject(lockfile: &Path) -> Option<toml::Table> {
+    let text = std::fs::read_to_string(lockfile.with_file_name("pyproject.toml")).ok()?;
+    text.parse().ok()
+}
+
+fn same_pypi(a: &str, b: &str) -> bool {
+    crate::lockfile::normalise_pypi(a) == crate::lockfile::normalise_pypi(b)
+}
+
+/// The group of a pyproject that names `name`: "main" for
 /// `project.dependencies`, "dev" for the `dev` dependency group or uv's
 /// dev-dependencies.
-fn pyproject_group(lockfile: &Path, name: &str) -> Option<&'static str> {
-    let text = std::fs::read_to_string(lockfile.with_file_name("pyproject.toml")).ok()?;
-    let t: toml::Table = text.parse().ok()?;
+fn pyproject_group(t: &toml::Table, name: &str) -> Option<&'static str> {
     let names = |v: Option<&toml::Value>| -> bool {
         v.and_then(|a| a.as_array()).into_iter().flatten().any(|d| {
-            d.as_str().is_some_and(|s| {
-                let end = s
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
-                    .unwrap_or(s.len());
-                crate::lockfile::normalise_pypi(&s[..end]) == crate::lockfile::normalise_pypi(name)
-            })
+            d.as_str()
+                .is_some_and(|s| same_pypi(crate::lockfile::requirement_name(s), name))
         })
     };
     if names(t.get("project").and_then(|p| p.get("dependencies"))) {
@@ -362,36 +367,8 @@ fn pyproject_group(lockfile: &Path, name: &str) -> Option<&'static str> {
     (names(dev) || names(uv_dev)).then_some("dev")
 }
 
-/// The names the project's own packages depend on directly.
-pub fn direct_names(path: &Path, lock: &Lock) -> HashSet<String> {
-    let mut out: HashSet<String> = lock
-        .deps
-        .iter()
-        .filter(|(a, _)| lock.packages[*a].local.is_some())
-        .map(|(_, b)| lock.packages[*b].name.clone())
-        .collect();
-    match Kind::of(path) {
-        // Every pin of a requirements file is the project's own line.
-        Some(Kind::Requirements) => out.extend(lock.packages.iter().map(|p| p.name.clone())),
-        Some(Kind::Poetry | Kind::Uv) => {
-            let pkgs: Vec<String> = lock.packages.iter().map(|p| p.name.clone()).collect();
-            out.extend(
-                pkgs.into_iter()
-                    .filter(|n| pyproject_group(path, n).is_some() || poetry_names(path, n)),
-            );
-        }
-        _ => {}
-    }
-    out
-}
-
-fn poetry_names(lockfile: &Path, name: &str) -> bool {
-    let Ok(text) = std::fs::read_to_string(lockfile.with_file_name("pyproject.toml")) else {
-        return false;
-    };
-    let Ok(t) = text.parse::<toml::Table>() else {
-        return false;
-    };
+/// Whether Poetry's dependency tables (main and groups) name `name`.
+fn poetry_names(t: &toml::Table, name: &str) -> bool {
     let poetry = t.get("tool").and_then(|x| x.get("poetry"));
     let mut tables: Vec<&toml::Value> = poetry
         .and_then(|p| p.get("dependencies"))
@@ -407,7 +384,31 @@ fn poetry_names(lockfile: &Path, name: &str) -> bool {
         .iter()
         .filter_map(|d| d.as_table())
         .flatten()
-        .any(|(k, _)| crate::lockfile::normalise_pypi(k) == crate::lockfile::normalise_pypi(name))
+        .any(|(k, _)| same_pypi(k, name))
+}
+
+/// The names the project's own packages depend on directly.
+pub fn direct_names(path: &Path, lock: &Lock) -> HashSet<String> {
+    let mut out: HashSet<String> = lock
+        .deps
+        .iter()
+        .filter(|(a, _)| lock.packages[*a].local.is_some())
+        .map(|(_, b)| lock.packages[*b].name.clone())
+        .collect();
+    match Kind::of(path) {
+        // Every pin of a requirements file is the project's own line.
+        Some(Kind::Requirements) => out.extend(lock.packages.iter().map(|p| p.name.clone())),
+        Some(Kind::Poetry | Kind::Uv) => {
+            if let Some(t) = pyproject(path) {
+                let named = lock.packages.iter().filter(|p| {
+                    pyproject_group(&t, &p.name).is_some() || poetry_names(&t, &p.name)
+                });
+                out.extend(named.map(|p| p.name.clone()));
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 /// The files an upgrade of `kind` may change: the lockfile and the
@@ -436,17 +437,13 @@ pub fn files(kind: Kind, lockfile: &Path) -> Vec<PathBuf> {
 /// new hashes: that is refused.
 pub fn edit_pin(path: &Path, name: &str, from: &str, to: &str) -> std::result::Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let want = crate::lockfile::normalise_pypi(name);
     let mut done = false;
     let mut out = String::with_capacity(text.len());
+    let pinned = [format!("=={from}"), format!("==={from}")];
     for line in text.split_inclusive('\n') {
         let spec = line.split(';').next().unwrap_or("").trim_start();
-        let end = spec
-            .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
-            .unwrap_or(spec.len());
-        let pinned = [format!("=={from}"), format!("==={from}")];
         let hit = !done
-            && crate::lockfile::normalise_pypi(&spec[..end]) == want
+            && same_pypi(crate::lockfile::requirement_name(spec), name)
             && pinned
                 .iter()
                 .any(|p| spec.replace(' ', "").contains(p.as_str()));

@@ -3,11 +3,10 @@
 use super::Ctx;
 use crate::bump::{self, Bump, Outcome};
 use crate::clock::Clock;
-use crate::error::{input, Result, EXIT_GATE, EXIT_OK};
+use crate::error::{Result, EXIT_GATE, EXIT_OK};
 use crate::lockfile;
 use crate::output::markdown;
 use crate::sbom::gate::{self, FailOn};
-use crate::sbom::osv::Db;
 use crate::sbom::{self, prbody, track, vulns};
 use clap::Args;
 use serde::Serialize;
@@ -86,7 +85,7 @@ fn run_tool(dir: &Path, argv: &[String]) -> std::result::Result<(), String> {
 pub fn exec(ctx: &Ctx, a: BumpArgs) -> Result<i32> {
     let paths: Vec<PathBuf> = a.paths.iter().map(|p| ctx.cwd.join(p)).collect();
     let files = super::sbom::lockfiles(&paths, &ctx.cwd)?;
-    let db = load_db(&a.osv_db, ctx)?;
+    let db = super::sbom_diff::load_db(ctx, &a.osv_db)?;
     let wanted = |f: &vulns::Finding| gate::fails(f, a.only, a.unknown_as);
     let mut report = Report {
         bumps: vec![],
@@ -191,15 +190,6 @@ pub fn exec(ctx: &Ctx, a: BumpArgs) -> Result<i32> {
     } else {
         EXIT_OK
     })
-}
-
-fn load_db(paths: &[PathBuf], ctx: &Ctx) -> Result<Db> {
-    let paths: Vec<_> = paths.iter().map(|p| ctx.cwd.join(p)).collect();
-    let db = Db::load(&paths)?;
-    if db.advisories.is_empty() {
-        return Err(input("--osv-db: no usable advisories were loaded"));
-    }
-    Ok(db)
 }
 
 fn how(b: &Bump) -> String {

@@ -189,7 +189,7 @@ pub fn exec(ctx: &Ctx, a: SbomDiffArgs) -> Result<i32> {
 }
 
 /// The OSV databases, with their warnings (the first 20) on stderr.
-fn load_db(ctx: &Ctx, paths: &[PathBuf]) -> Result<Db> {
+pub(super) fn load_db(ctx: &Ctx, paths: &[PathBuf]) -> Result<Db> {
     let paths: Vec<_> = paths.iter().map(|p| ctx.cwd.join(p)).collect();
     let db = Db::load(&paths)?;
     for w in db.warnings.iter().take(20) {

@@ -126,6 +126,8 @@ pub fn normalise_pypi(name: &str) -> String {
     python::normalise(name)
 }
 
+pub use python::requirement_name;
+
 /// The formats read, by file name.
 pub const NAMES: &str = "Cargo.lock, package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, poetry.lock, uv.lock, Pipfile.lock, requirements*.txt (pinned), composer.lock, Gemfile.lock, go.mod, go.sum";
 
@@ -164,8 +166,21 @@ pub fn read(path: &Path) -> Result<Lock> {
     let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
     let text =
         |p: &Path| std::fs::read_to_string(p).map_err(|e| input(format!("{}: {e}", p.display())));
-    if path.exists()
-        && text(path)?
+    if !is_lockfile(path) {
+        return Err(input(format!(
+            "{name}: not a lockfile maestro reads (it reads {NAMES})"
+        )));
+    }
+    // The file's text, read once. Go's pair may lack either file: its
+    // reader says what is missing.
+    let exists = path.exists();
+    let own = if exists || !matches!(file, "go.mod" | "go.sum") {
+        text(path)?
+    } else {
+        String::new()
+    };
+    if exists
+        && own
             .lines()
             .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
     {
@@ -176,30 +191,38 @@ pub fn read(path: &Path) -> Result<Lock> {
     }
     match file {
         "Cargo.lock" => {
-            let mut lock = cargo::parse(&text(path)?, &name)?;
+            let mut lock = cargo::parse(&own, &name)?;
             cargo::locate_members(&mut lock, path.parent().unwrap_or(Path::new(".")));
             Ok(lock)
         }
-        "package-lock.json" | "npm-shrinkwrap.json" => npm::parse(&text(path)?, &name),
-        "poetry.lock" => python::poetry(&text(path)?, &name),
-        "uv.lock" => python::uv(&text(path)?, &name),
-        "Pipfile.lock" => python::pipfile(&text(path)?, &name),
-        f if is_requirements(f) => python::requirements(path),
-        "composer.lock" => php::composer(&text(path)?, &name),
-        "pnpm-lock.yaml" => pnpm::parse(&text(path)?, &name),
-        "yarn.lock" => yarn::parse(&text(path)?, &name, path.parent().unwrap_or(Path::new("."))),
+        "package-lock.json" | "npm-shrinkwrap.json" => npm::parse(&own, &name),
+        "poetry.lock" => python::poetry(&own, &name),
+        "uv.lock" => python::uv(&own, &name),
+        "Pipfile.lock" => python::pipfile(&own, &name),
+        f if is_requirements(f) => python::requirements(path, &own),
+        "composer.lock" => php::composer(&own, &name),
+        "pnpm-lock.yaml" => pnpm::parse(&own, &name),
+        "yarn.lock" => yarn::parse(&own, &name, path.parent().unwrap_or(Path::new("."))),
         "Gemfile.lock" => {
-            let mut lock = ruby::gemfile(&text(path)?, &name)?;
+            let mut lock = ruby::gemfile(&own, &name)?;
             lock.packages
                 .retain(|p| p.local.is_none() || !p.version.is_empty());
             Ok(lock)
         }
         "go.mod" | "go.sum" => {
             let dir = path.parent().unwrap_or(Path::new("."));
+            // The file asked for is read already; its partner is read here.
+            let read = |p: &Path, is_self: bool| -> Result<Option<String>> {
+                match (is_self, p.exists()) {
+                    (true, true) => Ok(Some(own.clone())),
+                    (false, true) => Ok(Some(text(p)?)),
+                    (_, false) => Ok(None),
+                }
+            };
             let m = dir.join("go.mod");
-            let module = if m.exists() { Some(text(&m)?) } else { None };
+            let module = read(&m, file == "go.mod")?;
             let s = dir.join("go.sum");
-            let sum = if s.exists() { Some(text(&s)?) } else { None };
+            let sum = read(&s, file == "go.sum")?;
             if file == "go.sum" && sum.is_none() {
                 return Err(input(format!("{name}: no such file")));
             }

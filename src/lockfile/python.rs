@@ -7,6 +7,15 @@ use crate::error::Result;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
+/// The distribution name a requirement line starts with (`Django[x]>=3` →
+/// `Django`), as written.
+pub fn requirement_name(spec: &str) -> &str {
+    let end = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(spec.len());
+    &spec[..end]
+}
+
 /// PEP 503's normal form of a distribution name.
 pub fn normalise(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -151,25 +160,30 @@ pub(super) fn pipfile(text: &str, name: &str) -> Result<Lock> {
 /// package; `-r FILE` includes another (relative to this one, each once).
 /// What pins nothing (ranges, bare names, URLs, paths) is left out and
 /// counted in a note; `-c` constraints install nothing and are skipped.
-pub(super) fn requirements(path: &std::path::Path) -> Result<Lock> {
+/// `text` is the text of `path` itself, already read.
+pub(super) fn requirements(path: &std::path::Path, text: &str) -> Result<Lock> {
     let mut lock = Lock::default();
     let mut index = HashMap::new();
     let mut unpinned = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    // Each file, with the include line that named it.
+    // Each file, with the include line that named it (none: `path`).
     let mut todo: Vec<(std::path::PathBuf, Option<String>)> = vec![(path.to_path_buf(), None)];
+    let mut first = Some(text.to_string());
     while let Some((p, by)) = todo.pop() {
         let key = p.canonicalize().unwrap_or_else(|_| p.clone());
         if !seen.insert(key) {
             continue;
         }
         let name = p.display().to_string();
-        let text = std::fs::read_to_string(&p).map_err(|e| {
-            crate::error::input(match &by {
-                Some(at) => format!("{at}: {e}"),
-                None => format!("{name}: {e}"),
-            })
-        })?;
+        let text = match (&by, first.take()) {
+            (None, Some(t)) => t,
+            _ => std::fs::read_to_string(&p).map_err(|e| {
+                crate::error::input(match &by {
+                    Some(at) => format!("{at}: {e}"),
+                    None => format!("{name}: {e}"),
+                })
+            })?,
+        };
         let joined = text.replace("\\\r\n", "").replace("\\\n", "");
         for (n, line) in joined.lines().enumerate() {
             let line = match line
@@ -199,10 +213,8 @@ pub(super) fn requirements(path: &std::path::Path) -> Result<Lock> {
             // Environment markers and per-requirement options go.
             let spec = line.split(';').next().unwrap_or("");
             let spec = spec.split(" --").next().unwrap_or("").trim();
-            let end = spec
-                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-                .unwrap_or(spec.len());
-            let (dist, mut rest) = (&spec[..end], spec[end..].trim_start());
+            let dist = requirement_name(spec);
+            let mut rest = spec[dist.len()..].trim_start();
             if let Some(k) = rest.strip_prefix('[').and_then(|r| r.find(']')) {
                 rest = rest[k + 2..].trim_start();
             }
@@ -330,7 +342,8 @@ mod tests {
             "idna===3.10  # pinned\n-r requirements.txt\n",
         )
         .unwrap();
-        let l = requirements(&d.join("requirements.txt")).unwrap();
+        let main = d.join("requirements.txt");
+        let l = requirements(&main, &std::fs::read_to_string(&main).unwrap()).unwrap();
         let got: Vec<_> = l
             .packages
             .iter()
