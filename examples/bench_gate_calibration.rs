@@ -223,7 +223,7 @@ fn main() {
     let dir = args
         .get(2)
         .cloned()
-        .unwrap_or_else(|| "../shared/data/bench".into());
+        .unwrap_or_else(|| "fixtures/bench-outputs".into());
     let dir = Path::new(&dir);
     // Calibrate the round-level spread on the fixtures' A runs and the history.
     let load =

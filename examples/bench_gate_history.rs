@@ -1,5 +1,5 @@
 //! Acceptance study on the real cross-runner history
-//! (`../shared/data/bench/history/gab-ghpages-series.csv`: years of CI runs
+//! (`fixtures/bench-outputs/history/gab-ghpages-series.csv`: years of CI runs
 //! of unchanged example benchmarks on GitHub-hosted runners). For every run
 //! after the first, compares the naive rule "more than 10% slower than the
 //! previous run" with maestro's summary-only rule (warn only when above the
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 fn main() {
     let path = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "../shared/data/bench/history/gab-ghpages-series.csv".into());
+        .unwrap_or_else(|| "fixtures/bench-outputs/history/gab-ghpages-series.csv".into());
     let mut rdr = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     // (suite, bench) -> (run_index, value as time-like: lower is better)
     let mut series: BTreeMap<(String, String), Vec<(u64, f64)>> = BTreeMap::new();

@@ -1,10 +1,10 @@
 //! Parses every file under a directory with format detection and prints one
 //! line per file: the format and series count, or the error.
-//! Usage: cargo run --example bench_parse_survey -- ../shared/data/bench
+//! Usage: cargo run --example bench_parse_survey -- fixtures/bench-outputs
 fn main() {
     let root = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "../shared/data/bench".into());
+        .unwrap_or_else(|| "fixtures/bench-outputs".into());
     let (mut ok, mut bad) = (0, 0);
     for e in walkdir::WalkDir::new(&root)
         .sort_by_file_name()

@@ -1,5 +1,5 @@
-//! bench-gate against the real fixtures in ../shared/data/bench (read in
-//! place; CI has them beside the clone) and through the binary.
+//! bench-gate against real benchmark outputs (fixtures/bench-outputs) and
+//! through the binary.
 
 mod common;
 use common::Project;
@@ -8,8 +8,8 @@ use maestro::bench::{formats, stats, Run};
 use predicates::prelude::PredicateBooleanExt;
 use std::path::{Path, PathBuf};
 
-fn fixtures() -> Option<PathBuf> {
-    common::shared_data("bench")
+fn fixtures() -> PathBuf {
+    common::fixture("bench-outputs")
 }
 
 /// Files that are benchmark results (not docs, goldens of other tools, or
@@ -36,7 +36,7 @@ fn result_files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_fixture_parses_or_is_rejected_with_a_message_naming_it() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     let files = result_files(&d);
     assert!(files.len() > 200, "{}", files.len());
     let mut formats_seen = std::collections::BTreeSet::new();
@@ -135,7 +135,7 @@ fn benchstat(a: &[f64], b: &[f64]) -> (String, String) {
 
 #[test]
 fn benchstat_golden_deltas_and_p_values_are_reproduced() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     // benchstat-issue19634.stdout: "-31.48% (p=0.008 n=5)".
     let (a, b) = go_split(&d, "benchstat-issue19634.txt");
     assert_eq!(
@@ -176,7 +176,7 @@ fn benchstat_golden_deltas_and_p_values_are_reproduced() {
 
 #[test]
 fn google_benchmark_compare_py_changes_are_reproduced() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     let a = formats::load_file(&d.join("google-benchmark/gbench-test1_run1.json"), None).unwrap();
     let b = formats::load_file(&d.join("google-benchmark/gbench-test1_run2.json"), None).unwrap();
     // compare.py's expected (time, cpu) relative changes for test1.
@@ -240,7 +240,7 @@ fn only(runs: &[Run], cmd: &str) -> Vec<Run> {
 
 #[test]
 fn no_generated_a_a_pair_fails() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     let s = Settings::default();
     let mut checked = 0;
     // A gate that always said "inconclusive" would never fail an A/A pair
@@ -344,7 +344,7 @@ fn no_generated_a_a_pair_fails() {
 
 #[test]
 fn the_binary_gates_rounds_and_writes_reports() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     let p = Project::new("");
     let gb = |arm: &str| -> Vec<String> {
         (1..=3)
@@ -434,7 +434,7 @@ fn summary_only_results_warn_against_recorded_history_and_never_fail() {
 
 #[test]
 fn different_env_hashes_make_results_inconclusive() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     let p = Project::new("");
     let gb = |arm: &str, flag: &str| -> Vec<String> {
         (1..=3)

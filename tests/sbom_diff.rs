@@ -1,18 +1,19 @@
 //! sbom-diff: every fixture SBOM through the parsers, real pairs through the
-//! binary (the SBOMs are read in place from ../shared/data/sbom).
+//! binary (fixtures/sbom; the Red Hat CVSS vectors and the whole Go and PyPI
+//! OSV exports are evaluation data, read where given).
 
 mod common;
 use common::Project;
 use maestro::sbom;
 use std::path::{Path, PathBuf};
 
-fn fixtures() -> Option<PathBuf> {
-    common::shared_data("sbom/sboms")
+fn fixtures() -> PathBuf {
+    common::fixture("sbom/sboms")
 }
 
 #[test]
 fn every_fixture_sbom_parses_or_is_rejected_by_name() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     let mut parsed = 0;
     let mut rejected = Vec::new();
     for e in walkdir::WalkDir::new(&d)
@@ -66,7 +67,7 @@ fn keys(s: &sbom::Sbom) -> Vec<(Option<String>, String, Option<String>)> {
 
 #[test]
 fn xml_and_json_forms_of_the_same_sbom_agree() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     for (x, j) in [
         (
             "cyclonedx/proton-bridge/proton-bridge-v1.6.3.bom.xml",
@@ -100,7 +101,7 @@ fn xml_and_json_forms_of_the_same_sbom_agree() {
 
 #[test]
 fn proton_bridge_pair_drifts_by_seven_go_modules_and_hyper_is_unscannable() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     let p = Project::new("");
     let pb = |v: &str| {
         d.join(format!(
@@ -170,9 +171,7 @@ fn malformed_sboms_are_exit_2_naming_the_file() {
 
 /// Runs osv-scalibr's `A OP B` vectors for one ecosystem; returns failures.
 fn vectors(file: &str, ecosystem: &str) -> (usize, Vec<String>) {
-    let p = common::shared_data("sbom/version-ordering/osv-scalibr-semantic")
-        .unwrap()
-        .join(file);
+    let p = common::fixture("sbom/version-ordering/osv-scalibr-semantic").join(file);
     let text = std::fs::read_to_string(&p).unwrap();
     let mut n = 0;
     let mut bad = Vec::new();
@@ -199,9 +198,6 @@ fn vectors(file: &str, ecosystem: &str) -> (usize, Vec<String>) {
 
 #[test]
 fn version_ordering_vectors_pass() {
-    if fixtures().is_none() {
-        return;
-    }
     for (file, eco) in [
         ("semver-versions.txt", "crates.io"),
         ("semver-versions.txt", "Go"),
@@ -229,8 +225,8 @@ fn version_ordering_vectors_pass() {
 
 /// Red Hat's reference lines `VECTOR - (score, …)` (or `VECTOR - score`) from
 /// the named files: (line, vector, expected score).
-fn reference_vectors(files: &[&str]) -> Vec<(String, String, f64)> {
-    let dir = common::shared_data("sbom/cvss-vectors/redhat-cvss").unwrap();
+fn reference_vectors(files: &[&str]) -> Option<Vec<(String, String, f64)>> {
+    let dir = common::shared_data("sbom/cvss-vectors/redhat-cvss")?;
     let mut out = Vec::new();
     for f in files {
         for l in std::fs::read_to_string(dir.join(f))
@@ -250,15 +246,14 @@ fn reference_vectors(files: &[&str]) -> Vec<(String, String, f64)> {
             out.push((l.to_string(), vector.to_string(), want));
         }
     }
-    out
+    Some(out)
 }
 
 #[test]
 fn cvss_v3_base_scores_match_the_reference_vectors() {
-    if fixtures().is_none() {
+    let Some(all) = reference_vectors(&["vectors_simple3", "vectors_simple31"]) else {
         return;
-    }
-    let all = reference_vectors(&["vectors_simple3", "vectors_simple31"]);
+    };
     for (l, vector, base) in &all {
         assert_eq!(sbom::cvss::v3_base(vector), Some(*base), "{l}");
     }
@@ -267,15 +262,14 @@ fn cvss_v3_base_scores_match_the_reference_vectors() {
 
 #[test]
 fn cvss_v4_scores_match_the_reference_vectors() {
-    if fixtures().is_none() {
-        return;
-    }
-    let all = reference_vectors(&[
+    let Some(all) = reference_vectors(&[
         "vectors_simple4",
         "vectors_security4",
         "vectors_supplemental4",
         "vectors_threat4",
-    ]);
+    ]) else {
+        return;
+    };
     let n = all.len();
     let bad: Vec<&String> = all
         .iter()
@@ -336,7 +330,7 @@ fn ids(v: &serde_json::Value, k: &str) -> Vec<String> {
 /// in 1.5.5); term_size and ansi_term are gone; atty stays at 0.2.14.
 #[test]
 fn real_pairs_give_the_expected_vulnerability_sets() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     let db = d.join("../osv-db");
     let p = Project::new("");
     let hf = d.join("generated/rust-hyperfine");
@@ -451,39 +445,7 @@ fn real_pairs_give_the_expected_vulnerability_sets() {
     );
     assert_eq!(code, Some(1));
 
-    let py = d.join("generated/python-osv.dev");
-    let (_, v) = osv_ids(
-        &p,
-        &py.join("osv.dev-2022-07-13-721d7e2c4.cdx.json"),
-        &py.join("osv.dev-2023-10-18-c37d3774d.cdx.json"),
-        &db.join("PyPI/all.zip"),
-        &[],
-    );
-    assert!(ids(&v, "new").is_empty());
-    assert_eq!(ids(&v, "persisting"), ["PYSEC-2024-60"]);
-    assert_eq!(ids(&v, "resolved").len(), 7);
-    for f in v["vulnerabilities"]["resolved"].as_array().unwrap() {
-        assert!(
-            f["fixed_in"].as_array().unwrap().iter().all(|x| !x
-                .as_str()
-                .unwrap()
-                .chars()
-                .all(|c| c.is_ascii_hexdigit())),
-            "GIT commits are not versions: {f}"
-        );
-    }
-
-    let pb = d.join("cyclonedx/proton-bridge");
-    let (_, v) = osv_ids(
-        &p,
-        &pb.join("proton-bridge-v1.6.3.bom.json"),
-        &pb.join("proton-bridge-v1.8.0.bom.json"),
-        &db.join("Go/all.zip"),
-        &[],
-    );
-    assert!(ids(&v, "new").is_empty() && ids(&v, "resolved").is_empty());
-    assert_eq!(ids(&v, "persisting").len(), 58);
-
+    check_python_and_go_pairs(&p, &d.join("../advisories"));
     let ex = d.join("spdx/example11-rust-hello-server/spdx2.3/sbom.spdx.json");
     let (_, v) = osv_ids(&p, &ex, &ex, &db.join("crates.io/all.zip"), &[]);
     assert_eq!(
@@ -501,9 +463,81 @@ fn real_pairs_give_the_expected_vulnerability_sets() {
         .any(|c| c["name"] == "hyper"));
 }
 
+/// The Python and Go pairs against `db`/`PyPI` and `db`/`Go`. The
+/// expected sets are the advisory files the data set's author selected by
+/// hand as the ones hitting these SBOMs (fixtures/sbom/advisories), not
+/// maestro's output: every one of them is found, and nothing else.
+fn check_python_and_go_pairs(p: &Project, db: &Path) {
+    let d = fixtures();
+    let slice = |eco: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d.join("../advisories").join(eco))
+            .unwrap()
+            .map(|e| {
+                let n = e.unwrap().file_name().to_string_lossy().into_owned();
+                n.trim_end_matches(".json").to_string()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let all = |v: &serde_json::Value| -> Vec<String> {
+        let mut x: Vec<String> = ["new", "persisting", "resolved"]
+            .iter()
+            .flat_map(|k| ids(v, k))
+            .collect();
+        x.sort();
+        x
+    };
+    let py = d.join("generated/python-osv.dev");
+    let (_, v) = osv_ids(
+        p,
+        &py.join("osv.dev-2022-07-13-721d7e2c4.cdx.json"),
+        &py.join("osv.dev-2023-10-18-c37d3774d.cdx.json"),
+        &db.join("PyPI"),
+        &[],
+    );
+    assert_eq!(all(&v), slice("PyPI"));
+    assert!(ids(&v, "new").is_empty());
+    assert_eq!(ids(&v, "persisting"), ["PYSEC-2024-60"]);
+    assert_eq!(ids(&v, "resolved").len(), 7);
+    for f in v["vulnerabilities"]["resolved"].as_array().unwrap() {
+        assert!(
+            f["fixed_in"].as_array().unwrap().iter().all(|x| !x
+                .as_str()
+                .unwrap()
+                .chars()
+                .all(|c| c.is_ascii_hexdigit())),
+            "GIT commits are not versions: {f}"
+        );
+    }
+
+    let pb = d.join("cyclonedx/proton-bridge");
+    let (_, v) = osv_ids(
+        p,
+        &pb.join("proton-bridge-v1.6.3.bom.json"),
+        &pb.join("proton-bridge-v1.8.0.bom.json"),
+        &db.join("Go"),
+        &[],
+    );
+    assert_eq!(all(&v), slice("Go"));
+    assert!(ids(&v, "new").is_empty() && ids(&v, "resolved").is_empty());
+    assert_eq!(ids(&v, "persisting").len(), 58);
+}
+
+/// The same pairs against the whole Go (4291 entries) and PyPI (2661)
+/// exports: no advisory outside the hand-picked slice matches.
+#[test]
+fn whole_go_and_pypi_exports_match_only_the_hand_picked_advisories() {
+    let Some(db) = common::shared_data("sbom/osv-db") else {
+        return;
+    };
+    assert!(db.join("PyPI/all.zip").is_file() && db.join("Go/all.zip").is_file());
+    check_python_and_go_pairs(&Project::new(""), &db);
+}
+
 #[test]
 fn a_malformed_advisory_is_a_warning_and_an_empty_database_is_exit_2() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     let p = Project::new("");
     let db = p.path().join("db");
     std::fs::create_dir_all(&db).unwrap();
@@ -542,21 +576,19 @@ fn a_malformed_advisory_is_a_warning_and_an_empty_database_is_exit_2() {
         .stderr(predicates::str::contains("no usable advisories"));
 }
 
-fn hyperfine_pair() -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let d = fixtures()?;
+fn hyperfine_pair() -> (PathBuf, PathBuf, PathBuf) {
+    let d = fixtures();
     let hf = d.join("generated/rust-hyperfine");
-    Some((
+    (
         hf.join("hyperfine-v1.12.0.cdx.json"),
         hf.join("hyperfine-v1.16.0.cdx.json"),
         d.join("../osv-db/crates.io/all.zip"),
-    ))
+    )
 }
 
 #[test]
 fn sarif_lists_head_vulnerabilities_with_baseline_state_and_is_written_before_a_failing_exit() {
-    let Some((old, new, db)) = hyperfine_pair() else {
-        return;
-    };
+    let (old, new, db) = hyperfine_pair();
     let p = Project::new("");
     let (_, v) = osv_ids(&p, &old, &new, &db, &[]);
     let sarif_file = p.path().join("out.sarif");
@@ -620,9 +652,7 @@ fn sarif_lists_head_vulnerabilities_with_baseline_state_and_is_written_before_a_
 
 #[test]
 fn record_tracks_time_to_remediate_and_is_idempotent() {
-    let Some((old, new, db)) = hyperfine_pair() else {
-        return;
-    };
+    let (old, new, db) = hyperfine_pair();
     let p = Project::new("");
     let empty = p.json(&["sbom-diff", "stats"]);
     assert_eq!(empty["by_severity"].as_array().unwrap().len(), 0);
@@ -688,9 +718,7 @@ fn record_tracks_time_to_remediate_and_is_idempotent() {
 
 #[test]
 fn sarif_and_record_need_an_advisory_database() {
-    let Some((old, new, _)) = hyperfine_pair() else {
-        return;
-    };
+    let (old, new, _) = hyperfine_pair();
     let p = Project::new("");
     for extra in [
         &["--format", "sarif"][..],
@@ -711,7 +739,7 @@ fn sarif_and_record_need_an_advisory_database() {
 
 #[test]
 fn records_made_out_of_order_give_episodes_in_time_order() {
-    let Some(d) = fixtures() else { return };
+    let d = fixtures();
     let p = Project::new("");
     let hf = d.join("generated/rust-hyperfine");
     let db = d.join("../osv-db/crates.io/all.zip");

@@ -239,6 +239,15 @@ pub fn skip(why: &str) {
     }
 }
 
+/// A file or folder under the repository's `fixtures/` (always present).
+pub fn fixture(rel: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel);
+    assert!(p.exists(), "{} is missing", p.display());
+    p
+}
+
 /// An evaluation data set: `$MAESTRO_EVAL_DATA/<rel>` or
 /// `../shared/data/<rel>`, the non-redistributable data the evaluations
 /// need. Missing, the test is skipped (noted), unless
