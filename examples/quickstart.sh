@@ -29,7 +29,7 @@ tier = "large"
 TOML
 for i in $(seq 1 300); do
   task="task-$i"
-  arm=$("$maestro" route --task "$task" | sed -n 1p)
+  arm=$("$maestro" -q route --task "$task")
   read -r eval cost < <("$repo/examples/dummy-agent.sh" "$arm" "$task")
   "$maestro" -q report --task "$task" --eval "$eval" --cost "$cost" >/dev/null
 done

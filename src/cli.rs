@@ -157,6 +157,10 @@ pub fn parse() -> Cli {
 
 /// Runs the parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32> {
+    // One TLS provider for the process: rustls cannot pick one on its own
+    // when two are linked (neo4rs brings ring, the AWS SDK aws-lc-rs), and
+    // Bolt over TLS and `pr-report --post` ask it for the default.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let format = match (cli.json, cli.format) {
         (true, _) => Format::Json,
         (false, Some(f)) => f.into(),

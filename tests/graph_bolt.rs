@@ -107,3 +107,33 @@ fn a_wrong_password_is_exit_3(mut env: Vec<(&'static str, String)>) {
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// Bolt over TLS (`neo4j+s://`) reaches the handshake and fails as an
+/// unreachable server, exit 3, where it used to panic: two TLS providers
+/// are linked, so rustls could not pick one without being told.
+#[test]
+fn a_tls_bolt_uri_fails_cleanly_when_the_server_hangs_up() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            drop(s);
+        }
+    });
+    let p = common::Project::new("");
+    let out = p
+        .cmd()
+        .env("NEO4J_URI", format!("neo4j+s://127.0.0.1:{port}"))
+        .env("NEO4J_USER", "u")
+        .env("NEO4J_PASSWORD", "p")
+        .args(["graph", "stats"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.starts_with("maestro: error: neo4j+s://127.0.0.1"),
+        "{err}"
+    );
+}

@@ -94,6 +94,38 @@ fn route_json_contract_and_pending_reuse() {
     assert_eq!(p.json(&["stats"])["pending"], 0);
 }
 
+/// `ARM=$(maestro route --task X)` captures the arm alone; the decision and
+/// why are on stderr, and `-q` drops them.
+#[test]
+fn route_text_stdout_is_the_arm_alone() {
+    let p = Project::new(TWO_ARMS);
+    let out = p.cmd().args(["route", "--task", "T1"]).output().unwrap();
+    assert!(out.status.success());
+    let arm = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        arm == "chainA@small\n" || arm == "chainB@large\n",
+        "{arm:?}"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("decision d") && err.contains("for task T1"),
+        "{err}"
+    );
+    let d = p.json(&["route", "--task", "T1"]);
+    assert_eq!(format!("{}\n", d["arm"].as_str().unwrap()), arm);
+    let out = p
+        .cmd()
+        .args(["-q", "route", "--task", "T1"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), arm);
+    assert!(
+        out.stderr.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn report_is_idempotent_and_refuses_different_values() {
     let p = Project::new(TWO_ARMS);
@@ -353,6 +385,22 @@ fn budget_pressure_downshifts_with_a_reason() {
     assert_eq!(d["arm"], "chainA@small");
     let st = p.json(&["downshift", "status"]);
     assert_eq!(st["audit"][0]["actor"], "budget");
+    // `stats` agrees with `route` (the manual switch is off).
+    let stats = p.json(&["stats"]);
+    assert_eq!(stats["downshift"]["active"], true, "{stats}");
+    assert!(stats["downshift"]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("budget: spent $1.00 of $1.00"));
+    let text = p.cmd().arg("downshift").arg("status").output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    // Times as RFC 3339, not epoch milliseconds.
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.trim_start().starts_with("20") && l.contains('T')),
+        "{text}"
+    );
 }
 
 #[test]

@@ -46,7 +46,7 @@ pub fn exec(ctx: &Ctx, args: RouteArgs) -> Result<i32> {
                 ("passed", f.passed.to_string()),
                 ("attempt", f.attempts.len().to_string()),
             ])?;
-            ctx.out.result(&f, &render::finished_text(&f), None)?;
+            ctx.out.result_headline(&f, &render::finished_text(&f))?;
             return Ok(0);
         }
     };
@@ -61,6 +61,6 @@ pub fn exec(ctx: &Ctx, args: RouteArgs) -> Result<i32> {
         ("attempt", d.attempt.to_string()),
         ("done", "false".into()),
     ])?;
-    ctx.out.result(&d, &render::decision_text(&d), None)?;
+    ctx.out.result_headline(&d, &render::decision_text(&d))?;
     Ok(0)
 }

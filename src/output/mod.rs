@@ -82,6 +82,22 @@ impl Output {
         }
     }
 
+    /// [`Output::result`] for a result scripts capture (`ARM=$(maestro
+    /// route …)`): as text, only the first line of `text` goes to stdout and
+    /// the lines that explain it to stderr (unless `-q`).
+    pub fn result_headline<T: Serialize>(&self, value: &T, text: &str) -> anyhow::Result<()> {
+        if self.format == Format::Json {
+            return self.result(value, text, None);
+        }
+        let (head, rest) = text.split_once('\n').unwrap_or((text, ""));
+        self.print(head)?;
+        if !self.quiet && !rest.trim().is_empty() {
+            let rest = safe::guard(rest, self.github.is_some());
+            let _ = write_block(&mut io::stderr().lock(), &rest);
+        }
+        Ok(())
+    }
+
     /// Prints `text` on stdout, through [`safe::guard`]: control characters
     /// escaped, and in Actions a line that would be a workflow command made
     /// inert.

@@ -304,7 +304,7 @@ pub fn downshift_status_text(state: &Downshift, audit: &[AuditEntry]) -> String 
     for e in audit {
         text += &format!(
             "  {} {} by {}: {}\n",
-            e.at_ms,
+            crate::clock::rfc3339(e.at_ms),
             if e.active { "on " } else { "off" },
             one_line(&e.actor),
             one_line(&e.reason)

@@ -1,7 +1,7 @@
 //! `stats`: what the router has learnt, per arm, with exploration and spend.
 
 use super::arms::all_arms;
-use super::downshift::{downshift_state, spend_on, Downshift};
+use super::downshift::{downshift_state, spend_on, Budget, Downshift};
 use super::evidence::{decision_clock, posteriors};
 use super::round6;
 use crate::bandit::{policy, Posterior};
@@ -211,7 +211,21 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
         window: r.window,
         spend_today: round6(spend_on(conn, &clock.day)?),
         budget_daily_usd: cfg.budget.daily_usd,
-        downshift: downshift_state(conn)?,
+        downshift: {
+            // As `route` sees it: the manual switch, else a spent budget.
+            let manual = downshift_state(conn)?;
+            let budget = Budget {
+                limit: cfg.budget.daily_usd,
+                spent: spend_on(conn, &clock.day)?,
+            };
+            match budget.exhausted() {
+                Some(reason) if !manual.active => Downshift {
+                    active: true,
+                    reason: Some(reason),
+                },
+                _ => manual,
+            }
+        },
         arms: arms
             .iter()
             .zip(&posts)
