@@ -284,3 +284,36 @@ fn store(ep: &str, bucket: &str) -> S3Store {
     };
     S3Store::new(bucket, "", &settings).unwrap()
 }
+
+/// No credentials anywhere is a configuration error (exit 2) that says what
+/// to set, before any request: not "cannot reach S3" (exit 3).
+#[test]
+fn missing_aws_credentials_is_exit_2_naming_the_variables() {
+    let p = Project::new("");
+    let out = p
+        .cmd()
+        .env("MAESTRO_STATE", "s3://bucket/state.db")
+        .env("MAESTRO_S3_ENDPOINT", "http://127.0.0.1:9")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", p.path().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", p.path().join("none"))
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .args(["stats"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("maestro: error: s3://bucket/state.db: ")
+            && err.contains("no usable AWS credentials")
+            && err.contains("AWS_ACCESS_KEY_ID"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}

@@ -222,6 +222,12 @@ impl S3Store {
         let code = e.code().unwrap_or("").to_string();
         let msg = e.message().unwrap_or("").to_string();
         match &e {
+            _ if missing_credentials(std::error::Error::source(&e)) => input(format!(
+                "{url}: {op} failed: no usable AWS credentials; set AWS_ACCESS_KEY_ID and \
+                 AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or AWS_PROFILE, or in Actions \
+                 run aws-actions/configure-aws-credentials first ({})",
+                error_chain(&e)
+            )),
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => infra(format!(
                 "{url}: {op} failed: cannot reach S3 at {} after {MAX_ATTEMPTS} attempts ({})",
                 self.endpoint(),
@@ -258,6 +264,21 @@ impl HasStatus for aws_sdk_s3::config::http::HttpResponse {
     fn status_code(&self) -> u16 {
         self.status().as_u16()
     }
+}
+
+/// Whether the request failed because no credentials could be loaded or the
+/// configured ones are unusable (not a provider that timed out: that is
+/// infrastructure).
+fn missing_credentials(source: Option<&(dyn std::error::Error + 'static)>) -> bool {
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut cur = source;
+    while let Some(c) = cur {
+        if let Some(ce) = c.downcast_ref::<CredentialsError>() {
+            return !matches!(ce, CredentialsError::ProviderTimedOut(_));
+        }
+        cur = c.source();
+    }
+    false
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
