@@ -86,6 +86,37 @@ fn put_then_get_restores_identical_files_modes_and_symlinks() {
     assert_eq!(s["overall"]["restore_hits"], 1);
 }
 
+/// Run from a subdirectory, the default cache store is the project's
+/// `.maestro/cache`, beside the state, not a second `.maestro/` there.
+#[test]
+fn from_a_subdirectory_the_cache_and_the_state_share_the_project_folder() {
+    let p = Project::new("");
+    let sub = p.path().join("crates/app");
+    std::fs::create_dir_all(sub.join("out")).unwrap();
+    std::fs::write(sub.join("out/a"), "a\n").unwrap();
+    p.cmd()
+        .current_dir(&sub)
+        .args(["cache", "put", "k1", "out"])
+        .assert()
+        .success();
+    assert!(!sub.join(".maestro").exists());
+    assert!(p.path().join(".maestro/cache").is_dir());
+    assert!(p.state().is_file());
+    // The same entry is found from the root, and `--store` is taken
+    // against the working directory.
+    p.cmd()
+        .args(["cache", "get", "k1", "--dest", "r"])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(p.path().join("r/out/a")).unwrap(), b"a\n");
+    p.cmd()
+        .current_dir(&sub)
+        .args(["cache", "put", "k2", "out", "--store", "local-store"])
+        .assert()
+        .success();
+    assert!(sub.join("local-store").is_dir());
+}
+
 #[test]
 fn tampered_or_unsigned_or_traversing_archives_are_rejected_with_nothing_written() {
     let p = Project::new("");

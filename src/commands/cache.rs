@@ -202,10 +202,23 @@ pub fn exec(ctx: &Ctx, cmd: CacheCommand) -> Result<i32> {
     }
 }
 
-/// The cache's object store: `--store`, else `cache.store`.
+/// The cache's object store: `--store` (against the working directory), else
+/// `cache.store` (a relative path from the file or the default against the
+/// project root, like the state; `file://` against the working directory).
 fn open(ctx: &Ctx, flag: Option<&str>) -> Result<Box<dyn ObjectStore>> {
-    let loc = flag.unwrap_or(&ctx.cfg().cache.store);
-    storage::open(&Location::parse(loc, "cache store")?, &ctx.cwd)
+    let (loc, base) = match flag {
+        Some(f) => (f, ctx.cwd.clone()),
+        None => {
+            let loc = ctx.cfg().cache.store.as_str();
+            let base = if loc.starts_with("file://") {
+                ctx.cwd.clone()
+            } else {
+                ctx.resolved.base("cache.store", &ctx.cwd)
+            };
+            (loc, base)
+        }
+    };
+    storage::open(&Location::parse(loc, "cache store")?, &base)
 }
 
 /// Records an operation in the state under a fresh id. A cache hit stays a

@@ -205,13 +205,17 @@ impl Resolved {
     /// against the project root, those from env or flags against the working
     /// directory (`cwd`).
     pub fn state_path(&self, cwd: &Path) -> PathBuf {
-        let p = PathBuf::from(&self.config.state);
-        if p.is_absolute() {
-            return p;
-        }
-        match self.source("state") {
-            Source::Env(_) | Source::Flag(_) => cwd.join(p),
-            _ => self.root.join(p),
+        self.base("state", cwd).join(&self.config.state)
+    }
+
+    /// What a relative path in `key`'s value is taken against: the project
+    /// root when it comes from the file or the default, the working directory
+    /// when it comes from the environment or a flag. One rule for the state
+    /// and the cache store, so both land in the same `.maestro/`.
+    pub fn base(&self, key: &str, cwd: &Path) -> PathBuf {
+        match self.source(key) {
+            Source::Env(_) | Source::Flag(_) => cwd.to_path_buf(),
+            _ => self.root.clone(),
         }
     }
 
