@@ -20,16 +20,42 @@ pub fn run(dir: &Path, args: &[&str]) -> Result<String> {
         .output()
         .map_err(|e| input(format!("cannot run git: {e}")))?;
     if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err.lines().next().unwrap_or("failed");
         return Err(input(format!(
-            "git {}: {}",
+            "git {}: {first}{}",
             args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .next()
-                .unwrap_or("failed")
+            if missing_history(&err) && is_shallow(dir) {
+                " (this is a shallow clone without that history: check out with \
+                 `fetch-depth: 0` in actions/checkout, or run `git fetch --unshallow`)"
+            } else {
+                ""
+            }
         )));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Whether git failed for want of a commit (as in a shallow clone).
+fn missing_history(stderr: &str) -> bool {
+    [
+        "unknown revision",
+        "bad revision",
+        "bad object",
+        "no merge base",
+        "Invalid revision range",
+        "ambiguous argument",
+    ]
+    .iter()
+    .any(|m| stderr.contains(m))
+}
+
+fn is_shallow(dir: &Path) -> bool {
+    Command::new("git")
+        .args(["rev-parse", "--is-shallow-repository"])
+        .current_dir(dir)
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"true"))
 }
 
 /// The root of the work tree that holds `dir`.
@@ -40,11 +66,14 @@ pub fn toplevel(dir: &Path) -> Result<PathBuf> {
 }
 
 /// The lines added or changed from `base` to `head` (the work tree when
-/// `head` is empty), for added, modified and renamed files.
-pub fn added_lines(dir: &Path, base: &str, head: &str) -> Result<Changed> {
+/// `head` is empty), for added, modified and renamed files. With
+/// `three_dot`, from the merge base of the two to `head` (`HEAD` when empty):
+/// what a pull request's branch itself changed.
+pub fn added_lines(dir: &Path, base: &str, head: &str, three_dot: bool) -> Result<Changed> {
     for rev in [base, head] {
         check_revision(rev)?;
     }
+    let range = format!("{base}...{}", if head.is_empty() { "HEAD" } else { head });
     let mut args = vec![
         "diff",
         "--no-color",
@@ -52,10 +81,14 @@ pub fn added_lines(dir: &Path, base: &str, head: &str) -> Result<Changed> {
         "--unified=0",
         "--diff-filter=AMR",
         "--end-of-options",
-        base,
     ];
-    if !head.is_empty() {
-        args.push(head);
+    if three_dot {
+        args.push(&range);
+    } else {
+        args.push(base);
+        if !head.is_empty() {
+            args.push(head);
+        }
     }
     Ok(parse_diff(&run(dir, &args)?))
 }

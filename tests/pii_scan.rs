@@ -323,6 +323,52 @@ fn diff_mode_reports_only_added_lines() {
         .args(["pii-scan", "--diff", "nope"])
         .assert()
         .code(2);
+
+    // BASE...HEAD: only what the branch changed since it left main; BASE..HEAD
+    // also counts as added the lines main removed meanwhile.
+    git(&["checkout", "-q", "-b", "feature"]);
+    write(&p, "b.py", "print(user.address)\n");
+    git(&["add", "."]);
+    git(&["commit", "-qm", "feature"]);
+    git(&["checkout", "-q", "main"]);
+    write(&p, "a.py", "print(user.phone)\n");
+    git(&["add", "."]);
+    git(&["commit", "-qm", "main moves on"]);
+    git(&["checkout", "-q", "feature"]);
+    let paths = |spec: &str| -> Vec<String> {
+        let (_, v, _) = scan(&p, &["--diff", spec, "--fail-on", "none"]);
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(paths("main...HEAD"), ["b.py"]);
+    assert_eq!(paths("main...feature"), ["b.py"]);
+    assert_eq!(paths("main..feature"), ["a.py", "b.py"]);
+
+    // A shallow clone says how to get the history.
+    let clone = tempfile::tempdir().unwrap();
+    let out = Std::new("git")
+        .args(["clone", "-q", "--depth", "1"])
+        .arg(format!("file://{}", p.path().display()))
+        .arg(clone.path().join("c"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = p
+        .cmd()
+        .current_dir(clone.path().join("c"))
+        .args(["pii-scan", "--diff", "HEAD~1..HEAD"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("shallow clone") && err.contains("fetch-depth: 0"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -52,17 +52,22 @@ fn rows(report: &Report) -> Vec<Vec<String>> {
 const HEADER: [&str; 7] = [
     "VERDICT",
     "BENCHMARK",
-    "BASE",
-    "HEAD",
-    "CHANGE",
+    "BASE MEDIAN",
+    "HEAD MEDIAN",
+    "CHANGE (HL)",
     "CI",
     "REASON",
 ];
 
+/// What the columns are, under the table.
+const LEGEND: &str = "BASE/HEAD MEDIAN: median over the rounds of each round's metric; \
+CHANGE (HL): the Hodges-Lehmann change, the median of every head/base ratio, so it can differ \
+from the ratio of the two medians; CI: its confidence interval at the Holm-adjusted level.";
+
 /// The report for people: one row per benchmark, then the verdict line.
 pub fn text(report: &Report) -> String {
     format!(
-        "{}bench-gate: {} ({} benchmarks; {} base and {} head rounds; metric {:?}, threshold {:.0}%)",
+        "{}{LEGEND}\nbench-gate: {} ({} benchmarks; {} base and {} head rounds; metric {:?}, threshold {:.0}%)",
         text_table(&HEADER, &rows(report)),
         report.verdict.word(),
         report.benchmarks.len(),
@@ -99,6 +104,7 @@ pub fn markdown(report: &Report) -> String {
             table(&quiet)
         ));
     }
+    md.push_str(&format!("\n<sub>{LEGEND}</sub>\n"));
     md
 }
 

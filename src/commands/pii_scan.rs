@@ -170,16 +170,23 @@ fn run(
     Ok(report)
 }
 
-/// `--diff BASE..HEAD`: the repository root and the added lines per file.
+/// `--diff BASE..HEAD` (or `BASE...HEAD`, from their merge base): the
+/// repository root and the added lines per file.
 fn git_diff(ctx: &Ctx, spec: &str) -> Result<(PathBuf, git::Changed)> {
-    let (base, head) = spec.split_once("..").ok_or_else(|| {
-        input(format!(
-            "--diff {spec}: want BASE..HEAD (or BASE.. for the working tree)"
-        ))
-    })?;
+    let (base, head, three_dot) = match spec.split_once("...") {
+        Some((b, h)) => (b, h, true),
+        None => {
+            let (b, h) = spec.split_once("..").ok_or_else(|| {
+                input(format!(
+                    "--diff {spec}: want BASE..HEAD (BASE.. for the working tree) or BASE...HEAD (from the merge base)"
+                ))
+            })?;
+            (b, h, false)
+        }
+    };
     let named = |e: anyhow::Error| input(format!("--diff {spec}: {e}"));
     let root = git::toplevel(&ctx.cwd).map_err(named)?;
-    let changed = git::added_lines(&ctx.cwd, base, head).map_err(named)?;
+    let changed = git::added_lines(&ctx.cwd, base, head, three_dot).map_err(named)?;
     Ok((root, changed))
 }
 
