@@ -70,9 +70,9 @@ pub fn exec(ctx: &Ctx, cmd: DownshiftCommand) -> Result<i32> {
         }
     };
     let changed = ctx.write_state(|s| router::set_downshift(s, active, &reason, &who, &clock))?;
-    let state = if active { "on" } else { "off" };
     let text = render::downshift_change_text(active, changed, &reason, &who);
-    ctx.out.outputs(&[("downshift", state.to_string())])?;
+    // `true`/`false`, as `slo evaluate` sets it.
+    ctx.out.outputs(&[("downshift", active.to_string())])?;
     ctx.out.result(
         &Status {
             active,
