@@ -741,3 +741,41 @@ fn other_numbers_from_flags_and_data_are_bounded() {
         .code(2)
         .stderr(predicates::str::contains("big.csv:"));
 }
+
+/// A reader that goes away (`maestro … | head -1`) is not an error: exit 0,
+/// nothing on stderr, for output larger than the pipe's buffer.
+#[test]
+fn a_closed_stdout_pipe_is_exit_0_and_silent() {
+    let juice = common::fixture("sbom/sboms/cyclonedx/juice-shop");
+    let base = juice.join("juice-shop-v11.1.2.bom.json");
+    let head = juice.join("juice-shop-v14.1.1.flat.bom.1.4.json");
+    let p = Project::new("");
+    let runs: [Vec<&std::ffi::OsStr>; 2] = [
+        vec!["completions".as_ref(), "bash".as_ref()],
+        vec![
+            "--json".as_ref(),
+            "sbom-diff".as_ref(),
+            "--base".as_ref(),
+            base.as_os_str(),
+            "--head".as_ref(),
+            head.as_os_str(),
+        ],
+    ];
+    for args in runs {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("maestro"))
+            .current_dir(p.path())
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -257,18 +257,63 @@ fn missing_bucket_and_unreachable_endpoint_have_their_exit_codes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+}
+
+/// A port that was just free: nothing listens there.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[test]
+fn an_unreachable_endpoint_is_exit_3() {
+    let p = Project::new(ARMS);
+    let ep = format!("http://127.0.0.1:{}", closed_port());
     let out = p
-        .s3_cmd("http://127.0.0.1:9", "s3://b/s.db")
+        .s3_cmd(&ep, "s3://b/s.db")
         .args(["report", "--task", "x", "--eval", "1", "--cost", "0"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("cannot reach S3") && err.contains("after 5 attempts"),
+        "{err}"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach S3"));
+}
+
+/// A server that answers every request with 500: exit 3 after the SDK's
+/// five attempts, each of which reached the server.
+#[test]
+fn a_server_answering_500_is_exit_3_after_five_attempts() {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ep = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(mut s) = s else { continue };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let p = Project::new(ARMS);
+    let out = p
+        .s3_cmd(&ep, "s3://b/s.db")
+        .args(["stats"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("after 5 attempts: HTTP 500"), "{err}");
+    assert_eq!(seen.load(Ordering::SeqCst), 5);
 }
 
 /// A real S3 client on the test endpoint.

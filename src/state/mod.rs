@@ -353,6 +353,28 @@ pub fn classify(path: &Path, e: rusqlite::Error) -> anyhow::Error {
 mod tests {
     use super::*;
 
+    /// Full disk, I/O failure and a lock held past the busy timeout are
+    /// infrastructure (exit 3); a corrupt or unopenable file is input (2).
+    #[test]
+    fn sqlite_failures_map_to_their_exit_codes() {
+        use rusqlite::ffi;
+        for (code, exit) in [
+            (ffi::SQLITE_FULL, 3),
+            (ffi::SQLITE_IOERR, 3),
+            (ffi::SQLITE_BUSY, 3),
+            (ffi::SQLITE_LOCKED, 3),
+            (ffi::SQLITE_CORRUPT, 2),
+            (ffi::SQLITE_NOTADB, 2),
+            (ffi::SQLITE_CANTOPEN, 2),
+            (ffi::SQLITE_READONLY, 2),
+        ] {
+            let e = rusqlite::Error::SqliteFailure(ffi::Error::new(code), None);
+            let err = classify(Path::new("st/state.db"), e);
+            assert_eq!(crate::error::exit_code(&err), exit, "{code}: {err}");
+            assert!(err.to_string().starts_with("st/state.db: "), "{err}");
+        }
+    }
+
     #[test]
     fn migrates_once_and_reopens() {
         let dir = tempfile::tempdir().unwrap();

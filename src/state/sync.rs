@@ -77,7 +77,16 @@ impl Remote<'_> {
     }
 
     /// Applies `apply` until its upload wins, re-applying it on each lost race.
-    pub fn update<T>(&self, mut apply: impl FnMut(&mut Store) -> Result<T>) -> Result<T> {
+    pub fn update<T>(&self, apply: impl FnMut(&mut Store) -> Result<T>) -> Result<T> {
+        self.update_pausing(apply, std::thread::sleep)
+    }
+
+    /// [`Remote::update`], with `pause` for the waits between attempts.
+    fn update_pausing<T>(
+        &self,
+        mut apply: impl FnMut(&mut Store) -> Result<T>,
+        mut pause: impl FnMut(Duration),
+    ) -> Result<T> {
         let mut rng = rand::thread_rng();
         for lost in 0..MAX_RACES {
             let a = self.begin(&mut apply)?;
@@ -86,7 +95,7 @@ impl Remote<'_> {
                 Put::PreconditionFailed => {
                     // Full jitter, capped: concurrent writers spread out.
                     let cap = 20u64 << lost.min(6);
-                    std::thread::sleep(Duration::from_millis(rng.gen_range(0..=cap)));
+                    pause(Duration::from_millis(rng.gen_range(0..=cap)));
                 }
             }
         }
@@ -261,6 +270,62 @@ mod tests {
             let want: Vec<String> = model.into_iter().collect();
             prop_assert_eq!(got, want);
         }
+    }
+
+    /// A store on which every upload of the state (`s.db`) loses; the
+    /// conditional-write probe's objects behave.
+    struct AlwaysBeaten(Memory);
+
+    impl ObjectStore for AlwaysBeaten {
+        fn head(&self, key: &str) -> Result<Option<crate::storage::Meta>> {
+            self.0.head(key)
+        }
+        fn get_to_file(&self, key: &str, dest: &Path) -> Result<Option<crate::storage::Meta>> {
+            self.0.get_to_file(key, dest)
+        }
+        fn put_file(&self, key: &str, src: &Path, cond: &Cond) -> Result<Put> {
+            if key == "s.db" {
+                return Ok(Put::PreconditionFailed);
+            }
+            self.0.put_file(key, src, cond)
+        }
+        fn list(&self, prefix: &str) -> Result<Vec<crate::storage::Meta>> {
+            self.0.list(prefix)
+        }
+        fn delete(&self, key: &str) -> Result<()> {
+            self.0.delete(key)
+        }
+        fn describe(&self) -> String {
+            "always beaten".into()
+        }
+    }
+
+    #[test]
+    fn sixty_four_lost_races_are_exit_3_after_capped_waits() {
+        let os = AlwaysBeaten(Memory::default());
+        let r = Remote {
+            store: &os,
+            key: "s.db",
+            label: "mem://s.db",
+        };
+        let (mut attempts, mut waits) = (0, Vec::new());
+        let err = r
+            .update_pausing(
+                |s| {
+                    attempts += 1;
+                    s.write(|tx| Ok(append_event(tx, "e", "test", 0, "{}")?))
+                },
+                |d| waits.push(d),
+            )
+            .unwrap_err();
+        assert_eq!(attempts, MAX_RACES, "{err}");
+        assert_eq!(waits.len(), MAX_RACES as usize);
+        assert!(waits.iter().all(|w| *w <= Duration::from_millis(1280)));
+        assert_eq!(crate::error::exit_code(&err), 3);
+        assert!(
+            err.to_string().contains("lost the upload race 64 times"),
+            "{err}"
+        );
     }
 
     #[test]
