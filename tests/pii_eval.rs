@@ -10,7 +10,6 @@ use maestro::pii::flows::{self, Lang};
 use maestro::pii::values::{self, Entity, Options};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 fn data() -> Option<PathBuf> {
     common::shared_data("pii")
@@ -220,7 +219,7 @@ fn presidio_synthetic_sentences_for_the_six_core_types() {
 fn flow_lines(path: &Path) -> Vec<usize> {
     let text = std::fs::read_to_string(path).unwrap();
     let lang = Lang::from_path(&path.to_string_lossy()).unwrap();
-    flows::scan(lang, &text, Duration::from_secs(10))
+    flows::scan(lang, &text, maestro::pii::scan::PARSE_BUDGET)
         .unwrap()
         .iter()
         .map(|f| f.sink_line)

@@ -244,6 +244,10 @@ fn no_arms_is_a_clear_error() {
 
 #[test]
 fn sixteen_concurrent_reports_are_all_counted() {
+    common::within_one_utc_day(sixteen_concurrent_reports);
+}
+
+fn sixteen_concurrent_reports() {
     let p = Project::new(TWO_ARMS);
     let ids: Vec<String> = (0..16)
         .map(|i| {
@@ -362,6 +366,10 @@ fn downshift_restricts_tiers_and_is_audited() {
 
 #[test]
 fn budget_pressure_downshifts_with_a_reason() {
+    common::within_one_utc_day(budget_pressure);
+}
+
+fn budget_pressure() {
     let p = Project::new(&format!("{TWO_ARMS}\n[budget]\ndaily_usd = 1.0\n"));
     // Spend the whole budget on the large arm.
     let mut spent = 0.0;

@@ -76,12 +76,16 @@ fn reported(p: &Project, ep: &str, state: &str) -> i64 {
 #[test]
 fn thirty_two_concurrent_reports_on_s3_are_all_counted_once() {
     let Some(ep) = s3_endpoint() else { return };
-    let state = fresh_state(&ep, "c32", "team/state.db");
+    common::within_one_utc_day(|| thirty_two_concurrent_reports(&ep));
+}
+
+fn thirty_two_concurrent_reports(ep: &str) {
+    let state = fresh_state(ep, "c32", "team/state.db");
     let p = Project::new(ARMS);
-    let ids = route_many(&p, &ep, &state, 32, "t");
+    let ids = route_many(&p, ep, &state, 32, "t");
     let children: Vec<_> = ids
         .iter()
-        .map(|id| report_child(&p, &ep, &state, id))
+        .map(|id| report_child(&p, ep, &state, id))
         .collect();
     for c in children {
         let out = c.wait_with_output().unwrap();
@@ -91,15 +95,15 @@ fn thirty_two_concurrent_reports_on_s3_are_all_counted_once() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert_eq!(reported(&p, &ep, &state), 32);
+    assert_eq!(reported(&p, ep, &state), 32);
     // Reporting all of them again changes nothing.
     for id in ids.iter().take(4) {
-        p.s3_cmd(&ep, &state)
+        p.s3_cmd(ep, &state)
             .args(["report", "--decision", id, "--eval", "1", "--cost", "0.5"])
             .assert()
             .success();
     }
-    assert_eq!(reported(&p, &ep, &state), 32);
+    assert_eq!(reported(&p, ep, &state), 32);
 }
 
 /// Escalation on a shared state: for eight tasks at once, the report of
@@ -109,6 +113,11 @@ fn thirty_two_concurrent_reports_on_s3_are_all_counted_once() {
 #[test]
 fn concurrent_attempts_of_the_same_tasks_on_s3_lose_nothing() {
     let Some(ep) = s3_endpoint() else { return };
+    common::within_one_utc_day(|| concurrent_attempts(&ep));
+}
+
+fn concurrent_attempts(ep: &str) {
+    let ep = ep.to_string();
     let state = fresh_state(&ep, "esc", "team/state.db");
     let p = Project::new(&format!(
         "[router]\nmax_attempts = 3\nlambda = 0\n{ARMS}\n[[arms]]\nid = \"c@medium\"\ntier = \"medium\"\n"
@@ -178,11 +187,17 @@ fn killed_writers_never_double_count_and_survivors_are_kept() {
         let _ = c.kill();
     }
     let mut ok = Vec::new();
+    let mut killed = 0;
     for (c, id) in children.into_iter().zip(&ids) {
-        if c.wait_with_output().unwrap().status.success() {
+        let status = c.wait_with_output().unwrap().status;
+        if status.success() {
             ok.push(id.clone());
         }
+        // Killed while running, not after it had finished.
+        use std::os::unix::process::ExitStatusExt;
+        killed += usize::from(status.signal() == Some(9));
     }
+    assert!(killed >= 1, "no writer was still running when killed");
     assert!(
         ok.len() >= 24,
         "the 24 unkilled reports succeed: {}",
@@ -316,16 +331,13 @@ fn a_server_answering_500_is_exit_3_after_five_attempts() {
     assert_eq!(seen.load(Ordering::SeqCst), 5);
 }
 
-/// A real S3 client on the test endpoint.
+/// A real S3 client on the test endpoint (credentials passed, not set in
+/// the environment other test threads read).
 fn store(ep: &str, bucket: &str) -> S3Store {
-    for (k, v) in common::s3_env(ep, "") {
-        if k.starts_with("AWS_") {
-            std::env::set_var(k, v);
-        }
-    }
     let settings = S3Settings {
         endpoint: Some(ep.to_string()),
         path_style: Some(true),
+        static_credentials: Some(("test".into(), "test".into())),
     };
     S3Store::new(bucket, "", &settings).unwrap()
 }

@@ -14,14 +14,18 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+
+/// The default parse budget: 10 million parser operations, a few seconds on
+/// a 2-core CI runner for the worst files seen (minified bundles).
+pub const PARSE_BUDGET: u64 = 100_000;
 
 /// How to scan.
 pub struct Settings {
     /// Rules, excludes and options.
     pub policy: Policy,
-    /// Parse-time limit per file.
-    pub parse_limit: Duration,
+    /// Parse budget per file, in parser progress checks (each about 100
+    /// parse operations): a file that needs more is scanned for values only.
+    pub parse_budget: u64,
     /// Only these lines count (diff mode).
     pub changed: Option<Changed>,
     /// Run the value detectors.
@@ -31,11 +35,11 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Both detector families, the policy's options, a 3 s parse limit.
+    /// Both detector families, the policy's options, the default parse budget.
     pub fn new(policy: Policy) -> Settings {
         Settings {
             policy,
-            parse_limit: Duration::from_secs(3),
+            parse_budget: PARSE_BUDGET,
             changed: None,
             values: true,
             flows: true,
@@ -264,7 +268,7 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
                 ),
             });
         } else {
-            match flows::scan(lang, text, s.parse_limit) {
+            match flows::scan(lang, text, s.parse_budget) {
                 Ok(fl) => {
                     for f in fl {
                         let (confidence, basis) = flow_score(&f);
@@ -288,11 +292,10 @@ pub fn scan_text(rel: &str, text: &str, s: &Settings, report: &mut Report) {
                         });
                     }
                 }
-                Err(Unparsed::Timeout(d)) => report.skipped.push(Skipped {
+                Err(Unparsed::TooLong(budget)) => report.skipped.push(Skipped {
                     path: rel.into(),
                     reason: format!(
-                        "parsing took longer than {}s: values scanned, flows not analysed",
-                        d.as_secs_f64()
+                        "parsing needed more than {budget}00 parser operations: values scanned, flows not analysed"
                     ),
                 }),
                 Err(Unparsed::Grammar(e)) => report.skipped.push(Skipped {

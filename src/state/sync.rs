@@ -313,7 +313,7 @@ mod tests {
             .update_pausing(
                 |s| {
                     attempts += 1;
-                    s.write(|tx| Ok(append_event(tx, "e", "test", 0, "{}")?))
+                    s.write(|tx| append_event(tx, "e", "test", 0, "{}"))
                 },
                 |d| waits.push(d),
             )

@@ -41,6 +41,8 @@ pub struct S3Settings {
     pub endpoint: Option<String>,
     /// Path-style addressing (`endpoint/bucket/key`).
     pub path_style: Option<bool>,
+    /// A fixed access key and secret instead of the AWS credential chain.
+    pub static_credentials: Option<(String, String)>,
 }
 
 impl S3Settings {
@@ -63,6 +65,7 @@ impl S3Settings {
         Ok(S3Settings {
             endpoint,
             path_style,
+            static_credentials: None,
         })
     }
 }
@@ -96,6 +99,11 @@ impl S3Store {
             );
         if let Some(ep) = &settings.endpoint {
             b = b.endpoint_url(ep);
+        }
+        if let Some((id, secret)) = &settings.static_credentials {
+            b = b.credentials_provider(aws_sdk_s3::config::Credentials::new(
+                id, secret, None, None, "static",
+            ));
         }
         b = b.force_path_style(settings.path_style.unwrap_or(settings.endpoint.is_some()));
         Ok(S3Store {

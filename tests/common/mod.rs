@@ -64,36 +64,40 @@ impl Project {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    /// Bytes of the state file (and its WAL), to prove nothing changed.
+    /// Every table's schema and rows, read through SQLite (read-only), to
+    /// prove a refused command changed nothing.
     pub fn snapshot(&self) -> Vec<u8> {
-        let rows = std::process::Command::new("sqlite3")
-            .arg(self.state())
-            .arg(".dump")
-            .output()
-            .map(|o| o.stdout)
-            .unwrap_or_default();
-        if rows.is_empty() {
-            // No sqlite3 CLI: fall back to reading through the library.
-            let conn = rusqlite::Connection::open(self.state()).unwrap();
-            let mut out = Vec::new();
-            for table in [
-                "events",
-                "decisions",
-                "outcomes",
-                "arm_stats",
-                "arms",
-                "daily_spend",
-                "downshift_audit",
-                "meta",
-            ] {
-                let n: i64 = conn
-                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-                    .unwrap();
-                out.extend(format!("{table}:{n};").bytes());
+        use rusqlite::{types::Value, OpenFlags};
+        let conn =
+            rusqlite::Connection::open_with_flags(self.state(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
+        let mut out = Vec::new();
+        let tables: Vec<(String, String)> = conn
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for (name, sql) in tables {
+            out.extend(format!("{sql};\n").bytes());
+            let mut st = conn
+                .prepare(&format!("SELECT * FROM \"{name}\" ORDER BY rowid"))
+                .or_else(|_| conn.prepare(&format!("SELECT * FROM \"{name}\"")))
+                .unwrap();
+            let n = st.column_count();
+            let rows = st
+                .query_map([], |r| {
+                    (0..n)
+                        .map(|i| r.get::<_, Value>(i))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .unwrap();
+            for row in rows {
+                out.extend(format!("{name}: {:?}\n", row.unwrap()).bytes());
             }
-            return out;
         }
-        rows
+        out
     }
 }
 
@@ -236,6 +240,26 @@ pub fn skip(why: &str) {
         {
             let _ = writeln!(f, "{test}: {why}");
         }
+    }
+}
+
+/// Runs `f`, and once more if a UTC midnight passed while it ran: a test
+/// that checks today's spend must see one day (two midnights within one test
+/// cannot happen).
+pub fn within_one_utc_day<T>(f: impl Fn() -> T) -> T {
+    let day = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 86_400
+    };
+    let before = day();
+    let out = f();
+    if day() == before {
+        out
+    } else {
+        f()
     }
 }
 

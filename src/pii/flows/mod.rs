@@ -14,7 +14,7 @@ use super::lexicon::{Data, Sink, Syntax};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+
 use tree_sitter::Parser;
 use walker::Walker;
 
@@ -128,8 +128,8 @@ pub struct Flow {
 /// Why a file could not be analysed for flows.
 #[derive(Debug, PartialEq)]
 pub enum Unparsed {
-    /// The parser did not finish within the time limit.
-    Timeout(Duration),
+    /// The parse needed more steps than its budget allows.
+    TooLong(u64),
     /// The grammar could not be loaded.
     Grammar(String),
 }
@@ -195,7 +195,7 @@ fn regions(text: &str, offsets: &[usize]) -> Option<Vec<tree_sitter::Range>> {
 /// without a field word are not parsed; large ones are parsed a window at a
 /// time, each window on its own so that a construct cut at one window's end
 /// does not run on into the next.
-pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unparsed> {
+pub fn scan(lang: Lang, text: &str, budget: u64) -> Result<Vec<Flow>, Unparsed> {
     let offsets = super::lexicon::data_offsets(text, lang.syntax());
     if offsets.is_empty() {
         return Ok(Vec::new());
@@ -206,9 +206,13 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
         Some(ranges) => ranges.into_iter().map(Some).collect(),
         None => vec![None],
     };
-    let start = Instant::now();
+    // tree-sitter calls back every 100 parse operations: counting the calls
+    // bounds the work the same way on any machine and under any load (a
+    // wall-clock limit made results depend on both).
+    let mut checks = 0u64;
     let mut progress = |_: &tree_sitter::ParseState| {
-        if start.elapsed() > limit {
+        checks += 1;
+        if checks > budget {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
@@ -226,7 +230,7 @@ pub fn scan(lang: Lang, text: &str, limit: Duration) -> Result<Vec<Flow>, Unpars
                 None,
                 Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
             )
-            .ok_or(Unparsed::Timeout(limit))?;
+            .ok_or(Unparsed::TooLong(budget))?;
         // Import aliases hold for the whole file; local variables don't
         // reach from one window into another.
         let mut w = Walker {
@@ -275,7 +279,7 @@ mod tests {
     use super::*;
 
     fn flows(lang: Lang, src: &str) -> Vec<(usize, String, Sink)> {
-        scan(lang, src, Duration::from_secs(5))
+        scan(lang, src, crate::pii::scan::PARSE_BUDGET)
             .unwrap()
             .into_iter()
             .map(|f| (f.line, f.source, f.sink))
