@@ -564,3 +564,63 @@ fn annotations_in_actions_never_pollute_json_on_stdout() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("::warning::routing restricted"), "{err}");
 }
+
+/// docs/router.md's SWE-bench Verified table is what the documented replay
+/// command prints, to the table's precision (CC BY-NC data: evaluation only).
+#[test]
+fn the_documented_swebench_replay_table_reproduces() {
+    let Some(data) = common::shared_data("routing/swebench_verified_mini/per_task.csv") else {
+        return;
+    };
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/router.md"),
+    )
+    .unwrap();
+    let section = &doc[doc.find("### Results on SWE-bench Verified").unwrap()..];
+    let section = &section[..section.find("\n#### ").unwrap()];
+    // The command as documented, with the data path and --json.
+    let arms = section
+        .lines()
+        .find_map(|l| l.strip_prefix("ARMS="))
+        .unwrap();
+    let cmd = section
+        .lines()
+        .skip_while(|l| !l.starts_with("maestro replay"))
+        .take_while(|l| !l.starts_with("```"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('\\', " ");
+    let args: Vec<String> = cmd
+        .split_whitespace()
+        .skip(1)
+        .map(|a| match a {
+            "$ARMS" => arms.to_string(),
+            _ if a.ends_with("per_task.csv") => data.display().to_string(),
+            _ => a.to_string(),
+        })
+        .collect();
+    let p = Project::new("");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = p.json(&args);
+    let rows: Vec<Vec<&str>> = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| policy"))
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    let policies = v["policies"].as_array().unwrap();
+    assert_eq!(rows.len(), policies.len());
+    let shown = |m: &serde_json::Value, digits: usize| {
+        format!(
+            "{:.digits$} ± {:.digits$}",
+            m["mean"].as_f64().unwrap(),
+            m["sd"].as_f64().unwrap()
+        )
+    };
+    for (row, got) in rows.iter().zip(policies) {
+        assert_eq!(row[1], shown(&got["eval"], 4), "{row:?}");
+        assert_eq!(row[2], shown(&got["cost_per_task"], 3), "{row:?}");
+        if row[3] != "0" {
+            assert_eq!(row[3], shown(&got["exploration"], 3), "{row:?}");
+        }
+    }
+}
