@@ -11,8 +11,8 @@ use std::path::Path;
 
 /// A noise model for one benchmark's rounds.
 #[derive(Clone, Copy, Debug)]
-struct Noise {
-    name: &'static str,
+pub struct Noise {
+    pub name: &'static str,
     /// Round-to-round log-scale spread.
     between: f64,
     /// Sample-to-sample log-scale spread inside a round.
@@ -72,16 +72,22 @@ fn side(rng: &mut StdRng, noise: &Noise, slow: &[f64]) -> Vec<Run> {
         .collect()
 }
 
-struct Outcome {
-    false_fail_gates: usize,
-    aa_inconclusive: f64,
-    detected: usize,
+/// One cell of the study: `gates` A/A gates and as many A/B gates.
+pub struct Outcome {
+    /// A/A gates that failed (a false alarm).
+    pub false_fail_gates: usize,
+    /// Share of A/A benchmarks that were inconclusive.
+    pub aa_inconclusive: f64,
+    /// A/B gates that failed on the slowed benchmark.
+    pub detected: usize,
     /// Misses whose estimate stayed within the threshold, and the others.
-    missed_within: usize,
-    missed_other: usize,
+    pub missed_within: usize,
+    pub missed_other: usize,
 }
 
-fn study(noise: &Noise, gates: usize, slowdown: f64, seed: u64) -> Outcome {
+/// `gates` A/A gates and `gates` gates with one benchmark slowed by
+/// `slowdown`, under `noise`, from `seed`.
+pub fn study(noise: &Noise, gates: usize, slowdown: f64, seed: u64) -> Outcome {
     let s = Settings::default();
     let mut out = Outcome {
         false_fail_gates: 0,
@@ -217,14 +223,9 @@ fn history_spread(path: &Path) -> Option<(f64, f64)> {
     (!spread.is_empty()).then(|| (stats::median(&spread), stats::median(&spikes)))
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let gates: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
-    let dir = args
-        .get(2)
-        .cloned()
-        .unwrap_or_else(|| "fixtures/bench-outputs".into());
-    let dir = Path::new(&dir);
+/// The four noise models, calibrated on the benchmark outputs in `dir`
+/// (printing what each fixture family's spread is when `verbose`).
+pub fn models(dir: &Path, verbose: bool) -> [Noise; 4] {
     // Calibrate the round-level spread on the fixtures' A runs and the history.
     let load =
         |p: &str, baseline: &str| formats::load(&dir.join(p), None, baseline).unwrap_or_default();
@@ -236,11 +237,13 @@ fn main() {
     let crit = load("criterion/generated-rounds", "r*_a");
     let spread = |runs: &[Run], fallback: f64, what: &str| {
         let (sd, robust) = round_spread(runs).unwrap_or((fallback, fallback));
-        println!(
-            "calibration: {what}: round-to-round log spread {:.2}% (robust {:.2}%)",
-            sd * 100.0,
-            robust * 100.0
-        );
+        if verbose {
+            println!(
+                "calibration: {what}: round-to-round log spread {:.2}% (robust {:.2}%)",
+                sd * 100.0,
+                robust * 100.0
+            );
+        }
         robust
     };
     let quiet = spread(
@@ -252,11 +255,13 @@ fn main() {
     let hostile = spread(&crit, 0.2, "criterion p95 per round, 2 vCPUs at load 11");
     let (hosted, spike_p) =
         history_spread(&dir.join("history/gab-ghpages-series.csv")).unwrap_or((0.05, 0.05));
-    println!(
-        "calibration: GitHub-hosted runners, consecutive CI runs (history/): robust spread {:.2}%, disturbed runs {:.1}%",
-        hosted * 100.0,
-        spike_p * 100.0
-    );
+    if verbose {
+        println!(
+            "calibration: GitHub-hosted runners, consecutive CI runs (history/): robust spread {:.2}%, disturbed runs {:.1}%",
+            hosted * 100.0,
+            spike_p * 100.0
+        );
+    }
     // Every model has Student-t (3 df) round effects and interference spikes
     // at the rate measured on the hosted history (10% on the hostile model);
     // the robust spread sets the scale, so the spikes are not counted twice.
@@ -271,7 +276,7 @@ fn main() {
         spike: (1.2, 2.0),
         sample_spike_p: spike_p / 10.0,
     };
-    let models = [
+    [
         model("one machine (Google Benchmark fit)", quiet, 0.02, spike_p),
         model(
             "GitHub-hosted, cross-runner (history fit)",
@@ -281,7 +286,17 @@ fn main() {
         ),
         model("2 vCPUs at load 11 (go fit)", loaded, 0.05, spike_p),
         model("hostile (criterion fit)", hostile, 0.10, 0.10),
-    ];
+    ]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let gates: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let dir = args
+        .get(2)
+        .cloned()
+        .unwrap_or_else(|| "fixtures/bench-outputs".into());
+    let models = models(Path::new(&dir), true);
     println!("\n{gates} gates per cell; {BENCHES} benchmarks × {ROUNDS} rounds × {SAMPLES} samples; metric p95, threshold 10%, α 0.003 (Holm)\n");
     println!("| noise model | round spread, robust (simulated: sd / robust) | A/A gates with a false fail | A/A benchmarks inconclusive | detected at +15% | detected at +12.5% | +12.5% misses: estimate ≤ +10% / other |");
     println!("|---|---|---|---|---|---|---|");
