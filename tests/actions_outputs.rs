@@ -384,3 +384,80 @@ fn slo_and_scale_outputs() {
     check_documented("scale plan", &o);
     assert_eq!(o["meets"], (!v["best"].is_null()).to_string(), "{v}");
 }
+
+#[test]
+fn risk_and_evolve_outputs() {
+    let p = Project::new(ARMS);
+    // Risk rises with lines added: a model from 400 made-up changes.
+    let mut csv = String::from("commit_id,commit_ts,la,nf,label\n");
+    for i in 0..400u64 {
+        let la = (i * 37) % 500;
+        let label = u8::from((i * 7919) % 500 < la);
+        csv.push_str(&format!(
+            "c{i},{},{la},{},{label}\n",
+            1_000_000 + i * 60,
+            1 + i % 5
+        ));
+    }
+    std::fs::write(p.path().join("h.csv"), csv).unwrap();
+    p.ok(&[
+        "risk",
+        "train",
+        "--data",
+        "h.csv",
+        "--time",
+        "commit_ts",
+        "--out",
+        "m.json",
+    ]);
+    std::fs::write(p.path().join("c.json"), r#"{"la": 450, "nf": 2}"#).unwrap();
+    let (_, v, o) = run(
+        &p,
+        p.path(),
+        &["risk", "score", "--model", "m.json", "--features", "c.json"],
+    );
+    check_documented("risk score", &o);
+    assert_eq!(o["verdict"], v["verdict"].as_str().unwrap());
+    let risk: f64 = o["risk"].parse().unwrap();
+    assert!(
+        (risk - v["probability"].as_f64().unwrap()).abs() < 1e-4,
+        "{o:?} {v}"
+    );
+
+    let ex = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/evolve");
+    let ok = std::process::Command::new("python3")
+        .arg(ex.join("make_scenarios.py"))
+        .arg("12")
+        .arg(p.path().join("scenarios"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let (_, v, o) = run(
+        &p,
+        p.path(),
+        &[
+            "evolve",
+            "run",
+            "--scenarios",
+            "scenarios",
+            "--space",
+            ex.join("space.toml").to_str().unwrap(),
+            "--eval-cmd",
+            ex.join("eval.sh").to_str().unwrap(),
+            "--holdout",
+            "0.5",
+            "--budget",
+            "6",
+            "--jobs",
+            "2",
+        ],
+    );
+    check_documented("evolve run", &o);
+    assert_eq!(o["verdict"], v["verdict"].as_str().unwrap());
+    let lift: f64 = o["lift"].parse().unwrap();
+    assert!(
+        (lift - v["lift"]["mean"].as_f64().unwrap()).abs() < 1e-4,
+        "{o:?}"
+    );
+    assert_eq!(o["deployed"], "");
+}
