@@ -1,6 +1,7 @@
 //! Helpers for driving the real `maestro` binary in a scratch project.
 #![allow(dead_code)]
 
+pub mod github;
 pub mod repo;
 
 use assert_cmd::Command;
