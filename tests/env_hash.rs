@@ -71,3 +71,41 @@ fn a_missing_lockfile_or_bad_glob_is_exit_2() {
         .code(2)
         .stderr(predicates::str::contains("--glob"));
 }
+
+/// `--explain` lists every input with its own digest and says `set` or
+/// `unset` for variables: never a value.
+#[test]
+fn explain_never_prints_a_value() {
+    let p = repo("v1\n");
+    let out = p
+        .cmd()
+        .env("MY_TOKEN", "hunter2-very-secret")
+        .env("RUSTFLAGS", "-C opt-level=3 --cfg secret_flag")
+        .args([
+            "env-hash",
+            "--env",
+            "MY_TOKEN",
+            "--env",
+            "RUSTFLAGS",
+            "--env",
+            "NOT_SET_HERE",
+            "--explain",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+    for secret in ["hunter2", "secret_flag", "opt-level"] {
+        assert!(!text.contains(secret), "{secret} printed: {text}");
+    }
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("MY_TOKEN").ends_with("set"), "{text}");
+    assert!(line("NOT_SET_HERE").ends_with("unset"), "{text}");
+    let j = p.json(&["env-hash", "--env", "MY_TOKEN", "--explain"]);
+    assert!(!j.to_string().contains("hunter2"));
+}

@@ -241,6 +241,41 @@ fn inline_allows_baselines_and_policies() {
         .assert()
         .code(1);
 
+    // Stale: live entries whose finding is gone (the code was fixed) are
+    // reported, and `check` exits 1 for them too.
+    let text = std::fs::read_to_string(&b)
+        .unwrap()
+        .replace("2001-01-01", "2999-01-01");
+    std::fs::write(&b, text).unwrap();
+    p.ok(&["pii-scan", "baseline", "check"]);
+    write(&p, "a.py", "print(1)\n");
+    let (code, v, _) = scan(&p, &["--baseline", ".maestro/pii-baseline.json"]);
+    assert_eq!(code, 1, "b.py still fails: {v}");
+    assert_eq!(v["baseline"]["stale"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["baseline"]["expired"].as_array().unwrap().len(), 0);
+    p.cmd()
+        .args(["pii-scan", "baseline", "check"])
+        .assert()
+        .code(1);
+    write(
+        &p,
+        "a.py",
+        "logger.info(user.email)  # maestro:allow pii/flow/logger -- audited, hashed downstream\nlogger.info(user.phone)  # maestro:allow pii/flow/logger\n",
+    );
+
+    // --files-from: only the listed files (one per line; a missing one is
+    // listed as skipped, not an error).
+    write(&p, "list.txt", "b.py\ngone.py\n");
+    let (_, v, _) = scan(&p, &["--files-from", "list.txt", "--fail-on", "none"]);
+    let paths: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["b.py"], "{v}");
+    assert!(v["skipped"].to_string().contains("gone.py"), "{v}");
+
     // Policy: turn a rule off, exclude a path.
     write(
         &p,

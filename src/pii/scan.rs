@@ -544,6 +544,38 @@ mod tests {
         Settings::new(Policy::default())
     }
 
+    /// A file whose parse needs more than the budget is scanned for values
+    /// only and listed as skipped with the reason; within it, flows count.
+    #[test]
+    fn a_parse_over_budget_skips_flows_with_the_reason() {
+        let text: String = (0..300)
+            .map(|i| format!("def f{i}(user):\n    logger.info(user.email)\n"))
+            .collect::<String>()
+            + "card = '4111 1111 1111 1111'\n";
+        let mut s = settings();
+        let mut full = Report::default();
+        scan_text("a.py", &text, &s, &mut full);
+        assert!(full.findings.iter().any(|f| f.rule == "pii/flow/logger"));
+        assert!(full.skipped.is_empty());
+        s.parse_budget = 1;
+        let mut r = Report::default();
+        scan_text("a.py", &text, &s, &mut r);
+        assert!(
+            r.findings.iter().all(|f| f.kind == Kind::Value),
+            "{:?}",
+            r.findings
+        );
+        assert!(r.findings.iter().any(|f| f.rule == "pii/value/credit-card"));
+        assert_eq!(r.skipped.len(), 1);
+        assert!(
+            r.skipped[0]
+                .reason
+                .contains("more than 100 parser operations"),
+            "{}",
+            r.skipped[0].reason
+        );
+    }
+
     #[test]
     fn findings_have_reasons_and_never_the_value() {
         let mut r = Report::default();
