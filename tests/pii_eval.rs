@@ -1,8 +1,11 @@
-//! pii-scan measured on the labelled corpora in ../shared/data/pii (read in
-//! place, never copied): Presidio's recognizer cases and synthetic sentences
+//! pii-scan measured on labelled corpora (evaluation data, read in place,
+//! never copied): Presidio's recognizer cases and synthetic sentences
 //! (values), CodeQL's cleartext-logging tests and Bearer's rule fixtures
-//! (flows). Prints the per-type tables (`cargo test --test pii_eval --
-//! --nocapture`) and fails below the acceptance thresholds.
+//! (flows). Each corpus is split by a hash of each case into a tuning half
+//! and a held-out half: detector changes may be judged on the tuning half
+//! only, and the thresholds apply to the held-out half. detect-secrets' and
+//! Nosey Parker's cases were never used for tuning at all: they are held out
+//! whole. Prints every table (`cargo test --test pii_eval -- --nocapture`).
 
 mod common;
 
@@ -13,6 +16,68 @@ use std::path::{Path, PathBuf};
 
 fn data() -> Option<PathBuf> {
     common::shared_data("pii")
+}
+
+/// Which half a case is in: FNV-1a of its key, odd = held out. Fixed, so
+/// that the held-out half stays unseen by whoever tunes the detectors.
+fn held_out(key: &str) -> bool {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h & 1 == 1
+}
+
+/// Prints the two halves' tables.
+fn report(title: &str, tune: &BTreeMap<String, Counts>, held: &BTreeMap<String, Counts>) {
+    println!("{}", table(&format!("{title}: tuning half"), tune));
+    println!("{}", table(&format!("{title}: held-out half"), held));
+}
+
+/// The Wilson score interval's upper end for `k` of `n` at 95 %.
+fn wilson_upper(k: usize, n: usize) -> f64 {
+    if n == 0 {
+        return 1.0;
+    }
+    let (z, n, p) = (1.96_f64, n as f64, k as f64 / n as f64);
+    let centre = p + z * z / (2.0 * n);
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    ((centre + half) / (1.0 + z * z / n)).min(1.0)
+}
+
+/// Holds the held-out half to the targets: a row with at least `cases`
+/// expected or predicted items fails when its data shows, at 95 %
+/// confidence (Wilson), that precision or recall is below the target. The
+/// halves are small (a type may have 15 cases), so one miss must not fail a
+/// 0.95 target that the data cannot reject; the point estimates are in the
+/// printed tables. At least `rows_min` rows must be judged (a row with
+/// nothing in it proves nothing).
+fn check(
+    rows: &BTreeMap<String, Counts>,
+    cases: usize,
+    precision: f64,
+    recall: f64,
+    rows_min: usize,
+) {
+    let judged: Vec<_> = rows
+        .iter()
+        .filter(|(_, c)| c.tp + c.fn_ >= cases || c.tp + c.fp >= cases)
+        .collect();
+    for (k, c) in &judged {
+        let p_up = wilson_upper(c.tp, c.tp + c.fp);
+        let r_up = wilson_upper(c.tp, c.tp + c.fn_);
+        assert!(
+            p_up >= precision && r_up >= recall,
+            "held out, {k}: precision {:.3} (at most {p_up:.3}), recall {:.3} (at most {r_up:.3}): {c:?}",
+            c.precision(),
+            c.recall()
+        );
+    }
+    assert!(
+        judged.len() >= rows_min,
+        "only {} rows judged: {rows:?}",
+        judged.len()
+    );
 }
 
 #[derive(Default, Debug, Clone, Copy)]
@@ -94,7 +159,8 @@ fn detect(text: &str, e: Entity) -> Vec<(usize, usize)> {
 #[test]
 fn presidio_recognizer_cases_per_type() {
     let Some(d) = data() else { return };
-    let mut rows: BTreeMap<String, Counts> = BTreeMap::new();
+    let (mut tune, mut held) = (BTreeMap::new(), BTreeMap::<String, Counts>::new());
+    let mut count_only = 0;
     for l in std::fs::read_to_string(d.join("presidio/recognizer_cases.jsonl"))
         .unwrap()
         .lines()
@@ -123,33 +189,27 @@ fn presidio_recognizer_cases_per_type() {
             .flatten()
             .filter_map(|p| Some((p[0].as_u64()? as usize, p[1].as_u64()? as usize)))
             .collect();
+        // A row that gives only a count cannot check where a value is.
+        if spans.len() != n {
+            count_only += 1;
+            continue;
+        }
         let pred = detect(text, e);
+        let rows = if held_out(text) { &mut held } else { &mut tune };
         let c = rows.entry(e.name().to_string()).or_default();
         let before = (c.fp, c.fn_);
-        if spans.len() == n {
-            score(&pred, &spans, c);
-        } else {
-            // Only a count is given.
-            let tp = pred.len().min(n);
-            c.tp += tp;
-            c.fp += pred.len() - tp;
-            c.fn_ += n - tp;
-        }
+        score(&pred, &spans, c);
         if std::env::var("PII_EVAL_VERBOSE").is_ok() && before != (c.fp, c.fn_) {
             eprintln!("{}: {text:?} want {spans:?} got {pred:?}", e.name());
         }
     }
-    println!(
-        "{}",
-        table(
-            "Presidio recognizer cases (each detector on its own cases)",
-            &rows
-        )
+    report(
+        "Presidio recognizer cases (each detector on its own cases, positions checked)",
+        &tune,
+        &held,
     );
-    for (k, c) in &rows {
-        assert!(c.precision() >= 0.95 && c.recall() >= 0.95, "{k}: {c:?}");
-    }
-    assert!(rows.len() >= 10, "{rows:?}");
+    println!("rows with only a count, left out: {count_only}");
+    check(&held, 5, 0.95, 0.95, 6);
 }
 
 #[test]
@@ -166,13 +226,14 @@ fn presidio_synthetic_sentences_for_the_six_core_types() {
         Entity::UsSsn,
         Entity::IpAddress,
     ];
-    let mut rows: BTreeMap<String, Counts> = BTreeMap::new();
+    let (mut tune, mut held) = (BTreeMap::new(), BTreeMap::<String, Counts>::new());
     let o = Options {
         ip_private: true,
         only: types.to_vec(),
     };
     for s in v.as_array().unwrap() {
         let text = s["full_text"].as_str().unwrap();
+        let rows = if held_out(text) { &mut held } else { &mut tune };
         // As the scan reports them: at the default confidence threshold.
         let min = maestro::pii::policy::Options::default().min_confidence;
         let hits: Vec<values::Hit> = values::scan(text, &o)
@@ -210,10 +271,12 @@ fn presidio_synthetic_sentences_for_the_six_core_types() {
             }
         }
     }
-    println!("{}", table("Presidio synthetic sentences (all six detectors together, default confidence threshold)", &rows));
-    for (k, c) in &rows {
-        assert!(c.precision() >= 0.95 && c.recall() >= 0.95, "{k}: {c:?}");
-    }
+    report(
+        "Presidio synthetic sentences (all six detectors together, default confidence threshold)",
+        &tune,
+        &held,
+    );
+    check(&held, 5, 0.95, 0.95, 6);
 }
 
 fn flow_lines(path: &Path) -> Vec<usize> {
@@ -229,7 +292,7 @@ fn flow_lines(path: &Path) -> Vec<usize> {
 #[test]
 fn codeql_cleartext_logging_tests() {
     let Some(d) = data() else { return };
-    let mut rows: BTreeMap<String, Counts> = BTreeMap::new();
+    let (mut tune, mut held) = (BTreeMap::new(), BTreeMap::<String, Counts>::new());
     let mut spurious_hits = Vec::new();
     for (file, pos, neg) in [
         (
@@ -251,8 +314,13 @@ fn codeql_cleartext_logging_tests() {
         let p = d.join("codeql").join(file);
         let text = std::fs::read_to_string(&p).unwrap();
         let found = flow_lines(&p);
-        let c = rows.entry(file.to_string()).or_default();
         for (i, l) in text.lines().enumerate() {
+            let rows = if held_out(&format!("{file}:{}", i + 1)) {
+                &mut held
+            } else {
+                &mut tune
+            };
+            let c = rows.entry(file.to_string()).or_default();
             let hit = found.contains(&(i + 1));
             if neg.iter().any(|m| l.contains(m)) && !pos.iter().any(|m| l.contains(m)) {
                 if hit {
@@ -270,16 +338,12 @@ fn codeql_cleartext_logging_tests() {
             }
         }
     }
-    println!(
-        "{}",
-        table(
-            "CodeQL cleartext-logging tests (Alert and MISSING lines)",
-            &rows
-        )
+    report(
+        "CodeQL cleartext-logging tests (Alert and MISSING lines; OK and SPURIOUS lines are negatives)",
+        &tune,
+        &held,
     );
-    for (k, c) in &rows {
-        assert!(c.recall() >= 0.8, "{k}: {c:?}");
-    }
+    check(&held, 5, 0.8, 0.8, 3);
     assert!(
         spurious_hits.is_empty(),
         "findings on SPURIOUS lines: {spurious_hits:?}"
@@ -308,7 +372,7 @@ fn bearer_group(rule: &str) -> Option<&'static str> {
 #[test]
 fn bearer_fixtures_logger_exception_export_third_party() {
     let Some(d) = data() else { return };
-    let mut rows: BTreeMap<String, Counts> = BTreeMap::new();
+    let (mut tune, mut held) = (BTreeMap::new(), BTreeMap::<String, Counts>::new());
     let mut misses = Vec::new();
     let mut extras = Vec::new();
     for l in std::fs::read_to_string(d.join("bearer/index.jsonl"))
@@ -350,6 +414,8 @@ fn bearer_fixtures_logger_exception_export_third_party() {
                 }
                 end
             };
+            let file = fx["file"].as_str().unwrap();
+            let rows = if held_out(file) { &mut held } else { &mut tune };
             let c = rows.entry(format!("{lang} {group}")).or_default();
             let mut matched = vec![false; found.len()];
             for &e in &expected {
@@ -382,19 +448,19 @@ fn bearer_fixtures_logger_exception_export_third_party() {
             }
         }
     }
-    let mut total = Counts::default();
-    for c in rows.values() {
-        total.tp += c.tp;
-        total.fp += c.fp;
-        total.fn_ += c.fn_;
+    for rows in [&mut tune, &mut held] {
+        let mut total = Counts::default();
+        for c in rows.values() {
+            total.tp += c.tp;
+            total.fp += c.fp;
+            total.fn_ += c.fn_;
+        }
+        rows.insert("ALL".into(), total);
     }
-    rows.insert("ALL".into(), total);
-    println!(
-        "{}",
-        table(
-            "Bearer rule fixtures (logger, exception, export, third-party)",
-            &rows
-        )
+    report(
+        "Bearer rule fixtures (logger, exception, export, third-party)",
+        &tune,
+        &held,
     );
     println!(
         "missed ({}): {:?}",
@@ -406,8 +472,123 @@ fn bearer_fixtures_logger_exception_export_third_party() {
         extras.len(),
         &extras[..extras.len().min(40)]
     );
+    let total = held["ALL"];
     assert!(
         total.recall() >= 0.7 && total.precision() >= 0.8,
-        "{total:?}"
+        "held out: {total:?}"
     );
+}
+
+/// Never used for tuning: detect-secrets' public-IP plugin cases. With the
+/// default options a public address is a finding and a private, loopback,
+/// link-local or malformed one is not.
+#[test]
+fn held_out_detect_secrets_public_ip_cases() {
+    let Some(d) = data() else { return };
+    let mut c = Counts::default();
+    let mut wrong = Vec::new();
+    for l in std::fs::read_to_string(d.join("detect_secrets/plugin_cases.jsonl"))
+        .unwrap()
+        .lines()
+    {
+        let r: serde_json::Value = serde_json::from_str(l).unwrap();
+        if r["file"] != "tests/plugins/ip_public_test.py" {
+            continue;
+        }
+        let (Some(text), Some(want)) = (
+            r["case"]["payload"].as_str(),
+            r["case"]["should_flag"].as_bool(),
+        ) else {
+            continue;
+        };
+        let o = Options {
+            ip_private: false,
+            only: vec![Entity::IpAddress],
+        };
+        let got = !values::scan(text, &o).is_empty();
+        match (want, got) {
+            (true, true) => c.tp += 1,
+            (true, false) => c.fn_ += 1,
+            (false, true) => c.fp += 1,
+            (false, false) => {}
+        }
+        if want != got {
+            wrong.push(text.to_string());
+        }
+    }
+    let mut rows = BTreeMap::new();
+    rows.insert("IP_ADDRESS".to_string(), c);
+    println!(
+        "{}",
+        table("detect-secrets public-IP cases (held out whole)", &rows)
+    );
+    println!("wrong: {wrong:?}");
+    assert!(c.tp + c.fn_ >= 4 && c.fp == 0, "{c:?} {wrong:?}");
+    check(&rows, 3, 0.95, 0.8, 1);
+}
+
+/// Never used for tuning: secrets that are not personal data — Nosey
+/// Parker's rule examples and negative examples and detect-secrets' plugin
+/// cases (the public-IP ones aside). A card number, SSN, IBAN or phone
+/// number found in one of them is a false alarm; emails and IP addresses are
+/// counted but can be real (a connection string's user@host).
+#[test]
+fn held_out_secrets_are_not_reported_as_structured_pii() {
+    let Some(d) = data() else { return };
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for e in std::fs::read_dir(d.join("noseyparker/rules")).unwrap() {
+        let p = e.unwrap().path();
+        let y: serde_json::Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        for r in y["rules"].as_array().unwrap() {
+            for k in ["examples", "negative_examples"] {
+                for x in r[k].as_array().into_iter().flatten() {
+                    texts.push((
+                        format!("noseyparker {}", r["id"]),
+                        x.as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    for l in std::fs::read_to_string(d.join("detect_secrets/plugin_cases.jsonl"))
+        .unwrap()
+        .lines()
+    {
+        let r: serde_json::Value = serde_json::from_str(l).unwrap();
+        if r["file"] == "tests/plugins/ip_public_test.py" {
+            continue;
+        }
+        for k in ["payload", "line", "secret", "content"] {
+            if let Some(t) = r["case"][k].as_str() {
+                texts.push((format!("detect-secrets {}", r["file"]), t.to_string()));
+            }
+        }
+    }
+    let min = maestro::pii::policy::Options::default().min_confidence;
+    let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
+    let mut alarms = Vec::new();
+    for (from, t) in &texts {
+        for h in values::scan(t, &Options::default()) {
+            if h.confidence < min {
+                continue;
+            }
+            *by_type.entry(h.entity.name().to_string()).or_default() += 1;
+            if !matches!(h.entity, Entity::Email | Entity::IpAddress) {
+                alarms.push(format!(
+                    "{from}: {} in {:?}",
+                    h.entity.name(),
+                    &t[h.start..h.end]
+                ));
+            }
+        }
+    }
+    println!(
+        "\n{} secret strings (held out whole): findings by type {by_type:?}\nstructured false alarms ({}): {alarms:?}",
+        texts.len(),
+        alarms.len()
+    );
+    assert!(texts.len() >= 750, "{}", texts.len());
+    // At most 1 % of the strings may raise a structured-PII false alarm.
+    assert!(alarms.len() * 100 <= texts.len(), "{alarms:?}");
 }
