@@ -170,3 +170,37 @@ fn the_run_step_passes_each_line_as_one_argument_never_through_a_shell() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v.to_string().contains("$(touch"), "{v}");
 }
+
+/// action.yml passes through every output docs/github-actions.md lists, and
+/// lists none that no command sets.
+#[test]
+fn the_action_passes_every_documented_output_through() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/github-actions.md")).unwrap();
+    let mut documented = std::collections::BTreeSet::new();
+    for l in doc.lines().map(str::trim).filter(|l| l.starts_with("| `")) {
+        let mut cell = String::new();
+        let mut depth = 0;
+        for c in l.split('|').nth(2).unwrap().chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ if depth == 0 => cell.push(c),
+                _ => {}
+            }
+        }
+        documented.extend(cell.split('`').skip(1).step_by(2).map(str::to_string));
+    }
+    let action: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(root.join("action.yml")).unwrap()).unwrap();
+    let outputs = action["outputs"].as_object().unwrap();
+    let passed: std::collections::BTreeSet<String> = outputs.keys().cloned().collect();
+    assert_eq!(passed, documented);
+    for (k, v) in outputs {
+        assert_eq!(
+            v["value"].as_str().unwrap(),
+            format!("${{{{ steps.run.outputs.{k} }}}}"),
+            "{k}"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/bench/lib.sh
-data=../shared/data/jit/kamei2013/jdt.csv
+data=${MAESTRO_EVAL_DATA:-../shared/data}/jit/kamei2013/jdt.csv
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cols="--time commit_ts --ignore transaction_id"

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10000}
 source scripts/bench/lib.sh
-db=../shared/data/sbom/osv-db
+db=${MAESTRO_EVAL_DATA:-../shared/data}/sbom/osv-db
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 - "$db" "$N" "$work/big.cdx.json" <<'PY'

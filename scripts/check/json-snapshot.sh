@@ -8,7 +8,7 @@
 set -euo pipefail
 m=$(realpath "$1"); out=$(realpath -m "$2")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-d="$repo/../shared/data"
+d="${MAESTRO_EVAL_DATA:-$repo/../shared/data}"
 rm -rf "$out"; mkdir -p "$out"
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 cd "$w"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`maestro risk train` and `risk evaluate` on the 13 public JIT defect sets in
-../shared/data/jit: each sorted by time, trained on the oldest 80 %, evaluated
+$MAESTRO_EVAL_DATA/jit (default ../shared/data/jit): each sorted by time, trained on the oldest 80 %, evaluated
 on the newest 20 %. Prints one markdown row per set: maestro's AUC, the AUC of
 lines added alone (LApredict ranks by `la`), Brier skill, ECE, the base rate of
 each period, and what the 0.70 threshold flags.
@@ -11,7 +11,7 @@ import csv, json, os, subprocess, sys, tempfile
 
 root = os.path.join(os.path.dirname(__file__), "..", "..")
 maestro = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "target/release/maestro")
-jit = os.path.join(root, "..", "shared", "data", "jit")
+jit = os.path.join(os.environ.get("MAESTRO_EVAL_DATA") or os.path.join(root, "..", "shared", "data"), "jit")
 SETS = [
     ("kamei2013", n, "commit_ts", ["transaction_id"]) for n in ["bugzilla", "columba", "jdt", "postgres"]
 ] + [

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 maestro=${MAESTRO:-target/release/maestro}
 seeds=${SEEDS:-100}
 lambdas=${LAMBDAS:-"0.05 0.1 0.15 0.2 0.25 0.3 0.5"}
-data=${DATA:-../shared/data/routing/swebench_verified_mini/per_task.csv}
+data=${DATA:-${MAESTRO_EVAL_DATA:-../shared/data}/routing/swebench_verified_mini/per_task.csv}
 opus=claude-opus-4-5-20251101
 gemini=gemini-3-pro-preview-20251118
 sonnet=sonnet-4-5-20250929
