@@ -100,6 +100,7 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         ("state.md", &[""]),
         ("storage.md", &[""]),
         ("architecture.md", &[""]),
+        ("guide.md", &[""]),
         ("../README.md", &[""]),
     ];
     // Flags of other programs that the pages quote on purpose.
@@ -126,6 +127,8 @@ fn every_subcommand_has_help_and_the_docs_name_only_real_flags() {
         "--locked",                // cargo
         "--frozen",                // cargo
         "--path",                  // cargo install
+        "--check",                 // sha256sum
+        "--ignore-missing",        // sha256sum
         "--first-parent",          // git log
         "--name-status",           // git log
         "--no-renames",            // git log

@@ -628,6 +628,7 @@ pages! {
     evolve => "docs/evolve.md",
     exec => "docs/exec.md",
     graph => "docs/graph.md",
+    guide => "docs/guide.md",
     kpi => "docs/kpi.md",
     pii_scan => "docs/pii-scan.md",
     pr_report => "docs/pr-report.md",
