@@ -271,3 +271,41 @@ fn configuration_md_lists_every_key_its_env_var_and_its_default() {
     }
     assert!(checked >= 20, "{checked} keys");
 }
+
+/// The other direction: every flag of every subcommand is documented
+/// somewhere in README.md or docs/ (its `--help` is the reference; the pages
+/// say what the flag is for).
+#[test]
+fn every_flag_is_documented() {
+    let help = help_flags();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut text = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for e in std::fs::read_dir(root.join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            text += &std::fs::read_to_string(p).unwrap();
+        }
+    }
+    let documented = flags_in(&text);
+    let global = [
+        "--help",
+        "--version",
+        "--format",
+        "--json",
+        "--state",
+        "--config",
+        "--quiet",
+        "--verbose",
+    ];
+    let mut missing: Vec<String> = help
+        .iter()
+        .flat_map(|(path, flags)| {
+            flags
+                .iter()
+                .filter(|f| !global.contains(&f.as_str()) && !documented.contains(*f))
+                .map(move |f| format!("{path}: {f}"))
+        })
+        .collect();
+    missing.sort();
+    assert!(missing.is_empty(), "undocumented flags: {missing:#?}");
+}
