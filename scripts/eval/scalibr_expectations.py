@@ -27,17 +27,9 @@ FORMATS = [
     ("python/uvlock", "uv.lock"),
 ]
 
-# Registry hosts in the copied lockfiles, and what they become.
-HOSTS = [
-    ("registry.npm" + "js.org", "registry.npm.example.invalid"),
-    ("registry.yarn" + "pkg.com", "registry.yarn.example.invalid"),
-    ("files.python" + "hosted.org", "files.pypi.example.invalid"),
-    ("pypi" + ".org", "pypi.example.invalid"),
-    ("repo.packagist" + ".org", "repo.packagist.example.invalid"),
-    ("packagist" + ".org", "packagist.example.invalid"),
-    ("packages.drupal" + ".org", "packages.drupal.example.invalid"),
-    ("rubygems" + ".org", "rubygems.example.invalid"),
-]
+# Registry hosts in the copied lockfiles become *.example.invalid hosts.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from sanitize import clean  # noqa: E402
 
 CASE = re.compile(r'InputConfig:\s*extracttest\.ScanInputMockConfig\{\s*Path:\s*"([^"]+)"')
 PKG = re.compile(r'Name:\s*"([^"]*)",\s*Version:\s*"([^"]*)"|pkg\(t,\s*"([^"]*)",\s*"([^"]*)"')
@@ -73,8 +65,7 @@ def main():
             if os.path.exists(dest):
                 continue  # a file two cases share: the first case's table
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            for host, fake in HOSTS:
-                data = data.replace(host.encode(), fake.encode())
+            data = clean(data)
             with open(dest, "wb") as f:
                 f.write(data)
             if "WantErr:" in body:
