@@ -552,7 +552,15 @@ fn run_page(page: &str) {
                 }
                 c.envs(common::s3_env(&ep, "")).env_remove("MAESTRO_STATE");
             }
-            let script = format!("{}\n{command}", e.prelude.join("\n"));
+            // A line that starts a local service is the test's job: it gives
+            // the service's address itself.
+            let prelude: Vec<&str> = e
+                .prelude
+                .iter()
+                .map(String::as_str)
+                .filter(|l| !l.contains("scripts/services/"))
+                .collect();
+            let script = format!("{}\n{command}", prelude.join("\n"));
             let cwd = if command.contains("cargo build") {
                 p.path().join("myapp")
             } else {
