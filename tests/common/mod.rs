@@ -239,7 +239,9 @@ pub fn skip(why: &str) {
             .create(true)
             .open(f)
         {
-            let _ = writeln!(f, "{test}: {why}");
+            // One write of the whole line: with O_APPEND, lines from tests
+            // running in parallel never interleave.
+            let _ = f.write_all(format!("{test}: {why}\n").as_bytes());
         }
     }
 }
