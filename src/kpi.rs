@@ -29,6 +29,30 @@ pub struct Row {
     pub n: u64,
 }
 
+impl Row {
+    /// A figure with no target.
+    fn new(key: &'static str, name: &'static str, value: String, raw: f64, n: u64) -> Row {
+        Row {
+            key,
+            name,
+            value,
+            raw,
+            target: None,
+            met: None,
+            n,
+        }
+    }
+
+    /// The same figure beside its target, and whether it is met.
+    fn against(self, target: impl Into<String>, met: bool) -> Row {
+        Row {
+            target: Some(target.into()),
+            met: Some(met),
+            ..self
+        }
+    }
+}
+
 /// One week of the trend.
 #[derive(Clone, Debug, Serialize)]
 pub struct Week {
@@ -98,44 +122,38 @@ pub fn compute(conn: &Connection, cfg: &Config, since_ms: i64, now_ms: i64) -> R
         let mut evals: Vec<f64> = outcomes.iter().map(|o| o.0).collect();
         evals.sort_by(f64::total_cmp);
         let (p50, p95) = (quantile(&evals, 0.50), quantile(&evals, 0.95));
-        rows.push(Row {
-            key: "eval",
-            name: "eval p50 / p95",
-            value: format!("{p50:.3} / {p95:.3}"),
-            raw: p95,
-            target: None,
-            met: None,
+        rows.push(Row::new(
+            "eval",
+            "eval p50 / p95",
+            format!("{p50:.3} / {p95:.3}"),
+            p95,
             n,
-        });
+        ));
         let deltas: Vec<f64> = outcomes
             .iter()
             .filter_map(|o| o.1.map(|r| o.0 - r))
             .collect();
         if !deltas.is_empty() {
             let d = deltas.iter().sum::<f64>() / deltas.len() as f64;
-            rows.push(Row {
-                key: "robustness_delta",
-                name: "robustness delta (eval − perturbed eval)",
-                value: format!("{d:+.3}"),
-                raw: d,
-                target: None,
-                met: None,
-                n: deltas.len() as u64,
-            });
+            rows.push(Row::new(
+                "robustness_delta",
+                "robustness delta (eval − perturbed eval)",
+                format!("{d:+.3}"),
+                d,
+                deltas.len() as u64,
+            ));
         }
         let cost: f64 = outcomes.iter().map(|o| o.2).sum();
         let mut tasks: Vec<&str> = outcomes.iter().map(|o| o.3.as_str()).collect();
         tasks.sort_unstable();
         tasks.dedup();
-        rows.push(Row {
-            key: "cost_per_task",
-            name: "$ per task",
-            value: format!("${:.4}", cost / tasks.len() as f64),
-            raw: cost / tasks.len() as f64,
-            target: None,
-            met: None,
-            n: tasks.len() as u64,
-        });
+        rows.push(Row::new(
+            "cost_per_task",
+            "$ per task",
+            format!("${:.4}", cost / tasks.len() as f64),
+            cost / tasks.len() as f64,
+            tasks.len() as u64,
+        ));
         let mut passed: Vec<&str> = outcomes
             .iter()
             .filter(|o| o.0 >= threshold)
@@ -144,42 +162,39 @@ pub fn compute(conn: &Connection, cfg: &Config, since_ms: i64, now_ms: i64) -> R
         passed.sort_unstable();
         passed.dedup();
         if !passed.is_empty() {
-            rows.push(Row {
-                key: "cost_per_pr",
-                name: "$ per autonomous PR (task with a passing eval)",
-                value: format!("${:.4}", cost / passed.len() as f64),
-                raw: cost / passed.len() as f64,
-                target: None,
-                met: None,
-                n: passed.len() as u64,
-            });
+            rows.push(Row::new(
+                "cost_per_pr",
+                "$ per autonomous PR (task with a passing eval)",
+                format!("${:.4}", cost / passed.len() as f64),
+                cost / passed.len() as f64,
+                passed.len() as u64,
+            ));
         }
         let weeks = ((now_ms - since_ms) as f64 / (7 * DAY_MS) as f64).max(1.0 / 7.0);
         let per_week = passed.len() as f64 / weeks;
-        rows.push(Row {
-            key: "prs_per_week",
-            name: "autonomous PRs per week",
-            value: format!("{per_week:.1}"),
-            raw: per_week,
-            target: None,
-            met: None,
-            n: passed.len() as u64,
-        });
+        rows.push(Row::new(
+            "prs_per_week",
+            "autonomous PRs per week",
+            format!("{per_week:.1}"),
+            per_week,
+            passed.len() as u64,
+        ));
         if let Some(daily) = cfg.budget.daily_usd {
             let days: Vec<(String, f64)> = conn
                 .prepare("SELECT day, usd FROM daily_spend WHERE day >= ?1 ORDER BY day")?
                 .query_map([day(since_ms)], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<std::result::Result<_, _>>()?;
             if let Some(max) = days.iter().map(|d| d.1).max_by(f64::total_cmp) {
-                rows.push(Row {
-                    key: "max_daily_spend",
-                    name: "highest daily spend",
-                    value: format!("${max:.2}"),
-                    raw: max,
-                    target: Some(format!("≤ ${daily:.2} (budget)")),
-                    met: Some(max <= daily + 1e-9),
-                    n: days.len() as u64,
-                });
+                rows.push(
+                    Row::new(
+                        "max_daily_spend",
+                        "highest daily spend",
+                        format!("${max:.2}"),
+                        max,
+                        days.len() as u64,
+                    )
+                    .against(format!("≤ ${daily:.2} (budget)"), max <= daily + 1e-9),
+                );
             }
         }
     }
@@ -192,15 +207,19 @@ pub fn compute(conn: &Connection, cfg: &Config, since_ms: i64, now_ms: i64) -> R
     if decisions > 0 {
         let share = explored as f64 / decisions as f64;
         let cap = cfg.router.exploration_cap;
-        rows.push(Row {
-            key: "exploration_share",
-            name: "exploration share",
-            value: pct(share),
-            raw: share,
-            target: Some(format!("≤ {} (exploration cap)", pct(cap))),
-            met: Some(share <= cap + 1e-9),
-            n: decisions as u64,
-        });
+        rows.push(
+            Row::new(
+                "exploration_share",
+                "exploration share",
+                pct(share),
+                share,
+                decisions as u64,
+            )
+            .against(
+                format!("≤ {} (exploration cap)", pct(cap)),
+                share <= cap + 1e-9,
+            ),
+        );
     }
     // Schema-guarded runs.
     let runs: Vec<(i64, i64)> = conn
@@ -210,27 +229,29 @@ pub fn compute(conn: &Connection, cfg: &Config, since_ms: i64, now_ms: i64) -> R
     if !runs.is_empty() {
         let n = runs.len() as u64;
         let valid = runs.iter().filter(|r| r.0 != 0).count() as f64 / n as f64;
-        rows.push(Row {
-            key: "schema_valid_rate",
-            name: "schema-valid rate (exec --schema)",
-            value: pct(valid),
-            raw: valid,
-            target: Some("≥ 99.0 %".into()),
-            met: Some(valid >= 0.99),
-            n,
-        });
+        rows.push(
+            Row::new(
+                "schema_valid_rate",
+                "schema-valid rate (exec --schema)",
+                pct(valid),
+                valid,
+                n,
+            )
+            .against("≥ 99.0 %", valid >= 0.99),
+        );
         let mut retries: Vec<f64> = runs.iter().map(|r| (r.1 - 1).max(0) as f64).collect();
         retries.sort_by(f64::total_cmp);
         let p95 = quantile(&retries, 0.95);
-        rows.push(Row {
-            key: "retries_p95",
-            name: "schema retries p95",
-            value: format!("{p95}"),
-            raw: p95,
-            target: Some("< 2".into()),
-            met: Some(p95 < 2.0),
-            n,
-        });
+        rows.push(
+            Row::new(
+                "retries_p95",
+                "schema retries p95",
+                format!("{p95}"),
+                p95,
+                n,
+            )
+            .against("< 2", p95 < 2.0),
+        );
     }
     // Build cache.
     let (gets, hits, saved): (i64, i64, i64) = conn.query_row(
@@ -243,24 +264,20 @@ pub fn compute(conn: &Connection, cfg: &Config, since_ms: i64, now_ms: i64) -> R
     )?;
     if gets > 0 {
         let rate = hits as f64 / gets as f64;
-        rows.push(Row {
-            key: "cache_hit_rate",
-            name: "build cache hit rate",
-            value: pct(rate),
-            raw: rate,
-            target: None,
-            met: None,
-            n: gets as u64,
-        });
-        rows.push(Row {
-            key: "cache_time_saved",
-            name: "build time saved by the cache",
-            value: duration(saved),
-            raw: saved as f64 / 1000.0,
-            target: None,
-            met: None,
-            n: hits as u64,
-        });
+        rows.push(Row::new(
+            "cache_hit_rate",
+            "build cache hit rate",
+            pct(rate),
+            rate,
+            gets as u64,
+        ));
+        rows.push(Row::new(
+            "cache_time_saved",
+            "build time saved by the cache",
+            duration(saved),
+            saved as f64 / 1000.0,
+            hits as u64,
+        ));
     }
     // Downshift time: the audit trail's transitions, the state before the
     // window carried in.
@@ -284,15 +301,13 @@ pub fn compute(conn: &Connection, cfg: &Config, since_ms: i64, now_ms: i64) -> R
             active_ms += now_ms - since;
         }
         let share = active_ms as f64 / (now_ms - since_ms).max(1) as f64;
-        rows.push(Row {
-            key: "downshift_time",
-            name: "time in downshift",
-            value: format!("{} ({})", pct(share), duration(active_ms)),
-            raw: share,
-            target: None,
-            met: None,
-            n: trail.len() as u64,
-        });
+        rows.push(Row::new(
+            "downshift_time",
+            "time in downshift",
+            format!("{} ({})", pct(share), duration(active_ms)),
+            share,
+            trail.len() as u64,
+        ));
     }
     // Time to remediate high and critical vulnerabilities.
     let mut ttr: Vec<f64> = conn
@@ -306,15 +321,16 @@ pub fn compute(conn: &Connection, cfg: &Config, since_ms: i64, now_ms: i64) -> R
     if !ttr.is_empty() {
         ttr.sort_by(f64::total_cmp);
         let m = quantile(&ttr, 0.5);
-        rows.push(Row {
-            key: "ttr_high_hours",
-            name: "median time to remediate (high, critical)",
-            value: format!("{m:.1} h"),
-            raw: m,
-            target: Some("≤ 48 h".into()),
-            met: Some(m <= 48.0),
-            n: ttr.len() as u64,
-        });
+        rows.push(
+            Row::new(
+                "ttr_high_hours",
+                "median time to remediate (high, critical)",
+                format!("{m:.1} h"),
+                m,
+                ttr.len() as u64,
+            )
+            .against("≤ 48 h", m <= 48.0),
+        );
     }
     let weeks = weekly(
         &outcomes_for_trend(conn, since_ms, now_ms)?,
