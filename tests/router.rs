@@ -308,23 +308,19 @@ fn arms_lifecycle() {
         assert_ne!(d["arm"], "chainB@large");
         assert_eq!(d["alternatives"].as_array().unwrap().len(), 2);
     }
-    let list = p.json(&["arms", "list"]);
-    let b = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == "chainB@large")
-        .unwrap();
-    assert_eq!(b["retired"], true);
+    let arm_b = || {
+        p.json(&["arms", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == "chainB@large")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(arm_b()["retired"], true);
     // Re-adding a retired arm re-activates it.
     p.ok(&["arms", "add", "chainB@large", "--tier", "large"]);
-    let list = p.json(&["arms", "list"]);
-    let b = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == "chainB@large")
-        .unwrap();
+    let b = arm_b();
     assert_eq!(b["retired"], false, "{b}");
 }
 
