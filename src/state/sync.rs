@@ -272,11 +272,14 @@ mod tests {
         }
     }
 
-    /// A store on which every upload of the state (`s.db`) loses; the
-    /// conditional-write probe's objects behave.
-    struct AlwaysBeaten(Memory);
+    /// An in-memory store whose uploads go through `.1` (a server that
+    /// misbehaves in one way); everything else is the memory store's.
+    struct Rigged<F>(Memory, F);
 
-    impl ObjectStore for AlwaysBeaten {
+    impl<F> ObjectStore for Rigged<F>
+    where
+        F: Fn(&Memory, &str, &Path, &Cond) -> Result<Put> + Send + Sync,
+    {
         fn head(&self, key: &str) -> Result<Option<crate::storage::Meta>> {
             self.0.head(key)
         }
@@ -284,10 +287,7 @@ mod tests {
             self.0.get_to_file(key, dest)
         }
         fn put_file(&self, key: &str, src: &Path, cond: &Cond) -> Result<Put> {
-            if key == "s.db" {
-                return Ok(Put::PreconditionFailed);
-            }
-            self.0.put_file(key, src, cond)
+            (self.1)(&self.0, key, src, cond)
         }
         fn list(&self, prefix: &str) -> Result<Vec<crate::storage::Meta>> {
             self.0.list(prefix)
@@ -296,13 +296,23 @@ mod tests {
             self.0.delete(key)
         }
         fn describe(&self) -> String {
-            "always beaten".into()
+            "rigged".into()
         }
     }
 
     #[test]
     fn sixty_four_lost_races_are_exit_3_after_capped_waits() {
-        let os = AlwaysBeaten(Memory::default());
+        // Every upload of the state loses; the conditional-write probe's
+        // objects behave.
+        let os = Rigged(
+            Memory::default(),
+            |m: &Memory, key: &str, src: &Path, cond: &Cond| {
+                if key == "s.db" {
+                    return Ok(Put::PreconditionFailed);
+                }
+                m.put_file(key, src, cond)
+            },
+        );
         let r = Remote {
             store: &os,
             key: "s.db",
@@ -330,28 +340,11 @@ mod tests {
 
     #[test]
     fn a_server_that_ignores_preconditions_is_refused() {
-        struct Careless(Memory);
-        impl ObjectStore for Careless {
-            fn head(&self, k: &str) -> Result<Option<crate::storage::Meta>> {
-                self.0.head(k)
-            }
-            fn get_to_file(&self, k: &str, d: &Path) -> Result<Option<crate::storage::Meta>> {
-                self.0.get_to_file(k, d)
-            }
-            fn put_file(&self, k: &str, s: &Path, _: &Cond) -> Result<Put> {
-                self.0.put_file(k, s, &Cond::Always)
-            }
-            fn list(&self, p: &str) -> Result<Vec<crate::storage::Meta>> {
-                self.0.list(p)
-            }
-            fn delete(&self, k: &str) -> Result<()> {
-                self.0.delete(k)
-            }
-            fn describe(&self) -> String {
-                "careless".into()
-            }
-        }
-        let os = Careless(Memory::default());
+        // Every upload succeeds, whatever its precondition.
+        let os = Rigged(
+            Memory::default(),
+            |m: &Memory, k: &str, s: &Path, _: &Cond| m.put_file(k, s, &Cond::Always),
+        );
         let r = Remote {
             store: &os,
             key: "s.db",
