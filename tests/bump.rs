@@ -5,7 +5,7 @@
 //! are in fixtures/bump/osv (see fixtures/SOURCES.md).
 
 mod common;
-use common::Project;
+use common::{copy_dir, Project};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -13,13 +13,6 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/bump")
         .join(rel)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
 }
 
 /// `maestro bump ARGS` in `dir`, with `extra_path` first on PATH.

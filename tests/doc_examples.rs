@@ -7,8 +7,8 @@
 //! are reported as skipped otherwise.
 
 mod common;
-use common::repo::{commit, git};
-use common::Project;
+use common::repo::{commit, commit_at, git};
+use common::{copy_dir, Project};
 use std::path::{Path, PathBuf};
 
 /// One example: the page, its line, the command (continuations joined,
@@ -121,18 +121,6 @@ fn examples(page: &str) -> Vec<Example> {
         .collect()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().map(Result::unwrap) {
-        let rel = e.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
 fn write(dir: &Path, rel: &str, body: &str) {
     let p = dir.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -199,7 +187,12 @@ fn sandbox(p: &Project) {
             files.push((test.as_str(), "def test():\n    pass\n"));
         }
         // Five days apart, so that most are older than risk's 30-day horizon.
-        commit_at(d, &files, &msg, 1_735_689_600 + i * 5 * 86_400);
+        commit_at(
+            d,
+            &files,
+            &msg,
+            &format!("@{} +0000", 1_735_689_600 + i * 5 * 86_400),
+        );
     }
     git(d, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
     commit(
@@ -389,24 +382,6 @@ fn sandbox(p: &Project) {
             series.join(",")
         ),
     );
-}
-
-/// [`commit`] at a given time (Unix seconds).
-fn commit_at(d: &Path, files: &[(&str, &str)], msg: &str, at: u64) {
-    for (f, body) in files {
-        write(d, f, body);
-    }
-    let date = format!("@{at} +0000");
-    for args in [&["add", "-A"][..], &["commit", "-q", "-m", msg]] {
-        let ok = std::process::Command::new("git")
-            .args(args)
-            .current_dir(d)
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .status()
-            .unwrap();
-        assert!(ok.success());
-    }
 }
 
 fn make_executable(p: &Path) {

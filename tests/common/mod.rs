@@ -266,6 +266,18 @@ pub fn within_one_utc_day<T>(f: impl Fn() -> T) -> T {
     }
 }
 
+/// Copies the tree `from` into `to` (created, with its subdirectories).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).into_iter().map(Result::unwrap) {
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
 /// A file or folder under the repository's `fixtures/` (always present).
 pub fn fixture(rel: &str) -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,11 +6,16 @@ use std::path::Path;
 use std::process::Command;
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
+    git_at(dir, args, "2026-01-01T00:00:00Z")
+}
+
+/// [`git`] with the author and committer date `date`.
+pub fn git_at(dir: &Path, args: &[&str], date: &str) -> String {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
         .output()
         .unwrap();
     assert!(
@@ -22,14 +27,19 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 pub fn commit(dir: &Path, files: &[(&str, &str)], msg: &str) -> String {
+    commit_at(dir, files, msg, "2026-01-01T00:00:00Z")
+}
+
+/// [`commit`] at `date` (anything git takes, e.g. `@1735689600 +0000`).
+pub fn commit_at(dir: &Path, files: &[(&str, &str)], msg: &str, date: &str) -> String {
     for (f, body) in files {
         let p = dir.join(f);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, body).unwrap();
     }
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", msg]);
-    git(dir, &["rev-parse", "HEAD"])
+    git_at(dir, &["add", "-A"], date);
+    git_at(dir, &["commit", "-q", "-m", msg], date);
+    git_at(dir, &["rev-parse", "HEAD"], date)
 }
 
 /// A repository with five pull requests (four squashed, one merged), a
