@@ -3,6 +3,8 @@
 //! the tool cache after its SHA-256 is checked, reused from the cache, a
 //! tampered archive is refused, and inputs never reach a shell.
 
+mod common;
+
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -176,21 +178,10 @@ fn the_run_step_passes_each_line_as_one_argument_never_through_a_shell() {
 #[test]
 fn the_action_passes_every_documented_output_through() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let doc = std::fs::read_to_string(root.join("docs/github-actions.md")).unwrap();
-    let mut documented = std::collections::BTreeSet::new();
-    for l in doc.lines().map(str::trim).filter(|l| l.starts_with("| `")) {
-        let mut cell = String::new();
-        let mut depth = 0;
-        for c in l.split('|').nth(2).unwrap().chars() {
-            match c {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                _ if depth == 0 => cell.push(c),
-                _ => {}
-            }
-        }
-        documented.extend(cell.split('`').skip(1).step_by(2).map(str::to_string));
-    }
+    let documented: std::collections::BTreeSet<String> = common::documented_outputs()
+        .into_iter()
+        .flat_map(|(_, names)| names)
+        .collect();
     let action: serde_json::Value =
         serde_saphyr::from_str(&std::fs::read_to_string(root.join("action.yml")).unwrap()).unwrap();
     let outputs = action["outputs"].as_object().unwrap();

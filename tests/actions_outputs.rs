@@ -73,32 +73,12 @@ fn parse(text: &str) -> Outputs {
 /// `command` (the row whose first cell names it), values in parentheses left
 /// out.
 fn documented(command: &str) -> Vec<String> {
-    let doc = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/github-actions.md"),
-    )
-    .unwrap();
-    let row = doc
-        .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with(&format!("| `{command}` |")))
-        .unwrap_or_else(|| panic!("{command} is not in the outputs table"));
-    let cell = row.split('|').nth(2).unwrap();
-    let mut names = String::new();
-    let mut depth = 0;
-    for c in cell.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ if depth == 0 => names.push(c),
-            _ => {}
-        }
-    }
-    names
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
+    let cell = format!("`{command}`");
+    common::documented_outputs()
+        .into_iter()
+        .find(|(c, _)| *c == cell)
+        .unwrap_or_else(|| panic!("{command} is not in the outputs table"))
+        .1
 }
 
 /// The outputs are the documented ones, no more and no fewer.

@@ -266,6 +266,35 @@ pub fn within_one_utc_day<T>(f: impl Fn() -> T) -> T {
     }
 }
 
+/// docs/github-actions.md's outputs table: each row's first cell (the
+/// command, as written) and the output names in its second, leaving out
+/// what stands in parentheses (values and conditions).
+pub fn documented_outputs() -> Vec<(String, Vec<String>)> {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/github-actions.md"),
+    )
+    .unwrap();
+    doc.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("| `"))
+        .map(|row| {
+            let cells: Vec<&str> = row.split('|').collect();
+            let mut names = String::new();
+            let mut depth = 0;
+            for c in cells[2].chars() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ if depth == 0 => names.push(c),
+                    _ => {}
+                }
+            }
+            let names = names.split('`').skip(1).step_by(2).map(str::to_string);
+            (cells[1].trim().to_string(), names.collect())
+        })
+        .collect()
+}
+
 /// Copies the tree `from` into `to` (created, with its subdirectories).
 pub fn copy_dir(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from).into_iter().map(Result::unwrap) {
