@@ -416,6 +416,54 @@ fn pages() -> Vec<String> {
     pages
 }
 
+/// pr-report's inputs: the other steps' JSON, from the sandbox's history
+/// (the model trained on the table `sandbox` wrote).
+fn pr_report_inputs(p: &Project) {
+    p.ok(&[
+        "risk",
+        "train",
+        "--data",
+        "newer.csv",
+        "--time",
+        "commit_ts",
+        "--out",
+        "risk-model.json",
+    ]);
+    p.ok(&["graph", "ingest", "git"]);
+    for (file, args) in [
+        (
+            "risk.json",
+            &[
+                "risk",
+                "score",
+                "--features",
+                "change.json",
+                "--model",
+                "risk-model.json",
+            ][..],
+        ),
+        ("impact.json", &["graph", "impact", "--files", "src/app.py"]),
+        (
+            "sbom.json",
+            &["sbom-diff", "--base", "old.json", "--head", "new.json"],
+        ),
+        (
+            "bench.json",
+            &[
+                "bench-gate",
+                "--base",
+                "rounds/main/",
+                "--head",
+                "rounds/pr/",
+            ],
+        ),
+        ("pii.json", &["pii-scan", "src/", "--fail-on", "none"]),
+    ] {
+        let out = p.cmd().arg("--json").args(args).output().unwrap();
+        std::fs::write(p.path().join(file), out.stdout).unwrap();
+    }
+}
+
 /// Runs one page's examples in a fresh sandbox; fails with every failure.
 fn run_page(page: &str) {
     let bin = assert_cmd::cargo::cargo_bin("maestro");
@@ -424,8 +472,9 @@ fn run_page(page: &str) {
         bin.parent().unwrap().display(),
         std::env::var("PATH").unwrap()
     );
+    let examples = examples(page);
     // Evaluation data, looked up only by the page that uses it.
-    let routing = examples(page)
+    let routing = examples
         .iter()
         .any(|e| e.command.contains("per_task.csv"))
         .then(|| common::shared_data("routing/swebench_verified_mini/per_task.csv"))
@@ -433,160 +482,100 @@ fn run_page(page: &str) {
     let fake = std::sync::Arc::new(std::sync::Mutex::new(common::github::Fake::default()));
     let api = common::github::serve(fake.clone());
     let (mut ran, mut failures) = (0, Vec::new());
-    {
-        let examples = examples(page);
-        let p = Project::new(CONFIG);
-        sandbox(&p);
-        if let Some(csv) = &routing {
-            std::fs::copy(csv, p.path().join("per_task.csv")).unwrap();
-        }
-        let pr_event = p.path().join("pr7.json");
-        std::fs::write(&pr_event, r#"{"pull_request": {"number": 7}}"#).unwrap();
-        // pr-report's inputs: the other steps' JSON.
-        for (file, args) in [
-            (
-                "risk.json",
-                vec![
-                    "risk",
-                    "score",
-                    "--features",
-                    "change.json",
-                    "--model",
-                    "risk-model.json",
-                ],
-            ),
-            (
-                "impact.json",
-                vec!["graph", "impact", "--files", "src/app.py"],
-            ),
-            (
-                "sbom.json",
-                vec!["sbom-diff", "--base", "old.json", "--head", "new.json"],
-            ),
-            (
-                "bench.json",
-                vec![
-                    "bench-gate",
-                    "--base",
-                    "rounds/main/",
-                    "--head",
-                    "rounds/pr/",
-                ],
-            ),
-            ("pii.json", vec!["pii-scan", "src/", "--fail-on", "none"]),
-        ] {
-            if page != "docs/pr-report.md" {
-                break;
-            }
-            if file == "risk.json" {
-                p.ok(&[
-                    "risk",
-                    "features",
-                    "--history",
-                    "--labels",
-                    "--out",
-                    "history.csv",
-                ]);
-                p.ok(&[
-                    "risk",
-                    "train",
-                    "--data",
-                    "history.csv",
-                    "--time",
-                    "commit_ts",
-                    "--out",
-                    "risk-model.json",
-                ]);
-                p.ok(&["graph", "ingest", "git"]);
-            }
-            let out = p.cmd().arg("--json").args(&args).output().unwrap();
-            std::fs::write(p.path().join(file), out.stdout).unwrap();
-        }
-        for e in &examples {
-            for s in &e.setup {
-                let ok = std::process::Command::new("sh")
-                    .args(["-c", s])
-                    .current_dir(p.path())
-                    .status()
-                    .unwrap();
-                assert!(ok.success(), "{}:{}: setup `{s}` failed", e.page, e.line);
-            }
-        }
-        for e in examples {
-            if let Some(why) = unavailable(&e) {
-                let what = format!("{}:{}: `{}`: {why}", e.page, e.line, e.command);
-                // As everywhere: a missing service is a failure in CI.
-                assert!(!common::ci(), "{what}");
-                common::skip(&what);
-                continue;
-            }
-            if e.command.contains("per_task.csv") && routing.is_none() {
-                continue; // shared_data noted the skip
-            }
-            let mut command = e.command.clone();
-            let mut c = p.cmd();
-            if let Ok(url) = std::env::var("MAESTRO_TEST_REDIS_URL") {
-                command = command.replace("redis://127.0.0.1:6379", &url);
-            }
-            if let Ok(ep) = std::env::var("MAESTRO_TEST_S3_ENDPOINT") {
-                let all = format!("{} {command}", e.prelude.join(" "));
-                if let Some(bucket) = all.split("s3://").nth(1).and_then(|r| r.split('/').next()) {
-                    let _ = std::panic::catch_unwind(|| common::create_bucket(&ep, bucket));
-                }
-                c.envs(common::s3_env(&ep, "")).env_remove("MAESTRO_STATE");
-            }
-            // A line that starts a local service is the test's job: it gives
-            // the service's address itself.
-            let prelude: Vec<&str> = e
-                .prelude
-                .iter()
-                .map(String::as_str)
-                .filter(|l| !l.contains("scripts/services/"))
-                .collect();
-            let script = format!("{}\n{command}", prelude.join("\n"));
-            let cwd = if command.contains("cargo build") {
-                p.path().join("myapp")
-            } else {
-                p.path().to_path_buf()
-            };
-            let out = std::process::Command::new("sh")
-                .args(["-c", &script])
-                .current_dir(&cwd)
-                .env("PATH", &path)
-                .env("PR", "7")
-                .env("EVAL", "0.9")
-                .env("COST", "0.2")
-                .env("ENV_HASH", "0123abcd")
-                .env(
-                    "GITHUB_EVENT_PATH",
-                    if command.contains("pr-report") {
-                        pr_event.clone()
-                    } else {
-                        p.path().join("event.json")
-                    },
-                )
-                .env("GITHUB_TOKEN", "ghs_doc_example")
-                .env("GITHUB_REPOSITORY", "o/r")
-                .env("GITHUB_API_URL", &api)
-                .env("REDIS_ADDRESS", "redis:6379")
-                .env("REDIS_PASSWORD", "x")
-                .envs(
-                    c.get_envs()
-                        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
-                )
-                .env_remove("GITHUB_ACTIONS")
-                .output()
+    let p = Project::new(CONFIG);
+    sandbox(&p);
+    if let Some(csv) = &routing {
+        std::fs::copy(csv, p.path().join("per_task.csv")).unwrap();
+    }
+    let pr_event = p.path().join("pr7.json");
+    std::fs::write(&pr_event, r#"{"pull_request": {"number": 7}}"#).unwrap();
+    if page == "docs/pr-report.md" {
+        pr_report_inputs(&p);
+    }
+    for e in &examples {
+        for s in &e.setup {
+            let ok = std::process::Command::new("sh")
+                .args(["-c", s])
+                .current_dir(p.path())
+                .status()
                 .unwrap();
-            ran += 1;
-            if !matches!(out.status.code(), Some(0 | 1)) {
-                failures.push(format!(
-                    "{}:{}: `{command}`: exit {:?}: {}",
-                    e.page,
-                    e.line,
-                    out.status.code(),
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ));
+            assert!(ok.success(), "{}:{}: setup `{s}` failed", e.page, e.line);
+        }
+    }
+    for e in examples {
+        if let Some(why) = unavailable(&e) {
+            let what = format!("{}:{}: `{}`: {why}", e.page, e.line, e.command);
+            // As everywhere: a missing service is a failure in CI.
+            assert!(!common::ci(), "{what}");
+            common::skip(&what);
+            continue;
+        }
+        if e.command.contains("per_task.csv") && routing.is_none() {
+            continue; // shared_data noted the skip
+        }
+        let mut command = e.command.clone();
+        let mut c = p.cmd();
+        if let Ok(url) = std::env::var("MAESTRO_TEST_REDIS_URL") {
+            command = command.replace("redis://127.0.0.1:6379", &url);
+        }
+        if let Ok(ep) = std::env::var("MAESTRO_TEST_S3_ENDPOINT") {
+            let all = format!("{} {command}", e.prelude.join(" "));
+            if let Some(bucket) = all.split("s3://").nth(1).and_then(|r| r.split('/').next()) {
+                let _ = std::panic::catch_unwind(|| common::create_bucket(&ep, bucket));
             }
+            c.envs(common::s3_env(&ep, "")).env_remove("MAESTRO_STATE");
+        }
+        // A line that starts a local service is the test's job: it gives
+        // the service's address itself.
+        let prelude: Vec<&str> = e
+            .prelude
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !l.contains("scripts/services/"))
+            .collect();
+        let script = format!("{}\n{command}", prelude.join("\n"));
+        let cwd = if command.contains("cargo build") {
+            p.path().join("myapp")
+        } else {
+            p.path().to_path_buf()
+        };
+        let out = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .current_dir(&cwd)
+            .env("PATH", &path)
+            .env("PR", "7")
+            .env("EVAL", "0.9")
+            .env("COST", "0.2")
+            .env("ENV_HASH", "0123abcd")
+            .env(
+                "GITHUB_EVENT_PATH",
+                if command.contains("pr-report") {
+                    pr_event.clone()
+                } else {
+                    p.path().join("event.json")
+                },
+            )
+            .env("GITHUB_TOKEN", "ghs_doc_example")
+            .env("GITHUB_REPOSITORY", "o/r")
+            .env("GITHUB_API_URL", &api)
+            .env("REDIS_ADDRESS", "redis:6379")
+            .env("REDIS_PASSWORD", "x")
+            .envs(
+                c.get_envs()
+                    .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+            )
+            .env_remove("GITHUB_ACTIONS")
+            .output()
+            .unwrap();
+        ran += 1;
+        if !matches!(out.status.code(), Some(0 | 1)) {
+            failures.push(format!(
+                "{}:{}: `{command}`: exit {:?}: {}",
+                e.page,
+                e.line,
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
         }
     }
     assert!(
