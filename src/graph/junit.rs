@@ -7,7 +7,7 @@
 
 use crate::error::{input, Result};
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
+use quick_xml::{Reader, XmlVersion};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -67,11 +67,15 @@ pub struct TestResult {
 }
 
 /// The attributes of `e` that maestro reads.
-fn attr(e: &BytesStart, key: &[u8]) -> Option<String> {
+fn attr(e: &BytesStart, key: &str) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.as_ref() == key)
-        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+        .and_then(|a| {
+            a.normalized_value(XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 /// An attempt's result as the elements inside a `testcase` tell it.
@@ -120,7 +124,7 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<TestResult>> {
             _ => (None, false),
         };
         if let Some(e) = start {
-            let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+            let tag = e.local_name().as_ref().to_owned();
             if !seen_root {
                 if tag != "testsuites" && tag != "testsuite" {
                     return Err(input(format!(
@@ -132,15 +136,15 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<TestResult>> {
                 seen_root = true;
             }
             match tag.as_str() {
-                "testsuite" => suites.push(attr(&e, b"name").unwrap_or_default()),
+                "testsuite" => suites.push(attr(&e, "name").unwrap_or_default()),
                 "testcase" => {
                     case = Some(Case {
-                        suite: attr(&e, b"classname")
+                        suite: attr(&e, "classname")
                             .filter(|c| !c.is_empty())
                             .or_else(|| suites.last().cloned())
                             .unwrap_or_default(),
-                        name: attr(&e, b"name").unwrap_or_default(),
-                        file: attr(&e, b"file"),
+                        name: attr(&e, "name").unwrap_or_default(),
+                        file: attr(&e, "file"),
                         ..Case::default()
                     })
                 }
@@ -154,7 +158,7 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<TestResult>> {
                             _ => c.reruns_failed += 1,
                         }
                         if tag != "skipped" {
-                            if let Some(m) = attr(&e, b"message").or_else(|| attr(&e, b"type")) {
+                            if let Some(m) = attr(&e, "message").or_else(|| attr(&e, "type")) {
                                 c.message = Some(
                                     crate::output::safe::one_line(m.lines().next().unwrap_or(""))
                                         .into_owned(),
@@ -174,7 +178,7 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<TestResult>> {
         }
         match ev {
             Event::End(e) => {
-                let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let tag = e.local_name().as_ref().to_owned();
                 open.pop();
                 close(&tag, &mut suites, &mut case, &mut found);
             }

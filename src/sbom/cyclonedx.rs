@@ -4,7 +4,9 @@
 
 use super::{Component, Sbom};
 use crate::error::{input, Result};
+use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::Event;
+use quick_xml::XmlVersion;
 use serde_json::Value;
 
 fn licences_json(c: &Value) -> Vec<String> {
@@ -73,10 +75,33 @@ struct Partial {
     licenses: Vec<String>,
 }
 
+/// Stores the text of the element that just closed (`path`'s last) in the
+/// component open at `depth`, when it is one of the fields maestro reads.
+fn take_text(path: &[String], depth: usize, p: &mut Partial, val: &str) {
+    if val.is_empty() {
+        return;
+    }
+    let here = path.len();
+    let tag = path.last().map(String::as_str).unwrap_or("");
+    if here == depth + 1 {
+        match tag {
+            "name" => p.name = Some(val.to_owned()),
+            "version" => p.version = Some(val.to_owned()),
+            "purl" => p.purl = Some(val.to_owned()),
+            _ => {}
+        }
+    } else if path.get(depth).is_some_and(|t| t == "licenses")
+        && (tag == "expression"
+            || (tag == "id" || tag == "name") && path.get(here - 2).is_some_and(|t| t == "license"))
+    {
+        p.licenses.push(val.to_owned());
+    }
+}
+
 /// Reads a CycloneDX XML document.
 pub fn from_xml(text: &str, name: &str) -> Result<Sbom> {
     let mut r = quick_xml::Reader::from_str(text);
-    r.config_mut().trim_text(true);
+    let mut text = String::new();
     let mut path: Vec<String> = Vec::new();
     let mut open: Vec<(usize, Partial)> = Vec::new(); // (depth of <component>, fields)
     let mut components = Vec::new();
@@ -92,7 +117,7 @@ pub fn from_xml(text: &str, name: &str) -> Result<Sbom> {
         })?;
         match ev {
             Event::Start(e) => {
-                let tag = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let tag = e.local_name().as_ref().to_owned();
                 if path.is_empty() {
                     if tag != "bom" {
                         return Err(input(format!(
@@ -101,18 +126,22 @@ pub fn from_xml(text: &str, name: &str) -> Result<Sbom> {
                     }
                     saw_bom = true;
                     for a in e.attributes().flatten() {
-                        if a.key.as_ref() == b"xmlns" {
-                            let ns = String::from_utf8_lossy(&a.value).into_owned();
+                        if a.key.as_ref() == "xmlns" {
+                            let ns = a.value.to_string();
                             spec = ns.rsplit('/').next().unwrap_or("?").to_string();
                         }
                     }
                 }
                 path.push(tag.clone());
+                text.clear();
                 if tag == "component" && !path.iter().any(|p| p == "metadata") {
                     open.push((path.len(), Partial::default()));
                 }
             }
             Event::End(_) => {
+                if let Some((depth, p)) = open.last_mut() {
+                    take_text(&path, *depth, p, text.trim());
+                }
                 if let (Some(tag), Some((depth, _))) = (path.last(), open.last()) {
                     if tag == "component" && *depth == path.len() {
                         let (_, p) = open.pop().unwrap_or_default();
@@ -130,39 +159,24 @@ pub fn from_xml(text: &str, name: &str) -> Result<Sbom> {
                     }
                 }
                 path.pop();
+                text.clear();
             }
-            ev @ (Event::Text(_) | Event::CData(_)) => {
-                let Some((depth, p)) = open.last_mut() else {
-                    continue;
+            // Text arrives in pieces: runs of characters, CDATA sections and
+            // entity references, each its own event.
+            Event::Text(t) => text.push_str(&t.xml_content(XmlVersion::Implicit1_0)),
+            Event::CData(c) => text.push_str(&c),
+            Event::GeneralRef(g) => {
+                let bad = || {
+                    input(format!(
+                        "{name}: unknown entity &{}; at byte {}",
+                        crate::output::safe::one_line(&g),
+                        r.buffer_position()
+                    ))
                 };
-                let val = match ev {
-                    Event::Text(t) => t
-                        .unescape()
-                        .map_err(|e| {
-                            input(format!(
-                                "{name}: bad text at byte {}: {e}",
-                                r.buffer_position()
-                            ))
-                        })?
-                        .into_owned(),
-                    Event::CData(c) => String::from_utf8_lossy(&c).into_owned(),
-                    _ => unreachable!("matched Text or CData"),
-                };
-                let here = path.len();
-                let tag = path.last().map(String::as_str).unwrap_or("");
-                if here == *depth + 1 {
-                    match tag {
-                        "name" => p.name = Some(val),
-                        "version" => p.version = Some(val),
-                        "purl" => p.purl = Some(val),
-                        _ => {}
-                    }
-                } else if path.get(*depth).is_some_and(|t| t == "licenses")
-                    && (tag == "expression"
-                        || (tag == "id" || tag == "name")
-                            && path.get(here - 2).is_some_and(|t| t == "license"))
-                {
-                    p.licenses.push(val);
+                match g.resolve_char_ref() {
+                    Ok(Some(c)) => text.push(c),
+                    Ok(None) => text.push_str(resolve_xml_entity(&g).ok_or_else(bad)?),
+                    Err(_) => return Err(bad()),
                 }
             }
             Event::Eof => break,
@@ -185,4 +199,57 @@ pub fn from_xml(text: &str, name: &str) -> Result<Sbom> {
         components,
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_xml;
+
+    fn bom(components: &str) -> String {
+        format!(
+            r#"<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components>{components}</components></bom>"#
+        )
+    }
+
+    #[test]
+    fn text_with_entities_and_cdata_is_read_whole() {
+        let s = from_xml(
+            &bom(
+                "<component><name> a &amp; b&#x41;&#66; </name><version><![CDATA[1.0]]>-rc&lt;1</version>\
+                 <licenses><license><id>MIT</id></license></licenses></component>",
+            ),
+            "x.xml",
+        )
+        .unwrap();
+        assert_eq!(s.spec_version, "1.5");
+        let c = &s.components[0];
+        assert_eq!(c.name, "a & bAB");
+        assert_eq!(c.version.as_deref(), Some("1.0-rc<1"));
+        assert_eq!(c.licenses, ["MIT"]);
+    }
+
+    #[test]
+    fn nested_components_keep_their_own_fields() {
+        let s = from_xml(
+            &bom(
+                "<component><name>outer</name><components><component><name>inner</name>\
+                  <version>2</version></component></components><version>1</version></component>",
+            ),
+            "x.xml",
+        )
+        .unwrap();
+        let got: Vec<_> = s
+            .components
+            .iter()
+            .map(|c| (c.name.as_str(), c.version.as_deref()))
+            .collect();
+        assert_eq!(got, [("inner", Some("2")), ("outer", Some("1"))]);
+    }
+
+    #[test]
+    fn an_unknown_entity_is_bad_input_naming_the_file() {
+        let e = from_xml(&bom("<component><name>a&nope;</name></component>"), "x.xml").unwrap_err();
+        assert!(e.to_string().starts_with("x.xml: "), "{e}");
+        assert!(e.to_string().contains("&nope;"), "{e}");
+    }
 }
