@@ -9,7 +9,8 @@ for tool in hyperfine zstd; do
   command -v "$tool" >/dev/null || { sudo_cmd=; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq "$tool" >/dev/null; }
 done
 cargo build --release --locked -q
-M="$PWD/target/release/maestro"
+source scripts/bench/lib.sh
+M="$MAESTRO"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -11,13 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seeds="${1:-100}"
-cargo build --quiet --release --bin maestro
+source scripts/bench/lib.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 examples/evolve/make_scenarios.py 80 "$work/scenarios"
 : >"$work/maestro.toml"
 run() { # TRUE_LIFT BUDGET SEED
-  (cd "$work" && TRUE_LIFT="$1" "$OLDPWD/target/release/maestro" --quiet --json evolve run \
+  (cd "$work" && TRUE_LIFT="$1" "$MAESTRO" --quiet --json evolve run \
     --scenarios scenarios --space "$OLDPWD/examples/evolve/space.toml" \
     --eval-cmd "NOISE_SEED=$3 $OLDPWD/examples/evolve/eval.sh" --holdout 0.5 --budget "$2" --seed "$3" \
     --jobs 2 --cache "cache-$1.db")

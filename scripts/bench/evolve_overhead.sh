@@ -17,4 +17,4 @@ chmod +x "$work/loop.sh"
 cd "$work"
 hyperfine -w 1 -r 10 -N --prepare "rm -f $work/c.db $work/c.db-wal $work/c.db-shm" \
   "$work/loop.sh" \
-  "$OLDPWD/target/release/maestro --quiet evolve run --scenarios scenarios --space $OLDPWD/examples/evolve/space.toml --eval-cmd $OLDPWD/examples/evolve/eval.sh --holdout 0.5 --budget 10 --jobs 1 --cache c.db"
+  "$MAESTRO --quiet evolve run --scenarios scenarios --space $OLDPWD/examples/evolve/space.toml --eval-cmd $OLDPWD/examples/evolve/eval.sh --holdout 0.5 --budget 10 --jobs 1 --cache c.db"

@@ -21,4 +21,4 @@ printf '#!/bin/sh\ncat %s\n' "$work/doc.txt" > "$work/agent.sh"
 chmod +x "$work/agent.sh"
 hyperfine -w 5 -r 50 -N \
   "$work/agent.sh" \
-  "target/release/maestro --quiet --state $work/state.db exec --schema fixtures/schemas/implementer-out.json -- $work/agent.sh"
+  "$MAESTRO --quiet --state $work/state.db exec --schema fixtures/schemas/implementer-out.json -- $work/agent.sh"

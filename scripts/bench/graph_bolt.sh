@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo="$(cd "$1" && pwd)"
 n="${2:-3000}"
-cargo build --release --quiet --bin maestro
+source scripts/bench/lib.sh
 since="$(git -C "$repo" rev-parse "HEAD~$n")"
 trap 'scripts/services/bolt stop' EXIT
 for batch in 5000 1; do
@@ -18,7 +18,7 @@ for batch in 5000 1; do
   uri="$(scripts/services/bolt start)"
   export NEO4J_URI="$uri" NEO4J_USER=root NEO4J_PASSWORD="$(cat .services/bolt.password)" NEO4J_DATABASE=sei
   start=$(date +%s.%N)
-  out="$(target/release/maestro --quiet --json graph ingest git --repo "$repo" --since "$since" --bolt-batch "$batch")"
+  out="$($MAESTRO --quiet --json graph ingest git --repo "$repo" --since "$since" --bolt-batch "$batch")"
   end=$(date +%s.%N)
   python3 - "$batch" "$start" "$end" "$out" <<'PY'
 import json, sys

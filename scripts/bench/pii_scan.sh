@@ -9,8 +9,8 @@ cd "$(dirname "$0")/../.."
 command -v hyperfine >/dev/null && command -v rg >/dev/null || {
   sudo_cmd=; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq hyperfine ripgrep >/dev/null; }
 [ -x .venv-bench/bin/detect-secrets ] || { python3 -m venv .venv-bench && .venv-bench/bin/pip install -q detect-secrets==1.5.0; }
-cargo build --release --locked -q --bin maestro
-M="$PWD/target/release/maestro"
+source scripts/bench/lib.sh
+M="$MAESTRO"
 tree="${1:-$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ | head -1)}"
 echo "tree: $tree ($(du -sh "$tree" | cut -f1), $(find "$tree" -type f | wc -l) files)"
 # The value detectors' candidate patterns, as ripgrep runs them (no validation).

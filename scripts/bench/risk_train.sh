@@ -10,7 +10,7 @@ data=${MAESTRO_EVAL_DATA:-../shared/data}/jit/kamei2013/jdt.csv
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cols="--time commit_ts --ignore transaction_id"
-target/release/maestro --quiet risk train --data $data $cols --out "$work/m.json"
+$MAESTRO --quiet risk train --data $data $cols --out "$work/m.json"
 python3 - "$data" "$work/change.json" <<'PY'
 import csv, json, sys
 with open(sys.argv[1], newline="") as f:
@@ -20,6 +20,6 @@ skip = {"transaction_id", "commit_ts", "label"}
 json.dump({k: float(v) for k, v in row.items() if k not in skip}, open(sys.argv[2], "w"))
 PY
 hyperfine -w 1 -r 5 -N \
-  "target/release/maestro --quiet risk train --data $data $cols --out $work/m.json" \
-  "target/release/maestro --quiet risk evaluate --model $work/m.json --data $data $cols"
-hyperfine -w 3 -r 20 -N "target/release/maestro --quiet risk score --model $work/m.json --features $work/change.json"
+  "$MAESTRO --quiet risk train --data $data $cols --out $work/m.json" \
+  "$MAESTRO --quiet risk evaluate --model $work/m.json --data $data $cols"
+hyperfine -w 3 -r 20 -N "$MAESTRO --quiet risk score --model $work/m.json --features $work/change.json"

@@ -8,7 +8,8 @@ N=${1:-100000}
 for tool in hyperfine sqlite3; do
   command -v "$tool" >/dev/null || { echo "installing $tool"; sudo_cmd=; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq "$tool" >/dev/null; }
 done
-cargo build --release --quiet --bin maestro --example seed_state
+source scripts/bench/lib.sh
+cargo build --release --quiet --example seed_state
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat > "$work/maestro.toml" <<'TOML'
@@ -30,7 +31,7 @@ sed 's/^seed = 1$/seed = 1\npolicy = "ids"/' "$work/maestro.toml" > "$work/ids.t
 sed 's/^seed = 1$/seed = 1\nmax_attempts = 3/' "$work/maestro.toml" > "$work/escalate.toml"
 state="$work/state.db"
 target/release/examples/seed_state "$state" "$work/maestro.toml" "$N"
-bin=$PWD/target/release/maestro
+bin=$MAESTRO
 cd "$work"
 echo "state: $N decisions, $(du -h "$state" | cut -f1)"
 hyperfine -N --warmup 5 --runs 100 --export-json "$work/route.json" \

@@ -35,7 +35,7 @@ for i in range(n):
 json.dump({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": comps}, open(out, "w"))
 print(f"{n} components from {len(names)} distinct advisory packages", file=sys.stderr)
 PY
-bin=$PWD/target/release/maestro
+bin=$MAESTRO
 args=(sbom-diff --fail-on none --base "$work/big.cdx.json" --head "$work/big.cdx.json"
       --osv-db "$db/crates.io/all.zip" --osv-db "$db/PyPI/all.zip" --osv-db "$db/Go/all.zip")
 "$bin" --json "${args[@]}" | python3 -c 'import json,sys; v=json.load(sys.stdin)["vulnerabilities"]; print("persisting findings:", len(v["persisting"]))'

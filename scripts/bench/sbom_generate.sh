@@ -12,7 +12,7 @@ tools=.node-cyclonedx
 [ -x "$tools/node_modules/.bin/cyclonedx-npm" ] ||
   npm install --silent --no-audit --no-fund --prefix "$tools" '@cyclonedx/cyclonedx-npm@4' >&2
 cdx="$PWD/$tools/node_modules/.bin/cyclonedx-npm"
-maestro="$PWD/target/release/maestro"
+maestro="$MAESTRO"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat >"$work/package.json" <<'JSON'

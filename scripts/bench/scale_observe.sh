@@ -16,4 +16,4 @@ port="${url##*:}"
 hyperfine -w 5 -r 50 -N \
   "redis-cli -p $port eval \"return {redis.call('llen',KEYS[1]),redis.call('zcard',KEYS[2]),redis.call('lindex',KEYS[1],-1)}\" 2 bull:$q:wait bull:$q:prioritized" \
   "redis-cli -p $port zrange bull:$q:prioritized 0 -1 withscores" \
-  "target/release/maestro --quiet scale observe --redis $url --queue $q"
+  "$MAESTRO --quiet scale observe --redis $url --queue $q"
