@@ -19,12 +19,14 @@ pub enum Failure {
     Input(String),
     /// Infrastructure unreachable after retries (exit 3).
     Infra(String),
+    /// Stopped by a signal while an agent ran (exit 128 + the signal).
+    Interrupted(i32, String),
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Input(m) | Failure::Infra(m) => f.write_str(m),
+            Failure::Input(m) | Failure::Infra(m) | Failure::Interrupted(_, m) => f.write_str(m),
         }
     }
 }
@@ -41,11 +43,18 @@ pub fn infra(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Failure::Infra(msg.into()))
 }
 
+/// Builds the error for a run stopped by `signal` (exit 128 + `signal`).
+pub fn interrupted(signal: i32, msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Failure::Interrupted(signal, msg.into()))
+}
+
 /// The exit code for an error.
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     for cause in err.chain() {
-        if let Some(Failure::Infra(_)) = cause.downcast_ref::<Failure>() {
-            return EXIT_INFRA;
+        match cause.downcast_ref::<Failure>() {
+            Some(Failure::Infra(_)) => return EXIT_INFRA,
+            Some(Failure::Interrupted(sig, _)) => return 128 + sig,
+            _ => {}
         }
     }
     EXIT_INPUT

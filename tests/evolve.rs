@@ -124,25 +124,18 @@ fn a_true_lift_is_proven_deployed_and_routed_and_a_null_one_is_not() {
     assert_eq!(r["params"], v["top"][0]["params"]);
 }
 
-#[test]
-fn a_killed_run_resumes_from_its_cache_to_the_same_result() {
-    let p = project(20, "");
-    // Slowed down, so that the kill lands mid-run.
-    let eval = format!("sleep 0.05 && {}", example("eval.sh"));
-    let space = example("space.toml");
-    let args = run_args(&eval, &space, "10");
-    let whole = p.json(&[&args[..], &["--cache", "whole.db"]].concat());
-
-    // The same run, killed with SIGKILL once some results are cached.
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("maestro"))
-        .current_dir(p.path())
-        .args(&args)
-        .args(["--cache", "killed.db"])
+/// Runs `args` with `--cache cache` in the background and sends it `sig`
+/// once 30 results are cached.
+fn stop_midway(p: &Project, args: &[&str], cache: &str, sig: &str) -> std::process::ExitStatus {
+    let mut child = p
+        .process()
+        .args(args)
+        .args(["--cache", cache])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let db = p.path().join("killed.db");
+    let db = p.path().join(cache);
     let t0 = std::time::Instant::now();
     loop {
         std::thread::sleep(std::time::Duration::from_millis(200));
@@ -154,14 +147,39 @@ fn a_killed_run_resumes_from_its_cache_to_the_same_result() {
             break;
         }
     }
-    child.kill().unwrap();
-    let status = child.wait().unwrap();
-    assert!(!status.success(), "it was still running when killed");
+    let sent = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "it was still running");
+    child.wait().unwrap()
+}
+
+#[test]
+fn a_killed_run_resumes_from_its_cache_to_the_same_result() {
+    let p = project(20, "");
+    // Slowed down, so that the kill lands mid-run.
+    let eval = format!("sleep 0.05 && {}", example("eval.sh"));
+    let space = example("space.toml");
+    let args = run_args(&eval, &space, "10");
+    let whole = p.json(&[&args[..], &["--cache", "whole.db"]].concat());
+
+    // The same run, killed with SIGKILL once some results are cached: it
+    // resumes to the same result.
+    let status = stop_midway(&p, &args, "killed.db", "-KILL");
+    assert_eq!(status.code(), None, "it was still running when killed");
     let resumed = p.json(&[&args[..], &["--cache", "killed.db"]].concat());
     assert!(
         resumed["evaluations"]["cached"].as_u64().unwrap() >= 30,
         "{resumed}"
     );
+    for k in ["lift", "top", "baseline", "verdict", "candidates_evaluated"] {
+        assert_eq!(resumed[k], whole[k], "{k}");
+    }
+    // Ctrl-C: passed on to the evaluation running, exit 130, and the same.
+    let status = stop_midway(&p, &args, "interrupted.db", "-INT");
+    assert_eq!(status.code(), Some(130));
+    let resumed = p.json(&[&args[..], &["--cache", "interrupted.db"]].concat());
     for k in ["lift", "top", "baseline", "verdict", "candidates_evaluated"] {
         assert_eq!(resumed[k], whole[k], "{k}");
     }

@@ -168,6 +168,90 @@ fn a_timeout_kills_the_agent_and_what_it_started_and_is_not_retried() {
     assert!(!p.path().join("late").exists(), "the grandchild was killed");
 }
 
+/// Starts `maestro exec` on `agent` and waits until the agent has written
+/// `pid` (it runs, its signal traps are set).
+fn exec_running(p: &Project, agent: &str) -> std::process::Child {
+    let child = p
+        .process()
+        .args(["exec", "--schema", SCHEMA, "--", "sh", agent])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !p.path().join("pid").exists() {
+        assert!(started.elapsed().as_secs() < 30, "the agent never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    child
+}
+
+fn kill(child: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn ctrl_c_reaches_the_agent_and_everything_it_started() {
+    let p = Project::new("");
+    schema(&p);
+    // The agent's own process group: a signal to maestro alone would leave
+    // it, and the grandchild that ignores SIGINT, running.
+    let a = agent(
+        &p,
+        "long.sh",
+        "trap 'echo INT > got; exit 7' INT\n(trap '' INT; sleep 2; touch late) &\necho $$ > pid\nwait",
+    );
+    let child = exec_running(&p, &a);
+    kill(&child, "-INT");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "interrupted by SIGINT: passed on to the agent `sh`, which exited with code 7"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("got")).unwrap(),
+        "INT\n"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert!(!p.path().join("late").exists(), "the grandchild was killed");
+}
+
+#[test]
+fn an_agent_that_ignores_sigterm_is_killed_on_the_second() {
+    let p = Project::new("");
+    schema(&p);
+    let a = agent(
+        &p,
+        "stubborn.sh",
+        "trap '' TERM\necho $$ > pid\nwhile :; do sleep 0.1; done",
+    );
+    let mut child = exec_running(&p, &a);
+    kill(&child, "-TERM");
+    // Passed on; the agent has a grace period to stop on its own.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "maestro waits for the agent"
+    );
+    kill(&child, "-TERM");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("interrupted by SIGTERM: passed on to the agent `sh`, which was killed"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_document_from_a_file_and_a_run_linked_to_a_decision() {
     let p = Project::new("[router]\nseed = 7\n");

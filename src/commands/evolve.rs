@@ -259,6 +259,10 @@ fn run(ctx: &Ctx, a: &RunArgs) -> Result<i32> {
     if !(a.prior_weight.is_finite() && a.prior_weight >= 0.0) {
         return Err(input("--prior-weight must be ≥ 0"));
     }
+    // Caught for the whole run, not only while an evaluation runs: Ctrl-C
+    // between two evaluations stops the run the same way (exit 130, the
+    // finished evaluations cached).
+    let watch = crate::exec::signals::Watch::start()?;
     let space = Space::parse(&ctx.read_file(&a.space)?, &a.space.display().to_string())?;
     let scenarios = scenario::load(&ctx.cwd.join(&a.scenarios), &a.tags)?;
     let (train, held_out) = split(&scenarios, a.holdout, a.seed)?;
@@ -351,6 +355,7 @@ fn run(ctx: &Ctx, a: &RunArgs) -> Result<i32> {
     } else {
         format!("lift proven; +{} target not met", a.target)
     };
+    watch.check()?;
     // Deploy.
     let mut deployed = Vec::new();
     let mut not_deployed = None;

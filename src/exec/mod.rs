@@ -7,6 +7,7 @@ pub mod extract;
 pub mod record;
 pub mod run;
 pub mod schema;
+pub(crate) mod signals;
 
 use crate::error::Result;
 use extract::Method;

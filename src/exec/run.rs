@@ -3,7 +3,8 @@
 //! (bounded), stderr relayed as it comes, inside a stop-commands window
 //! when running in GitHub Actions.
 
-use crate::error::{input, Result};
+use super::signals::{name, Watch};
+use crate::error::{input, interrupted, Result};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -14,6 +15,9 @@ use std::time::{Duration, Instant};
 pub const MAX_OUTPUT: usize = 32 << 20;
 /// Lines of stderr kept to explain a crash.
 const TAIL_LINES: usize = 5;
+/// How long an agent has to stop after a signal passed on to it (a second
+/// signal does not wait).
+const GRACE: Duration = Duration::from_secs(5);
 
 /// How one run of the agent ended.
 #[derive(Debug)]
@@ -90,6 +94,7 @@ pub fn run(s: &Spec) -> Result<Finished> {
         .stderr(Stdio::piped());
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let watch = Watch::start()?;
     let started = Instant::now();
     let mut child = cmd
         .spawn()
@@ -137,7 +142,20 @@ pub fn run(s: &Spec) -> Result<Finished> {
     let deadline = started + s.timeout;
     let (mut closed, mut status, mut exited_at) = (0, None, None);
     let mut timed_out = false;
+    // The signal caught, when it was passed on, and how many had been.
+    let mut stop: Option<(i32, Instant, usize)> = None;
     loop {
+        if let Some((count, sig)) = watch.received() {
+            let (_, at, first) = *stop.get_or_insert_with(|| {
+                signal_group(&child, sig);
+                (sig, Instant::now(), count)
+            });
+            if status.is_none() && (count > first || at.elapsed() > GRACE) {
+                kill_group(&mut child);
+                status = child.wait().ok();
+                break;
+            }
+        }
         while rx.try_recv().is_ok() {
             closed += 1;
         }
@@ -173,6 +191,19 @@ pub fn run(s: &Spec) -> Result<Finished> {
     let elapsed = started.elapsed();
     let stdout = out_thread.join().unwrap_or_default();
     let stderr = err_thread.join().unwrap_or_default();
+    if let Some((sig, _, _)) = stop {
+        return Err(interrupted(
+            sig,
+            format!(
+                "interrupted by {}: passed on to the agent `{program}`, which {}",
+                name(sig),
+                match status.and_then(|s| s.code()) {
+                    Some(c) => format!("exited with code {c}"),
+                    None => "was killed".into(),
+                }
+            ),
+        ));
+    }
     let text = String::from_utf8_lossy(&stderr);
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let stderr_tail = lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n");
@@ -187,6 +218,20 @@ pub fn run(s: &Spec) -> Result<Finished> {
         timed_out,
         elapsed,
     })
+}
+
+/// Passes `sig` on to the agent and everything it started (its process group).
+fn signal_group(child: &std::process::Child, sig: i32) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .args([&format!("-{sig}"), "--", &format!("-{}", child.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    #[cfg(not(unix))]
+    let _ = (child, sig);
 }
 
 /// Kills the agent and everything it started (its process group).

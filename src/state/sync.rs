@@ -133,7 +133,7 @@ impl Remote<'_> {
             match e.downcast_ref::<Failure>() {
                 Some(Failure::Input(m)) => input(m.replace(&tmp, self.label)),
                 Some(Failure::Infra(m)) => infra(m.replace(&tmp, self.label)),
-                None => e,
+                Some(Failure::Interrupted(..)) | None => e,
             }
         })
     }

@@ -29,7 +29,12 @@ impl Project {
 
     /// `maestro` with a clean environment, run in the project.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("maestro").unwrap();
+        Command::from_std(self.process())
+    }
+
+    /// The same as a plain process, to spawn and signal.
+    pub fn process(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("maestro"));
         c.current_dir(self.path());
         for (k, _) in std::env::vars() {
             if k.starts_with("MAESTRO_") || k.starts_with("GITHUB_") || k.starts_with("NEO4J_") {
