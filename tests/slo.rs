@@ -429,6 +429,102 @@ fn sloth_objectives_and_recording_rules_gate_a_deploy() {
     );
 }
 
+/// An OpenSLO SLO over the counters `counters` (`(key, series)` pairs of
+/// its `ratioMetric`).
+fn openslo_counting(counters: &[(&str, &str)]) -> String {
+    let mut s = "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: runs\nspec:\n  service: agents\n  budgetingMethod: Occurrences\n  timeWindow:\n    - duration: 30d\n      isRolling: true\n  indicator:\n    metadata:\n      name: agent-runs\n    spec:\n      ratioMetric:\n        counter: true\n".to_string();
+    for (k, q) in counters {
+        s += &format!("        {k}:\n          metricSource:\n            type: Prometheus\n            spec:\n              query: {q}\n");
+    }
+    s + "  objectives:\n    - target: 0.99\n"
+}
+
+#[test]
+fn openslo_bad_and_total_counters_give_the_same_burn_as_good_and_total() {
+    let p = Project::new("");
+    // Two hours a minute apart: 100 runs a minute, 10 of them failing in
+    // the last 20 minutes.
+    let (mut ok, mut err, mut all) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut o, mut e) = (0, 0);
+    for m in 0..=120 {
+        let t = 1_767_225_600 + 60 * m;
+        let bad = if m > 100 { 10 } else { 0 };
+        if m > 0 {
+            (o, e) = (o + 100 - bad, e + bad);
+        }
+        ok.push(format!("[{t},\"{o}\"]"));
+        err.push(format!("[{t},\"{e}\"]"));
+        all.push(format!("[{t},\"{}\"]", 100 * m));
+    }
+    let series = |name: &str, v: &[String]| {
+        format!(
+            r#"{{"metric":{{"__name__":"{name}"}},"values":[{}]}}"#,
+            v.join(",")
+        )
+    };
+    let json = format!(
+        r#"{{"status":"success","data":{{"resultType":"matrix","result":[{},{},{}]}}}}"#,
+        series("runs_ok_total", &ok),
+        series("runs_failed_total", &err),
+        series("runs_total", &all)
+    );
+    std::fs::write(p.path().join("prom.json"), json).unwrap();
+    let burn = |counters: &[(&str, &str)]| {
+        std::fs::write(p.path().join("slo.yaml"), openslo_counting(counters)).unwrap();
+        p.json(&[
+            "slo",
+            "burn",
+            "--objectives",
+            "slo.yaml",
+            "--input",
+            "prom.json",
+        ])
+    };
+    let by_bad = burn(&[("bad", "runs_failed_total"), ("total", "runs_total")]);
+    let by_good = burn(&[("good", "runs_ok_total"), ("total", "runs_total")]);
+    assert_eq!(by_bad, by_good);
+    // The last hour: 6,000 runs, 200 failed: an error ratio of 1/30 against
+    // a 1% budget, the seed alert's burn of 2 passed.
+    let seed = by_bad[0]["alerts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{by_bad}"))
+        .iter()
+        .find(|a| a["name"] == "seed")
+        .unwrap_or_else(|| panic!("{by_bad}"))
+        .clone();
+    let hour = &seed["long"];
+    assert_eq!(hour["window"], "1h");
+    assert_eq!(
+        (hour["total"].as_f64(), hour["good"].as_f64()),
+        (Some(6000.0), Some(5800.0)),
+        "{hour}"
+    );
+    assert_eq!(
+        (seed["firing"].as_bool(), by_bad[0]["bad"].as_f64()),
+        (Some(true), Some(200.0))
+    );
+    // Neither counter: refused, naming what is needed.
+    std::fs::write(
+        p.path().join("slo.yaml"),
+        openslo_counting(&[("total", "runs_total")]),
+    )
+    .unwrap();
+    let out = p
+        .cmd()
+        .args([
+            "slo",
+            "burn",
+            "--objectives",
+            "slo.yaml",
+            "--input",
+            "prom.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("good or bad, and total"));
+}
+
 #[test]
 fn openslo_objectives_read_counters_and_bad_yaml_names_the_line() {
     let p = Project::new("");

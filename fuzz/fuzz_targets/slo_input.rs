@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     };
     for parsed in [
         input::from_csv(&text, "f.csv"),
-        input::from_prometheus(&text, "f.json", "ok", "all"),
+        input::from_prometheus(&text, "f.json", input::Counter::Good("ok"), "all"),
         input::from_sloth(&text, "f.json", "s-x"),
     ] {
         match parsed {

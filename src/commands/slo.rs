@@ -30,7 +30,7 @@ pub enum SloCommand {
 #[derive(Debug, Args)]
 pub struct Source {
     /// Events: CSV `timestamp,good,total` (events per interval) or Prometheus
-    /// query_range JSON holding the SLOs' good and total counters.
+    /// query_range JSON holding the SLOs' good (or bad) and total counters.
     #[arg(long)]
     pub input: PathBuf,
     /// Objectives from OpenSLO or Sloth YAML instead of the config's `[[slo]]`.
@@ -246,7 +246,12 @@ fn load(ctx: &Ctx, s: &Source) -> Result<(Vec<(SloConfig, Events)>, i64)> {
     let mut out = Vec::new();
     for c in slos {
         let events = if prometheus {
-            match (&c.good, &c.total, &c.sloth_id) {
+            let counter = match (&c.good, &c.bad) {
+                (Some(g), _) => Some(input::Counter::Good(g)),
+                (None, Some(b)) => Some(input::Counter::Bad(b)),
+                (None, None) => None,
+            };
+            match (counter, &c.total, &c.sloth_id) {
                 (_, _, Some(id)) if input::has_sloth_ratios(&text) => {
                     let e = input::from_sloth(&text, &name, id)?;
                     let missing: Vec<String> = crate::slo::windows_needed(&c)?
@@ -264,10 +269,10 @@ fn load(ctx: &Ctx, s: &Source) -> Result<(Vec<(SloConfig, Events)>, i64)> {
                     }
                     e
                 }
-                (Some(g), Some(t), _) => input::from_prometheus(&text, &name, g, t)?,
+                (Some(k), Some(t), _) => input::from_prometheus(&text, &name, k, t)?,
                 _ => {
                     return Err(input(format!(
-                        "slo `{}`: Prometheus input needs the counters' series names (good and total) or Sloth's ratio recording rules (sloth_id)",
+                        "slo `{}`: Prometheus input needs the counters' series names (good or bad, and total) or Sloth's ratio recording rules (sloth_id)",
                         one_line(&c.name)
                     )))
                 }

@@ -294,6 +294,10 @@ pub struct SloConfig {
     /// Series name of the good-event counter in Prometheus input.
     #[serde(default)]
     pub good: Option<String>,
+    /// Series name of the bad-event counter in Prometheus input, for
+    /// objectives counted as bad and total events (instead of `good`).
+    #[serde(default)]
+    pub bad: Option<String>,
     /// Series name of the total-event counter in Prometheus input.
     #[serde(default)]
     pub total: Option<String>,
@@ -323,6 +327,7 @@ impl SloConfig {
             objective,
             period: default_period(),
             good: None,
+            bad: None,
             total: None,
             sloth_id: None,
             min_events: default_min_events(),

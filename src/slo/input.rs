@@ -1,6 +1,7 @@
 //! SLO event data: CSV `timestamp,good,total` (events per interval) or
-//! Prometheus query-API JSON with the good and total counters as range
-//! vectors (`resultType: matrix`), turned into event counts at timestamps.
+//! Prometheus query-API JSON with the good (or bad) and total counters as
+//! range vectors (`resultType: matrix`), turned into event counts at
+//! timestamps.
 
 use crate::error::{input, Result};
 use crate::output::safe::one_line;
@@ -21,6 +22,11 @@ fn quote(s: &str) -> String {
 pub struct Events {
     /// Good events: (time, count).
     pub good: Vec<(i64, f64)>,
+    /// Bad events, when the input counts those instead (OpenSLO's
+    /// `bad` + `total`): then `good` is empty and `counts_bad` is set.
+    pub bad: Vec<(i64, f64)>,
+    /// The bad events are counted, not the good ones.
+    pub counts_bad: bool,
     /// All events: (time, count).
     pub total: Vec<(i64, f64)>,
     /// Error ratios by window length in seconds: (time, ratio). When this
@@ -63,7 +69,12 @@ impl Events {
 
     /// Good and total events in (from, to].
     pub fn window(&self, from: i64, to: i64) -> (f64, f64) {
-        (sum(&self.good, from, to), sum(&self.total, from, to))
+        let total = sum(&self.total, from, to);
+        if self.counts_bad {
+            ((total - sum(&self.bad, from, to)).max(0.0), total)
+        } else {
+            (sum(&self.good, from, to), total)
+        }
     }
 
     /// The same events up to `at` (later ones dropped).
@@ -71,6 +82,8 @@ impl Events {
         let cut = |v: &[(i64, f64)]| v.iter().copied().filter(|x| x.0 <= at).collect();
         Events {
             good: cut(&self.good),
+            bad: cut(&self.bad),
+            counts_bad: self.counts_bad,
             total: cut(&self.total),
             ratios: self.ratios.iter().map(|(w, v)| (*w, cut(v))).collect(),
         }
@@ -149,7 +162,7 @@ pub fn from_csv(text: &str, name: &str) -> Result<Events> {
     Ok(Events {
         good: rows.iter().map(|r| (r.0, r.1)).collect(),
         total: rows.iter().map(|r| (r.0, r.2)).collect(),
-        ratios: Default::default(),
+        ..Events::default()
     })
 }
 
@@ -186,11 +199,20 @@ impl Series {
     }
 }
 
-/// Reads a Prometheus query-API response holding the counters named `good`
-/// and `total` as range vectors. Every series of a name is a counter: its
+/// Which events a Prometheus counter counts, besides the total.
+#[derive(Clone, Copy, Debug)]
+pub enum Counter<'a> {
+    /// The series name of the good-event counter.
+    Good(&'a str),
+    /// The series name of the bad-event counter.
+    Bad(&'a str),
+}
+
+/// Reads a Prometheus query-API response holding the good (or bad) and the
+/// total counter as range vectors. Every series of a name is a counter: its
 /// increases (a drop is a reset: the new value counts from zero) are summed
 /// over the series. `NaN` samples and gaps are skipped.
-pub fn from_prometheus(text: &str, name: &str, good: &str, total: &str) -> Result<Events> {
+pub fn from_prometheus(text: &str, name: &str, counter: Counter, total: &str) -> Result<Events> {
     let data = response(text, name)?;
     if data.result_type != "matrix" {
         return Err(input(format!(
@@ -199,7 +221,14 @@ pub fn from_prometheus(text: &str, name: &str, good: &str, total: &str) -> Resul
         )));
     }
     let mut out = Events::default();
-    for (want, into) in [(good, &mut out.good), (total, &mut out.total)] {
+    let (want, events) = match counter {
+        Counter::Good(g) => (g, &mut out.good),
+        Counter::Bad(b) => {
+            out.counts_bad = true;
+            (b, &mut out.bad)
+        }
+    };
+    for (want, into) in [(want, events), (total, &mut out.total)] {
         let mut found = false;
         for s in data
             .result
@@ -336,15 +365,6 @@ fn names(result: &[Series]) -> String {
     }
 }
 
-/// Reads `text` as Prometheus JSON when it starts with `{`, else as CSV.
-pub fn read(text: &str, name: &str, good: &str, total: &str) -> Result<Events> {
-    if text.trim_start().starts_with('{') {
-        from_prometheus(text, name, good, total)
-    } else {
-        from_csv(text, name)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,11 +401,25 @@ mod tests {
           {"metric":{"__name__":"ok_total","pod":"a"},"values":[[0,"10"],[60,"15"],[120,"NaN"],[180,"3"]]},
           {"metric":{"__name__":"ok_total","pod":"b"},"values":[[0,"0"],[60,"5"]]},
           {"metric":{"__name__":"all_total","pod":"a"},"values":[[0,"10"],[60,"20"],[180,"4"]]}]}}"#;
-        let e = from_prometheus(json, "p.json", "ok_total", "all_total").unwrap();
+        let e = from_prometheus(json, "p.json", Counter::Good("ok_total"), "all_total").unwrap();
         // pod a: +5 at 60, reset to 3 at 180 (+3); pod b: +5 at 60.
         assert_eq!(e.window(0, 60_000).0, 10.0);
         assert_eq!(e.window(60_000, 180_000).0, 3.0);
         assert_eq!(e.window(0, 180_000).1, 14.0);
+    }
+
+    #[test]
+    fn a_bad_counter_gives_good_as_total_less_bad() {
+        let json = r#"{"status":"success","data":{"resultType":"matrix","result":[
+          {"metric":{"__name__":"err_total"},"values":[[0,"1"],[60,"3"],[120,"0"]]},
+          {"metric":{"__name__":"all_total"},"values":[[0,"10"],[60,"20"],[120,"25"]]}]}}"#;
+        let e = from_prometheus(json, "p.json", Counter::Bad("err_total"), "all_total").unwrap();
+        // +2 bad of +10 at 60; a reset to 0 (no bad) of +5 at 120.
+        assert_eq!(e.window(0, 60_000), (8.0, 10.0));
+        assert_eq!(e.window(60_000, 120_000), (5.0, 5.0));
+        assert_eq!(e.until(60_000).window(0, 120_000), (8.0, 10.0));
+        let err = from_prometheus(json, "p.json", Counter::Bad("nope"), "all_total").unwrap_err();
+        assert!(err.to_string().contains("no series named `nope`"), "{err}");
     }
 
     #[test]
@@ -414,7 +448,7 @@ mod tests {
                 "no series named `ok` (it has: x)",
             ),
         ] {
-            let err = from_prometheus(json, "p.json", "ok", "x")
+            let err = from_prometheus(json, "p.json", Counter::Good("ok"), "x")
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(want) && !err.contains('\n'), "{err}");

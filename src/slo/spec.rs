@@ -195,6 +195,7 @@ fn openslo(
         c.period = period.clone();
         c.sloth_id = Some(id);
         c.good = bare_series(query("good"));
+        c.bad = bare_series(query("bad"));
         c.total = bare_series(query("total"));
         out.push(c);
     }
