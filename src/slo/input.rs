@@ -16,6 +16,10 @@ fn quote(s: &str) -> String {
     }
 }
 
+/// How old a recorded ratio may be and still count: Prometheus's default
+/// lookback delta.
+pub const LOOKBACK_MS: i64 = 5 * 60 * 1000;
+
 /// Event counts at timestamps (Unix milliseconds, ascending), or error
 /// ratios already computed over trailing windows (Sloth's recording rules).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -60,11 +64,14 @@ impl Events {
     }
 
     /// The error ratio over the `secs` window as last recorded at or before
-    /// `at` (ratio input only).
+    /// `at`, and at most [`LOOKBACK_MS`] before it (ratio input only): a
+    /// recording rule that stopped is stale, as Prometheus treats it, not
+    /// its last value forever.
     pub fn ratio(&self, secs: i64, at: i64) -> Option<f64> {
         let v = self.ratios.get(&secs)?;
         let i = v.partition_point(|x| x.0 <= at);
-        i.checked_sub(1).map(|i| v[i].1)
+        let (t, r) = v[i.checked_sub(1)?];
+        (at - t <= LOOKBACK_MS).then_some(r)
     }
 
     /// Good and total events in (from, to].
@@ -420,6 +427,19 @@ mod tests {
         assert_eq!(e.until(60_000).window(0, 120_000), (8.0, 10.0));
         let err = from_prometheus(json, "p.json", Counter::Bad("nope"), "all_total").unwrap_err();
         assert!(err.to_string().contains("no series named `nope`"), "{err}");
+    }
+
+    #[test]
+    fn a_ratio_older_than_the_lookback_is_stale() {
+        let mut e = Events::default();
+        e.ratios.insert(300, vec![(0, 0.5)]);
+        e.ratios.insert(3600, vec![(0, 0.1), (600_000, 0.2)]);
+        assert_eq!(e.ratio(300, 0), Some(0.5));
+        assert_eq!(e.ratio(300, LOOKBACK_MS), Some(0.5));
+        assert_eq!(e.ratio(300, LOOKBACK_MS + 1), None);
+        assert_eq!(e.ratio(3600, 600_000), Some(0.2));
+        assert_eq!(e.ratio(3600, 599_999), None, "0.1 is 10 min old");
+        assert_eq!(e.ratio(60, 0), None);
     }
 
     #[test]
