@@ -141,6 +141,7 @@ pub fn run(s: &Spec) -> Result<Finished> {
     });
     let deadline = started + s.timeout;
     let (mut closed, mut status, mut exited_at) = (0, None, None);
+    let mut closed_at: Option<Instant> = None;
     let mut timed_out = false;
     // The signal caught, when it was passed on, and how many had been.
     let mut stop: Option<(i32, Instant, usize)> = None;
@@ -184,7 +185,17 @@ pub fn run(s: &Spec) -> Result<Finished> {
             status = child.wait().ok();
             break;
         }
-        if rx.recv_timeout(Duration::from_millis(1)).is_ok() {
+        if closed == 2 {
+            // Its output is closed, so it is most likely exiting: look again
+            // soon, and then less often (an agent may close its output and
+            // go on; waiting on the channel would spin).
+            let since = *closed_at.get_or_insert_with(Instant::now);
+            std::thread::sleep(if since.elapsed() < Duration::from_millis(5) {
+                Duration::from_micros(20)
+            } else {
+                Duration::from_millis(1)
+            });
+        } else if rx.recv_timeout(Duration::from_millis(1)).is_ok() {
             closed += 1;
         }
     }
