@@ -469,16 +469,17 @@ fn openslo_bad_and_total_counters_give_the_same_burn_as_good_and_total() {
         series("runs_total", &all)
     );
     std::fs::write(p.path().join("prom.json"), json).unwrap();
+    let args = [
+        "slo",
+        "burn",
+        "--objectives",
+        "slo.yaml",
+        "--input",
+        "prom.json",
+    ];
     let burn = |counters: &[(&str, &str)]| {
         std::fs::write(p.path().join("slo.yaml"), openslo_counting(counters)).unwrap();
-        p.json(&[
-            "slo",
-            "burn",
-            "--objectives",
-            "slo.yaml",
-            "--input",
-            "prom.json",
-        ])
+        p.json(&args)
     };
     let by_bad = burn(&[("bad", "runs_failed_total"), ("total", "runs_total")]);
     let by_good = burn(&[("good", "runs_ok_total"), ("total", "runs_total")]);
@@ -509,20 +510,9 @@ fn openslo_bad_and_total_counters_give_the_same_burn_as_good_and_total() {
         openslo_counting(&[("total", "runs_total")]),
     )
     .unwrap();
-    let out = p
-        .cmd()
-        .args([
-            "slo",
-            "burn",
-            "--objectives",
-            "slo.yaml",
-            "--input",
-            "prom.json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("good or bad, and total"));
+    let (code, err) = p.status(&args);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("good or bad, and total"), "{err}");
 }
 
 #[test]
@@ -581,20 +571,16 @@ spec:
         "apiVersion: openslo/v1\nkind: SLO\nmetadata: [\n",
     )
     .unwrap();
-    let out = p
-        .cmd()
-        .args([
-            "slo",
-            "burn",
-            "--objectives",
-            "bad.yaml",
-            "--input",
-            fixture("fast-burn.csv").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
+    let csv = fixture("fast-burn.csv");
+    let (code, err) = p.status(&[
+        "slo",
+        "burn",
+        "--objectives",
+        "bad.yaml",
+        "--input",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2));
     assert!(
         err.contains("bad.yaml:") && err.trim().lines().count() == 1,
         "{err}"

@@ -49,6 +49,15 @@ impl Project {
         self.cmd().args(args).assert().success();
     }
 
+    /// Runs `maestro ARGS`: its exit code and its stderr.
+    pub fn status(&self, args: &[&str]) -> (Option<i32>, String) {
+        let out = self.cmd().args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         self.json_env(args, &[])
     }
