@@ -24,18 +24,7 @@ fn fresh_state(ep: &str, tag: &str, key: &str) -> String {
 }
 
 fn json(p: &Project, ep: &str, state: &str, args: &[&str]) -> serde_json::Value {
-    let out = p
-        .s3_cmd(ep, state)
-        .arg("--json")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::stdout_json(p.s3_cmd(ep, state).arg("--json"), args)
 }
 
 fn route_many(p: &Project, ep: &str, state: &str, n: usize, tag: &str) -> Vec<String> {

@@ -45,18 +45,7 @@ fn cyclonedx_1_6() -> jsonschema::Validator {
 }
 
 fn generate(p: &Project, args: &[&str]) -> serde_json::Value {
-    let out = p
-        .cmd()
-        .args(["sbom", "generate"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::stdout_json(p.cmd().args(["sbom", "generate"]), args)
 }
 
 fn purls(doc: &serde_json::Value) -> BTreeSet<String> {

@@ -210,12 +210,7 @@ fn open(ctx: &Ctx, flag: Option<&str>) -> Result<Box<dyn ObjectStore>> {
         Some(f) => (f, ctx.cwd.clone()),
         None => {
             let loc = ctx.cfg().cache.store.as_str();
-            let base = if loc.starts_with("file://") {
-                ctx.cwd.clone()
-            } else {
-                ctx.resolved.base("cache.store", &ctx.cwd)
-            };
-            (loc, base)
+            (loc, ctx.resolved.base("cache.store", loc, &ctx.cwd))
         }
     };
     storage::open(&Location::parse(loc, "cache store")?, &base)

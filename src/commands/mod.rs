@@ -71,9 +71,8 @@ impl Ctx {
 
     /// Where the state lives.
     pub fn state(&self) -> Result<StateLocation> {
-        StateLocation::parse(&self.cfg().state, &self.cwd, || {
-            self.resolved.state_path(&self.cwd)
-        })
+        let spec = &self.cfg().state;
+        StateLocation::parse(spec, &self.resolved.base("state", spec, &self.cwd))
     }
 
     /// Runs `f` on the state for writing (see [`StateLocation::write`]).

@@ -201,19 +201,14 @@ impl Resolved {
         self.sources.get(key).cloned().unwrap_or(Source::Default)
     }
 
-    /// The state path: relative paths from the file or the default resolve
-    /// against the project root, those from env or flags against the working
-    /// directory (`cwd`).
-    pub fn state_path(&self, cwd: &Path) -> PathBuf {
-        self.base("state", cwd).join(&self.config.state)
-    }
-
-    /// What a relative path in `key`'s value is taken against: the project
+    /// What a relative path in `key`'s `value` is taken against: the project
     /// root when it comes from the file or the default, the working directory
-    /// when it comes from the environment or a flag. One rule for the state
-    /// and the cache store, so both land in the same `.maestro/`.
-    pub fn base(&self, key: &str, cwd: &Path) -> PathBuf {
+    /// when it comes from the environment or a flag, or is a `file://` URL
+    /// (taken as written). One rule for the state and the cache store, so
+    /// both land in the same `.maestro/`.
+    pub fn base(&self, key: &str, value: &str, cwd: &Path) -> PathBuf {
         match self.source(key) {
+            _ if value.starts_with("file://") => cwd.to_path_buf(),
             Source::Env(_) | Source::Flag(_) => cwd.to_path_buf(),
             _ => self.root.clone(),
         }

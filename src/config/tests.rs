@@ -37,7 +37,8 @@ fn precedence_is_flag_env_file_default() {
     assert_eq!(r.config.router.window, 50);
     assert!(matches!(r.source("router.window"), Source::File(_)));
     assert_eq!(r.source("router.exploration_cap"), Source::Default);
-    assert_eq!(r.state_path(&sub), dir.path().join("from-file.db"));
+    assert_eq!(r.base("state", "from-file.db", &sub), dir.path());
+    assert_eq!(r.base("state", "file://here.db", &sub), sub);
     let r = load(
         &sub,
         &[("MAESTRO_STATE", "env.db")],
@@ -47,7 +48,7 @@ fn precedence_is_flag_env_file_default() {
         },
     )
     .unwrap();
-    assert_eq!(r.state_path(&sub), sub.join("flag.db"));
+    assert_eq!(r.base("state", "flag.db", &sub), sub);
 }
 
 #[test]

@@ -42,6 +42,14 @@ pub(crate) struct Budget {
 }
 
 impl Budget {
+    /// Today's spend (UTC `day`) against `limit`, `budget.daily_usd`.
+    pub fn today(conn: &Connection, limit: Option<f64>, day: &str) -> Result<Budget> {
+        Ok(Budget {
+            limit,
+            spent: spend_on(conn, day)?,
+        })
+    }
+
     /// Why routing is restricted when the spend has reached the ceiling.
     pub fn exhausted(&self) -> Option<String> {
         let limit = self.limit?;

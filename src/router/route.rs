@@ -4,7 +4,7 @@
 use super::arms::{active_arms, Arm};
 use super::cascade::{self, arm_set, chain_state, finished, DoneReason, Finished, Position};
 use super::downshift::{
-    audit, downshift_state, manual_downshift, note_budget_pressure, spend_on, Budget, Downshift,
+    audit, downshift_state, manual_downshift, note_budget_pressure, Budget, Downshift,
 };
 use super::evidence::{decision_clock, posteriors, save_arm_stats, ArmStats};
 use super::{check_id, round6};
@@ -248,10 +248,7 @@ pub fn route<R: Rng>(
 
         // Manual downshift first, then budget pressure: spend already at the
         // ceiling, or the pick's expected cost would pass it.
-        let budget = Budget {
-            limit: cfg.budget.daily_usd,
-            spent: spend_on(tx, &clock.day)?,
-        };
+        let budget = Budget::today(tx, cfg.budget.daily_usd, &clock.day)?;
         let mut budget_reason = budget.exhausted();
         let mut reason = manual_downshift(tx)?
             .map(|m| format!("downshift on: {}", m.by()))

@@ -1,7 +1,7 @@
 //! `stats`: what the router has learnt, per arm, with exploration and spend.
 
 use super::arms::all_arms;
-use super::downshift::{downshift_state, spend_on, Budget, Downshift};
+use super::downshift::{downshift_state, Budget, Downshift};
 use super::evidence::{decision_clock, posteriors};
 use super::round6;
 use crate::bandit::{policy, Posterior};
@@ -197,6 +197,7 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
         [r.window],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
+    let budget = Budget::today(conn, cfg.budget.daily_usd, &clock.day)?;
     Ok(Stats {
         objective: super::route::describe_objective(r, &r.objective()),
         decisions,
@@ -209,15 +210,11 @@ pub fn stats<R: Rng>(conn: &Connection, cfg: &Config, clock: &Clock, rng: &mut R
         },
         exploration_cap: r.exploration_cap,
         window: r.window,
-        spend_today: round6(spend_on(conn, &clock.day)?),
+        spend_today: round6(budget.spent),
         budget_daily_usd: cfg.budget.daily_usd,
         downshift: {
             // As `route` sees it: the manual switch, else a spent budget.
             let manual = downshift_state(conn)?;
-            let budget = Budget {
-                limit: cfg.budget.daily_usd,
-                spent: spend_on(conn, &clock.day)?,
-            };
             match budget.exhausted() {
                 Some(reason) if !manual.active => Downshift {
                     active: true,

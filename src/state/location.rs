@@ -23,13 +23,11 @@ pub enum StateLocation {
 }
 
 impl StateLocation {
-    /// Parses the configured `spec`. `file://PATH` is taken as written
-    /// (against `cwd`); another local path is `resolved`, the path the
-    /// configuration resolved against its file's directory or `cwd`.
-    pub fn parse(spec: &str, cwd: &Path, resolved: impl FnOnce() -> PathBuf) -> Result<Self> {
+    /// Parses the configured `spec`; a relative local path is taken against
+    /// `base` (see `Resolved::base`).
+    pub fn parse(spec: &str, base: &Path) -> Result<Self> {
         match Location::parse(spec, "state location")? {
-            Location::Local(p) if spec.starts_with("file://") => Ok(Self::Local(cwd.join(p))),
-            Location::Local(_) => Ok(Self::Local(resolved())),
+            Location::Local(p) => Ok(Self::Local(base.join(p))),
             Location::S3 { key, .. } if key.is_empty() || key.ends_with('/') => {
                 Err(input(format!(
                 "state location `{spec}`: needs an object key, e.g. s3://bucket/maestro/state.db"
@@ -88,20 +86,23 @@ mod tests {
 
     #[test]
     fn parses_state_locations() {
-        let cwd = Path::new("/w");
-        let resolved = || PathBuf::from("/w/.maestro/state.db");
+        let base = Path::new("/w");
         assert_eq!(
-            StateLocation::parse(".maestro/state.db", cwd, resolved).unwrap(),
+            StateLocation::parse(".maestro/state.db", base).unwrap(),
             StateLocation::Local("/w/.maestro/state.db".into())
         );
         assert_eq!(
-            StateLocation::parse("file://x/s.db", cwd, resolved).unwrap(),
+            StateLocation::parse("file://x/s.db", base).unwrap(),
             StateLocation::Local("/w/x/s.db".into())
         );
-        let s3 = StateLocation::parse("s3://b/m/state.db", cwd, resolved).unwrap();
+        assert_eq!(
+            StateLocation::parse("/abs/s.db", base).unwrap(),
+            StateLocation::Local("/abs/s.db".into())
+        );
+        let s3 = StateLocation::parse("s3://b/m/state.db", base).unwrap();
         assert_eq!(s3.label(), "s3://b/m/state.db");
         for bad in ["s3://b", "s3://b/dir/", "gs://b/k"] {
-            assert!(StateLocation::parse(bad, cwd, resolved).is_err(), "{bad}");
+            assert!(StateLocation::parse(bad, base).is_err(), "{bad}");
         }
     }
 }

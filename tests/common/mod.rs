@@ -64,19 +64,9 @@ impl Project {
 
     /// [`Project::json`] with extra environment variables.
     pub fn json_env(&self, args: &[&str], env: &[(&str, String)]) -> serde_json::Value {
-        let out = self
-            .cmd()
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .arg("--json")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        let mut c = self.cmd();
+        c.envs(env.iter().map(|(k, v)| (k, v))).arg("--json");
+        stdout_json(&mut c, args)
     }
 
     /// Every table's schema and rows, read through SQLite (read-only), to
@@ -352,4 +342,15 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
         "evaluation data {rel} not found (set MAESTRO_EVAL_DATA or put ../shared beside the clone)"
     ));
     None
+}
+
+/// Runs `cmd ARGS`, asserts it succeeded, and parses its stdout as JSON.
+pub fn stdout_json(cmd: &mut Command, args: &[&str]) -> serde_json::Value {
+    let out = cmd.args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
