@@ -327,13 +327,7 @@ fn cargo_dependents(lockfile: &Path, name: &str) -> Vec<(String, &'static str)> 
 }
 
 fn cargo_manifests(root: &Path) -> Vec<PathBuf> {
-    ignore::WalkBuilder::new(root)
-        .filter_entry(|e| !matches!(e.file_name().to_str(), Some("target" | "node_modules")))
-        .build()
-        .flatten()
-        .filter(|e| e.file_name() == "Cargo.toml")
-        .map(|e| e.into_path())
-        .collect()
+    crate::lockfile::project_files(root, |p| p.ends_with("Cargo.toml"))
 }
 
 /// The project's pyproject.toml beside a lockfile, parsed.

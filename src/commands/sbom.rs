@@ -45,20 +45,9 @@ pub fn exec(ctx: &Ctx, cmd: SbomCommand) -> Result<i32> {
 /// The lockfiles under `dir`: at most one of go.mod/go.sum per directory
 /// (the reader takes both), sorted.
 fn find(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
-        .filter_entry(|e| {
-            !matches!(
-                e.file_name().to_str(),
-                Some("node_modules" | "target" | "vendor" | ".git")
-            )
-        })
-        .build()
-        .flatten()
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(|e| e.into_path())
-        .filter(|p| lockfile::is_lockfile(p))
-        .filter(|p| !(p.ends_with("go.sum") && p.with_file_name("go.mod").exists()))
-        .collect();
+    let mut out = lockfile::project_files(dir, |p| {
+        lockfile::is_lockfile(p) && !(p.ends_with("go.sum") && p.with_file_name("go.mod").exists())
+    });
     out.sort();
     out
 }

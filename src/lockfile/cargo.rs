@@ -61,16 +61,14 @@ pub(super) fn parse(text: &str, name: &str) -> Result<Lock> {
 }
 
 /// Gives the workspace's own crates their directories: each `Cargo.toml`
-/// under `root` (ignored and hidden directories skipped) names its crate.
+/// under `root` (ignored, hidden, vendored and build directories skipped)
+/// names its crate.
 /// Its dev-dependencies (that are not also runtime or build ones) make
 /// dev edges, so crates only tests and benches need are marked dev.
 pub(super) fn locate_members(lock: &mut Lock, root: &std::path::Path) {
     let mut members = HashMap::new();
-    for e in ignore::WalkBuilder::new(root).build().flatten() {
-        if e.file_name() != "Cargo.toml" {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(e.path()) else {
+    for manifest in super::project_files(root, |p| p.ends_with("Cargo.toml")) {
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
             continue;
         };
         let Ok(m) = toml::from_str::<toml::Table>(&text) else {
@@ -83,7 +81,7 @@ pub(super) fn locate_members(lock: &mut Lock, root: &std::path::Path) {
         else {
             continue;
         };
-        let dir = e.path().parent().unwrap_or(root);
+        let dir = manifest.parent().unwrap_or(root);
         let rel = dir.strip_prefix(root).unwrap_or(dir);
         let rel = rel.to_string_lossy().replace('\\', "/");
         members

@@ -16,7 +16,30 @@ mod yarn;
 use crate::error::{input, Result};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Directories that hold other projects' code or build output, never the
+/// project's own manifests or lockfiles (`cargo vendor`'s and Go's `vendor`,
+/// Composer's too).
+const NOT_THE_PROJECT: [&str; 4] = ["node_modules", "target", "vendor", ".git"];
+
+/// The files under `root` that `keep` accepts, in walk order: `.gitignore`d
+/// and hidden paths and [`NOT_THE_PROJECT`] directories skipped.
+pub fn project_files(root: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    ignore::WalkBuilder::new(root)
+        .filter_entry(|e| {
+            !e.file_type().is_some_and(|t| t.is_dir())
+                || !e
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| NOT_THE_PROJECT.contains(&n))
+        })
+        .build()
+        .flatten()
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()) && keep(e.path()))
+        .map(|e| e.into_path())
+        .collect()
+}
 
 /// One resolved package.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -261,6 +284,32 @@ fn toml_doc<T: serde::de::DeserializeOwned>(text: &str, name: &str, what: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn project_files_skip_vendored_built_and_hidden_trees() {
+        let d = tempfile::tempdir().unwrap();
+        for dir in [
+            "",
+            "crates/a",
+            "vendor/x",
+            "target/y",
+            "node_modules/z",
+            ".hidden",
+            "app/vendor/w",
+        ] {
+            std::fs::create_dir_all(d.path().join(dir)).unwrap();
+            std::fs::write(d.path().join(dir).join("Cargo.toml"), "").unwrap();
+        }
+        std::fs::write(d.path().join("crates/a/vendor"), "a file named vendor").unwrap();
+        let mut got: Vec<String> = project_files(d.path(), |p| p.ends_with("Cargo.toml"))
+            .iter()
+            .map(|p| p.strip_prefix(d.path()).unwrap().display().to_string())
+            .collect();
+        got.sort();
+        assert_eq!(got, ["Cargo.toml", "crates/a/Cargo.toml"]);
+        let files = project_files(d.path(), |p| p.ends_with("vendor"));
+        assert_eq!(files, [d.path().join("crates/a/vendor")]);
+    }
 
     #[test]
     fn unknown_names_are_refused_with_the_list() {
