@@ -149,6 +149,8 @@ fn feedback_for(a: &Attempt) -> (String, String) {
 /// spent. A timeout is not retried (another run would most likely time out
 /// too, and CI time is the budget).
 pub fn execute(schema: &Schema, o: &Options) -> Result<Execution> {
+    // Caught between attempts too: Ctrl-C there stops the run the same way.
+    let _watch = signals::Watch::start()?;
     let mut attempts: Vec<Attempt> = Vec::new();
     let mut document = None;
     for n in 1..=o.retries + 1 {
