@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::error::Result;
 use rusqlite::Connection;
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -144,31 +145,31 @@ pub fn compute(conn: &Connection, cfg: &Config, since_ms: i64, now_ms: i64) -> R
             ));
         }
         let cost: f64 = outcomes.iter().map(|o| o.2).sum();
-        let mut tasks: Vec<&str> = outcomes.iter().map(|o| o.3.as_str()).collect();
-        tasks.sort_unstable();
-        tasks.dedup();
-        rows.push(Row::new(
-            "cost_per_task",
-            "$ per task",
-            format!("${:.4}", cost / tasks.len() as f64),
-            cost / tasks.len() as f64,
-            tasks.len() as u64,
-        ));
-        let mut passed: Vec<&str> = outcomes
+        // Distinct tasks, and those with a passing eval (autonomous PRs).
+        let tasks: BTreeSet<&str> = outcomes.iter().map(|o| o.3.as_str()).collect();
+        let passed: BTreeSet<&str> = outcomes
             .iter()
             .filter(|o| o.0 >= threshold)
             .map(|o| o.3.as_str())
             .collect();
-        passed.sort_unstable();
-        passed.dedup();
-        if !passed.is_empty() {
-            rows.push(Row::new(
+        for (key, name, among) in [
+            ("cost_per_task", "$ per task", &tasks),
+            (
                 "cost_per_pr",
                 "$ per autonomous PR (task with a passing eval)",
-                format!("${:.4}", cost / passed.len() as f64),
-                cost / passed.len() as f64,
-                passed.len() as u64,
-            ));
+                &passed,
+            ),
+        ] {
+            if !among.is_empty() {
+                let per = cost / among.len() as f64;
+                rows.push(Row::new(
+                    key,
+                    name,
+                    format!("${per:.4}"),
+                    per,
+                    among.len() as u64,
+                ));
+            }
         }
         let weeks = ((now_ms - since_ms) as f64 / (7 * DAY_MS) as f64).max(1.0 / 7.0);
         let per_week = passed.len() as f64 / weeks;
